@@ -1,0 +1,3 @@
+module github.com/tabtune/tabtune
+
+go 1.26
