@@ -1,0 +1,202 @@
+package schedule
+
+import (
+	"encoding/json"
+	"fmt"
+)
+
+// Annotation marks how a loop runs.
+type Annotation uint8
+
+// The annotations: none, CPU parallelism, SIMD, unrolling, GPU bindings.
+const (
+	AnnNone Annotation = iota
+	AnnParallel
+	AnnVectorize
+	AnnUnroll
+	AnnBlockX
+	AnnBlockY
+	AnnBlockZ
+	AnnThreadX
+	AnnThreadY
+	AnnThreadZ
+	AnnVThread
+)
+
+var annNames = [...]string{
+	AnnNone: "none", AnnParallel: "parallel", AnnVectorize: "vectorize", AnnUnroll: "unroll",
+	AnnBlockX: "blockIdx.x", AnnBlockY: "blockIdx.y", AnnBlockZ: "blockIdx.z",
+	AnnThreadX: "threadIdx.x", AnnThreadY: "threadIdx.y", AnnThreadZ: "threadIdx.z",
+	AnnVThread: "vthread",
+}
+
+// String returns the annotation's name as in the JSON form.
+func (a Annotation) String() string {
+	if int(a) < len(annNames) {
+		return annNames[a]
+	}
+	return fmt.Sprintf("Annotation(%d)", uint8(a))
+}
+
+// IsThread reports whether a binds a GPU block or thread index.
+func (a Annotation) IsThread() bool { return a >= AnnBlockX && a <= AnnVThread }
+
+// AnnotationByName looks an annotation up by name.
+func AnnotationByName(name string) (Annotation, bool) {
+	for i, n := range annNames {
+		if n == name {
+			return Annotation(i), true
+		}
+	}
+	return 0, false
+}
+
+// MarshalJSON writes the annotation's name.
+func (a Annotation) MarshalJSON() ([]byte, error) { return json.Marshal(a.String()) }
+
+// UnmarshalJSON reads an annotation's name.
+func (a *Annotation) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return err
+	}
+	v, ok := AnnotationByName(s)
+	if !ok {
+		return fmt.Errorf("unknown annotation %q", s)
+	}
+	*a = v
+	return nil
+}
+
+// Annotate marks iterator Iter of stage Stage as parallel, vectorized,
+// unrolled or bound to a GPU index.
+type Annotate struct {
+	Stage int        `json:"stage"`
+	Iter  int        `json:"iter"`
+	Ann   Annotation `json:"ann"`
+}
+
+// Kind implements Step.
+func (Annotate) Kind() string { return "annotate" }
+
+func (s Annotate) String() string {
+	return fmt.Sprintf("annotate(%s, iter %d, %s)", stageName(s.Stage), s.Iter, s.Ann)
+}
+
+func (s Annotate) apply(c *ctx) error {
+	stage, err := c.computeStage(s.Stage)
+	if err != nil {
+		return err
+	}
+	n, err := c.iterAt(stage, s.Iter)
+	if err != nil {
+		return err
+	}
+	node := stage.Nodes[n]
+	switch {
+	case s.Ann > AnnVThread:
+		return c.errorf("unknown annotation %d", s.Ann)
+	case node.Kind == Reduce && (s.Ann == AnnParallel || s.Ann == AnnVectorize || s.Ann.IsThread()):
+		return c.errorf("%s on a reduction iterator would race on the accumulator; use rfactor first", s.Ann)
+	case node.Ann != AnnNone && s.Ann != AnnNone && node.Ann != s.Ann:
+		return c.errorf("already annotated %s", node.Ann)
+	}
+	if s.Ann.IsThread() && s.Ann != AnnVThread {
+		for _, m := range stage.Iters {
+			if m != n && stage.Nodes[m].Ann == s.Ann {
+				return c.errorf("%s is already bound to iterator %s", s.Ann, stage.Nodes[m].Name)
+			}
+		}
+	}
+	m := c.mut(s.Stage)
+	m.Nodes[n].Ann = s.Ann
+	return nil
+}
+
+// PragmaStep attaches a hint to a loop. The only pragma today is
+// auto_unroll_max_step: unroll the loops inside it while their total
+// iteration count is at most Value.
+type PragmaStep struct {
+	Stage  int    `json:"stage"`
+	Iter   int    `json:"iter"`
+	Pragma string `json:"pragma"`
+	Value  int64  `json:"value"`
+}
+
+// Kind implements Step.
+func (PragmaStep) Kind() string { return "pragma" }
+
+func (s PragmaStep) String() string {
+	return fmt.Sprintf("pragma(%s, iter %d, %s=%d)", stageName(s.Stage), s.Iter, s.Pragma, s.Value)
+}
+
+func (s PragmaStep) apply(c *ctx) error {
+	stage, err := c.computeStage(s.Stage)
+	if err != nil {
+		return err
+	}
+	n, err := c.iterAt(stage, s.Iter)
+	if err != nil {
+		return err
+	}
+	switch s.Pragma {
+	case "auto_unroll_max_step":
+		if s.Value < 0 {
+			return c.errorf("auto_unroll_max_step must be at least 0, not %d", s.Value)
+		}
+	default:
+		return c.errorf("unknown pragma %q; known: auto_unroll_max_step", s.Pragma)
+	}
+	m := c.mut(s.Stage)
+	node := &m.Nodes[n]
+	node.Pragmas = append(append([]Pragma(nil), node.Pragmas...), Pragma{Key: s.Pragma, Value: s.Value})
+	return nil
+}
+
+// StorageAlign pads the stride of the dimension that iterator Iter (a
+// spatial root axis) indexes in the stage's buffer, so that
+// stride % Factor == Offset: rows that start at different banks of shared
+// memory, say.
+type StorageAlign struct {
+	Stage  int   `json:"stage"`
+	Iter   int   `json:"iter"`
+	Factor int64 `json:"factor"`
+	Offset int64 `json:"offset"`
+}
+
+// Kind implements Step.
+func (StorageAlign) Kind() string { return "storage_align" }
+
+func (s StorageAlign) String() string {
+	return fmt.Sprintf("storage_align(%s, iter %d, factor %d, offset %d)", stageName(s.Stage), s.Iter, s.Factor, s.Offset)
+}
+
+func (s StorageAlign) apply(c *ctx) error {
+	stage, err := c.computeStage(s.Stage)
+	if err != nil {
+		return err
+	}
+	n, err := c.iterAt(stage, s.Iter)
+	if err != nil {
+		return err
+	}
+	switch {
+	case c.st.IsOutput(s.Stage):
+		return c.errorf("%s is an output; outputs are dense", stage.Name())
+	case n >= len(stage.Op.Axes):
+		return c.errorf("storage_align needs a spatial root axis (one that is not split or fused)")
+	case s.Factor <= 0:
+		return c.errorf("factor must be positive, not %d", s.Factor)
+	case s.Offset < 0 || s.Offset >= s.Factor:
+		return c.errorf("offset must be in [0, %d), not %d", s.Factor, s.Offset)
+	}
+	m := c.mut(s.Stage)
+	for i, a := range m.Align {
+		if a.Dim == n {
+			m.Align[i] = Align{Dim: n, Factor: s.Factor, Offset: s.Offset}
+			return nil
+		}
+	}
+	m.Align = append(m.Align, Align{Dim: n, Factor: s.Factor, Offset: s.Offset})
+	return nil
+}

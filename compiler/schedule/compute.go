@@ -1,0 +1,117 @@
+package schedule
+
+import "fmt"
+
+// ComputeAt computes stage Stage inside loop TargetIter of stage Target,
+// its only consumer: per iteration of that loop, just the region of Stage
+// that the iteration reads (lowering infers it).
+type ComputeAt struct {
+	Stage      int `json:"stage"`
+	Target     int `json:"target"`
+	TargetIter int `json:"target_iter"`
+}
+
+// Kind implements Step.
+func (ComputeAt) Kind() string { return "compute_at" }
+
+func (s ComputeAt) String() string {
+	return fmt.Sprintf("compute_at(%s, %s, iter %d)", stageName(s.Stage), stageName(s.Target), s.TargetIter)
+}
+
+func (s ComputeAt) apply(c *ctx) error {
+	stage, err := c.computeStage(s.Stage)
+	if err != nil {
+		return err
+	}
+	if c.st.IsOutput(s.Stage) {
+		return c.errorf("%s is an output; it has no consumer to be computed in", stage.Name())
+	}
+	if s.Target < 0 || s.Target >= len(c.st.Stages) {
+		return c.errorf("no target stage %d; the state has %d stages", s.Target, len(c.st.Stages))
+	}
+	target := c.st.Stages[s.Target]
+	consumers := c.st.Consumers(s.Stage)
+	found := false
+	for _, j := range consumers {
+		found = found || j == s.Target
+	}
+	if !found {
+		return c.errorf("%s does not read %s, so %s cannot be computed inside it", target.Name(), stage.Name(), stage.Name())
+	}
+	if len(consumers) > 1 {
+		names := ""
+		for i, j := range consumers {
+			if i > 0 {
+				names += ", "
+			}
+			names += c.st.Stages[j].Name()
+		}
+		return c.errorf("%s has several consumers (%s); compute_at needs a single one", stage.Name(), names)
+	}
+	if target.Attach.Kind == AttachInline {
+		return c.errorf("target %s is inlined", target.Name())
+	}
+	if s.TargetIter < 0 || s.TargetIter >= len(target.Iters) {
+		return c.errorf("target %s has no iterator %d; it has %d (%s)", target.Name(), s.TargetIter, len(target.Iters), iterNames(target))
+	}
+	c.iter = target.Nodes[target.Iters[s.TargetIter]].Name
+	m := c.mut(s.Stage)
+	m.Attach = Attach{Kind: AttachAt, Stage: s.Target, Node: target.Iters[s.TargetIter]}
+	return nil
+}
+
+// ComputeInline substitutes a stage's expression into its readers; it
+// gets no loops or buffer of its own. Only stages without reductions that
+// are not outputs can be inlined.
+type ComputeInline struct {
+	Stage int `json:"stage"`
+}
+
+// Kind implements Step.
+func (ComputeInline) Kind() string { return "compute_inline" }
+
+func (s ComputeInline) String() string {
+	return fmt.Sprintf("compute_inline(%s)", stageName(s.Stage))
+}
+
+func (s ComputeInline) apply(c *ctx) error {
+	stage, err := c.computeStage(s.Stage)
+	if err != nil {
+		return err
+	}
+	switch {
+	case stage.Op.Reduce != nil:
+		return c.errorf("%s is a reduction; only element-wise stages can be inlined", stage.Name())
+	case c.st.IsOutput(s.Stage):
+		return c.errorf("%s is an output; it must be stored", stage.Name())
+	case c.hasAttached(s.Stage):
+		return c.errorf("other stages are computed inside %s; move them first", stage.Name())
+	}
+	m := c.mut(s.Stage)
+	m.Attach = Attach{Kind: AttachInline}
+	return nil
+}
+
+// ComputeRoot gives a stage its own loop nest at the top level again.
+type ComputeRoot struct {
+	Stage int `json:"stage"`
+}
+
+// Kind implements Step.
+func (ComputeRoot) Kind() string { return "compute_root" }
+
+func (s ComputeRoot) String() string {
+	return fmt.Sprintf("compute_root(%s)", stageName(s.Stage))
+}
+
+func (s ComputeRoot) apply(c *ctx) error {
+	stage, err := c.stageAt(s.Stage)
+	if err != nil {
+		return err
+	}
+	if stage.IsInput() {
+		return c.errorf("%s is an input; it is not computed", stage.Name())
+	}
+	c.mut(s.Stage).Attach = Attach{Kind: AttachRoot}
+	return nil
+}

@@ -1,0 +1,358 @@
+// Package schedule holds schedules: a State is a program (a te.DAG) plus the
+// ordered list of transform steps applied to it, in the manner of Ansor's
+// loop_state and transform_step.
+//
+// Every tensor of the program is a stage. A stage has iterators, its loops
+// from outermost to innermost; at first, its spatial axes and then its
+// reduction axes. Steps rearrange a stage's iterators (split, fuse,
+// reorder), mark them (annotate, pragma, storage_align), move whole stages
+// (compute_at, compute_inline, compute_root) or add stages (cache_read,
+// cache_write, rfactor). A step refers to a stage by its index in the
+// state's stage list and to an iterator by its position in that stage's
+// current iterator list, as Ansor's records do; replaying the same steps on
+// the same DAG gives the same state.
+//
+// The history of a stage's iterators is a small graph: the root axes, and
+// the split and fuse relations that derived the current iterators from
+// them. Lowering reads it to express every axis in terms of the loops.
+//
+// States are values: Apply returns a new State and leaves the old one valid.
+// Stages are shared between states and copied only when a step changes
+// them, so copying a State costs a slice copy.
+package schedule
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/tabtune/tabtune/compiler/expr"
+	"github.com/tabtune/tabtune/compiler/te"
+)
+
+// IterKind says whether an iterator is spatial or reduces.
+type IterKind uint8
+
+// The iterator kinds.
+const (
+	Spatial IterKind = iota
+	Reduce
+)
+
+// String returns "spatial" or "reduce".
+func (k IterKind) String() string {
+	if k == Reduce {
+		return "reduce"
+	}
+	return "spatial"
+}
+
+// Node is one iterator of a stage's history: a root axis, or an iterator
+// made by a split or a fuse. The nodes that are current loops are the
+// stage's Iters.
+type Node struct {
+	Name string
+	// Extent is the iterator's extent over the stage's whole domain. A stage
+	// that is attached elsewhere computes only a region; lowering derives
+	// the extents for that region from the relations.
+	Extent  int64
+	Kind    IterKind
+	Ann     Annotation
+	Pragmas []Pragma
+}
+
+// Pragma is a hint on a loop, such as auto_unroll_max_step=16.
+type Pragma struct {
+	Key   string
+	Value int64
+}
+
+// RelKind is the kind of a relation between iterators.
+type RelKind uint8
+
+// The relations.
+const (
+	RelSplit RelKind = iota
+	RelFuse
+)
+
+// Rel derives iterators from others. A split makes Out from In[0]: with
+// InnerToOuter, Lengths are the extents of Out[1:] and Out[0] takes what is
+// left (ceiling); otherwise Lengths are the extents of Out[:len-1] and the
+// last takes what is left. A fuse makes Out[0] from In, outermost first.
+type Rel struct {
+	Kind         RelKind
+	In, Out      []int
+	Lengths      []int64
+	InnerToOuter bool
+}
+
+// AttachKind says where a stage is computed.
+type AttachKind uint8
+
+// The attach kinds.
+const (
+	AttachRoot   AttachKind = iota // its own loop nest at the top level
+	AttachInline                   // substituted into its consumers
+	AttachAt                       // inside a loop of a consumer
+)
+
+// Attach says where a stage is computed; for AttachAt, inside the loop of
+// node Node of stage Stage.
+type Attach struct {
+	Kind  AttachKind
+	Stage int
+	Node  int
+}
+
+// Align pads the stride of dimension Dim of the stage's buffer so that
+// stride % Factor == Offset (storage_align).
+type Align struct {
+	Dim            int
+	Factor, Offset int64
+}
+
+// Stage is one tensor of the program and how it is computed. Stages are
+// shared between states: treat them as read-only.
+type Stage struct {
+	// Tensor is the tensor the stage writes, as its readers name it.
+	Tensor *te.Tensor
+	// Op is the stage's definition: Tensor itself, or a rewritten copy
+	// after a cache or rfactor step changed what the stage computes.
+	Op *te.Tensor
+	// Nodes is the iterator history: the root axes first (spatial then
+	// reduction, as in Op), then every iterator made since.
+	Nodes []Node
+	Rels  []Rel
+	// Iters are the current loops, outermost first, as indices into Nodes.
+	Iters  []int
+	Attach Attach
+	// Scope is where an intermediate buffer lives: "global", "local" or
+	// "shared".
+	Scope string
+	Align []Align
+}
+
+// IsInput reports whether the stage is a placeholder.
+func (s *Stage) IsInput() bool { return s.Op.IsInput() }
+
+// Name is the name of the stage's tensor.
+func (s *Stage) Name() string { return s.Tensor.Name }
+
+// NumRoots is the number of root axes: spatial then reduction.
+func (s *Stage) NumRoots() int { return len(s.Op.Axes) + len(s.Op.ReduceAxes()) }
+
+// RootVar returns the variable of root axis r in Op.
+func (s *Stage) RootVar(r int) *expr.Var {
+	if r < len(s.Op.Axes) {
+		return s.Op.Axes[r].Var
+	}
+	return s.Op.ReduceAxes()[r-len(s.Op.Axes)].Var
+}
+
+// Iter returns the node of the stage's i-th current loop.
+func (s *Stage) Iter(i int) *Node { return &s.Nodes[s.Iters[i]] }
+
+// IterPos returns the position of node n among the current loops, or -1.
+func (s *Stage) IterPos(n int) int {
+	for i, m := range s.Iters {
+		if m == n {
+			return i
+		}
+	}
+	return -1
+}
+
+// Transformed reports whether any split or fuse has been applied.
+func (s *Stage) Transformed() bool { return len(s.Rels) > 0 }
+
+func newStage(t, op *te.Tensor) *Stage {
+	s := &Stage{Tensor: t, Op: op, Scope: "global"}
+	if op.IsInput() {
+		return s
+	}
+	for _, a := range op.Axes {
+		s.Nodes = append(s.Nodes, Node{Name: a.Var.Name, Extent: a.Extent, Kind: Spatial})
+	}
+	for _, a := range op.ReduceAxes() {
+		s.Nodes = append(s.Nodes, Node{Name: a.Var.Name, Extent: a.Extent, Kind: Reduce})
+	}
+	s.Iters = make([]int, len(s.Nodes))
+	for i := range s.Iters {
+		s.Iters[i] = i
+	}
+	return s
+}
+
+func (s *Stage) clone() *Stage {
+	c := *s
+	c.Nodes = append([]Node(nil), s.Nodes...)
+	c.Rels = append([]Rel(nil), s.Rels...)
+	c.Iters = append([]int(nil), s.Iters...)
+	c.Align = append([]Align(nil), s.Align...)
+	return &c
+}
+
+// State is a program plus the steps applied to it so far.
+type State struct {
+	DAG    *te.DAG
+	Stages []*Stage
+	Steps  []Step
+}
+
+// New returns the initial state of a program: every tensor a stage at the
+// root with its axes as loops, no steps.
+func New(d *te.DAG) *State {
+	st := &State{DAG: d, Stages: make([]*Stage, len(d.Tensors))}
+	for i, t := range d.Tensors {
+		st.Stages[i] = newStage(t, t)
+	}
+	return st
+}
+
+// Apply validates a step and returns the state with it applied, or an
+// error that names the step, the stage, the iterator and the reason. st is
+// left unchanged.
+func (st *State) Apply(step Step) (*State, error) {
+	next := &State{DAG: st.DAG, Stages: append([]*Stage(nil), st.Stages...)}
+	c := &ctx{st: next, prev: st.Steps, index: len(st.Steps), step: step}
+	if err := step.apply(c); err != nil {
+		return nil, err
+	}
+	next.Steps = make([]Step, len(st.Steps)+1)
+	copy(next.Steps, st.Steps)
+	next.Steps[len(st.Steps)] = step
+	return next, nil
+}
+
+// Replay applies steps in order to the initial state of d.
+func Replay(d *te.DAG, steps []Step) (*State, error) {
+	st := New(d)
+	for _, s := range steps {
+		var err error
+		if st, err = st.Apply(s); err != nil {
+			return nil, err
+		}
+	}
+	return st, nil
+}
+
+// StageByName returns the index of the stage with the given name, or -1.
+func (st *State) StageByName(name string) int {
+	for i, s := range st.Stages {
+		if s.Name() == name {
+			return i
+		}
+	}
+	return -1
+}
+
+// StageOf returns the index of the stage that writes tensor t, or -1.
+func (st *State) StageOf(t *te.Tensor) int {
+	for i, s := range st.Stages {
+		if s.Tensor == t {
+			return i
+		}
+	}
+	return -1
+}
+
+// IsOutput reports whether stage i is an output of the program.
+func (st *State) IsOutput(i int) bool {
+	return st.DAG.IsOutput(st.Stages[i].Tensor)
+}
+
+// Consumers returns the stages that read stage i's tensor, looking
+// through inlined stages (a stage that reads an inlined reader of i reads
+// i). Inlined stages themselves are not listed.
+func (st *State) Consumers(i int) []int {
+	var out []int
+	seen := map[int]bool{}
+	var visit func(t *te.Tensor)
+	visit = func(t *te.Tensor) {
+		for j, s := range st.Stages {
+			if seen[j] || s.IsInput() || !reads(s.Op, t) {
+				continue
+			}
+			seen[j] = true
+			if s.Attach.Kind == AttachInline {
+				visit(s.Tensor)
+				continue
+			}
+			out = append(out, j)
+		}
+	}
+	visit(st.Stages[i].Tensor)
+	return out
+}
+
+func reads(op, t *te.Tensor) bool {
+	for _, l := range op.Reads() {
+		if l.Src == expr.Source(t) {
+			return true
+		}
+	}
+	return false
+}
+
+// String prints the state as Ansor does: each stage's loops, nested by
+// attachment, with annotations, and the steps that made it.
+func (st *State) String() string {
+	var b strings.Builder
+	attached := map[[2]int][]int{}
+	for i, s := range st.Stages {
+		if s.Attach.Kind == AttachAt {
+			k := [2]int{s.Attach.Stage, s.Attach.Node}
+			attached[k] = append(attached[k], i)
+		}
+	}
+	var printStage func(i, depth int)
+	printStage = func(i, depth int) {
+		s := st.Stages[i]
+		pad := strings.Repeat("  ", depth)
+		if s.IsInput() {
+			fmt.Fprintf(&b, "%sinput %s\n", pad, s.Name())
+			return
+		}
+		if s.Attach.Kind == AttachInline {
+			fmt.Fprintf(&b, "%s%s: inlined\n", pad, s.Name())
+			return
+		}
+		for _, n := range s.Iters {
+			node := s.Nodes[n]
+			fmt.Fprintf(&b, "%sfor %s in 0..%d", pad, node.Name, node.Extent)
+			if node.Ann != AnnNone {
+				fmt.Fprintf(&b, " %s", node.Ann)
+			}
+			for _, p := range node.Pragmas {
+				fmt.Fprintf(&b, " pragma(%s=%d)", p.Key, p.Value)
+			}
+			b.WriteByte('\n')
+			depth++
+			pad = strings.Repeat("  ", depth)
+			for _, j := range attached[[2]int{i, n}] {
+				printStage(j, depth)
+			}
+		}
+		fmt.Fprintf(&b, "%s%s = ...\n", pad, s.Name())
+	}
+	for i, s := range st.Stages {
+		if s.Attach.Kind != AttachAt {
+			printStage(i, 0)
+		}
+	}
+	return b.String()
+}
+
+// StepsString prints the steps one per line, with stage and iterator names
+// resolved against the states they were applied to.
+func (st *State) StepsString() string {
+	var b strings.Builder
+	for i, s := range st.Steps {
+		b.WriteString(strconv.Itoa(i))
+		b.WriteString(": ")
+		b.WriteString(s.String())
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
