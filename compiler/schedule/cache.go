@@ -33,6 +33,9 @@ func (s CacheRead) apply(c *ctx) error {
 	if stage.Attach.Kind == AttachInline {
 		return c.errorf("%s is inlined; it has no buffer to read", stage.Name())
 	}
+	if stage.Attach.Kind == AttachAt {
+		return c.errorf("%s is computed inside %s; cache_read needs it at the root", stage.Name(), c.st.Stages[stage.Attach.Stage].Name())
+	}
 	if err := checkScope(c, s.Scope); err != nil {
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"sort"
 )
 
 // FormatVersion is the version of the JSON form of steps. Readers accept
@@ -42,11 +43,14 @@ func decode[T Step](raw []byte) (Step, error) {
 	return v, nil
 }
 
-// Kinds lists the step kinds in the JSON form.
+// Kinds lists the step kinds of the JSON form, sorted.
 func Kinds() []string {
-	return []string{"split", "fuse", "reorder", "compute_at", "compute_inline", "compute_root",
-		"cache_read", "cache_write", "rfactor", "annotate", "pragma", "follow_split",
-		"follow_fused_split", "storage_align"}
+	out := make([]string, 0, len(registry))
+	for k := range registry {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }
 
 // Steps is the JSON document of a schedule: a version and the steps.

@@ -213,4 +213,3 @@ func (s FollowFusedSplit) apply(c *ctx) error {
 	}
 	return applySplit(c, s.Stage, s.Iter, []int64{f}, s.FactorOrNparts)
 }
-
