@@ -32,12 +32,8 @@ func boundsPass(l *lowering) error {
 			}
 		}
 		l.layout(info)
-		if info.buf == nil {
-			info.buf = &ir.Buffer{
-				Name:  l.unique(t.Name),
-				Shape: info.exts,
-				DType: t.DType,
-			}
+		if info.buf.Shape == nil {
+			info.buf.Shape = info.exts
 			if sc, ok := ir.ScopeByName(info.stage.Scope); ok {
 				info.buf.Scope = sc
 			}
@@ -58,11 +54,8 @@ func (l *lowering) layout(info *stageInfo) {
 		rootExt = append(rootExt, a.Extent)
 	}
 	info.nodeExt = s.Extents(rootExt)
-	info.loopVar = make(map[int]*expr.Var, len(s.Iters))
 	for _, n := range s.Iters {
-		v := expr.NewVar(l.unique(s.Nodes[n].Name))
-		info.loopVar[n] = v
-		l.env[v] = expr.Range{Min: 0, Max: info.nodeExt[n] - 1}
+		l.env[info.loopVar[n]] = expr.Range{Min: 0, Max: info.nodeExt[n] - 1}
 	}
 	info.vals = s.Values(info.nodeExt, func(n int) expr.Expr { return info.loopVar[n] })
 	info.roots = make([]expr.Expr, s.NumRoots())

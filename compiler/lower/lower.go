@@ -124,6 +124,21 @@ func newLowering(st *schedule.State) *lowering {
 		l.fn.Params = append(l.fn.Params, info.buf)
 	}
 	l.fn.Outputs = len(st.DAG.Outputs)
+	// Names in program order, so the first stage gets the plain ones; an
+	// intermediate buffer's shape is its region, known after bounds.
+	for _, info := range l.stages {
+		if !info.computed() {
+			continue
+		}
+		s := info.stage
+		if info.buf == nil {
+			info.buf = &ir.Buffer{Name: l.unique(s.Name()), DType: s.Tensor.DType}
+		}
+		info.loopVar = make(map[int]*expr.Var, len(s.Iters))
+		for _, n := range s.Iters {
+			info.loopVar[n] = expr.NewVar(l.unique(s.Nodes[n].Name))
+		}
+	}
 	return l
 }
 

@@ -1,0 +1,73 @@
+package lower
+
+import (
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/tabtune/tabtune/compiler/ir"
+	"github.com/tabtune/tabtune/compiler/ops"
+	"github.com/tabtune/tabtune/compiler/schedule"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
+
+// TestGolden prints the IR after every pass that changed it for a handful
+// of schedules and compares with testdata/NAME.golden.
+func TestGolden(t *testing.T) {
+	cases := []struct {
+		name, spec string
+		fn         func(*sched)
+	}{
+		{"gmm_naive", "gmm:M=8,N=6,K=4", func(*sched) {}},
+		{"gmm_tile", "gmm:M=8,N=6,K=4", tile},
+		{"gmm_cache_parallel", "gmm:M=10,N=12,K=5", cacheParallel},
+		{"c2d_tile_pad", "c2d:N=1,CI=2,H=6,W=6,CO=4,KH=3,KW=3,stride=1,pad=1", tile},
+		{"dense_bias_relu_inline", "dense_bias_relu:M=4,N=8,K=6", inlineVectorize},
+		{"softmax_rfactor", "softmax:M=4,N=10", rfactorAll},
+		{"nrm_rfactor", "nrm:B=2,M=3,N=5", rfactorAll},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			d, err := ops.BuildSpec(c.spec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b := &sched{t: t, st: schedule.New(d)}
+			c.fn(b)
+			var out strings.Builder
+			out.WriteString("# " + c.spec + "\n")
+			out.WriteString(d.String())
+			out.WriteString("\n# steps\n")
+			out.WriteString(b.st.StepsString())
+			f, err := Trace(b.st, func(pass string, f *ir.Func) {
+				out.WriteString("\n# after " + pass + "\n")
+				out.WriteString(f.String())
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkLowered(t, b.st, d)
+			_ = f
+			path := filepath.Join("testdata", c.name+".golden")
+			if *update {
+				if err := os.MkdirAll("testdata", 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(path, []byte(out.String()), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("%v (run go test -update to create it)", err)
+			}
+			if out.String() != string(want) {
+				t.Errorf("%s differs; got:\n%s", path, out.String())
+			}
+		})
+	}
+}
