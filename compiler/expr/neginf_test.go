@@ -1,0 +1,5 @@
+package expr
+
+import "math"
+
+func negInf() float64 { return math.Inf(-1) }
