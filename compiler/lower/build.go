@@ -135,7 +135,7 @@ func (l *lowering) loop(info *stageInfo, n int, body ir.Stmt) ir.Stmt {
 	case a.IsThread():
 		f.Kind, f.Thread = ir.ThreadBound, a.String()
 	}
-	for _, p := range node.Pragmas {
+	for _, p := range info.stage.PragmasOf(n) {
 		f.Pragmas = append(f.Pragmas, ir.Pragma{Key: p.Key, Value: p.Value})
 	}
 	return f

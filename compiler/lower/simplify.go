@@ -40,7 +40,7 @@ func unitLoopsPass(l *lowering) error {
 	})
 	if len(zero) > 0 {
 		body = ir.RewriteExprs(body, func(e expr.Expr) expr.Expr {
-			return expr.Simplify(expr.Substitute(e, zero), l.env)
+			return expr.Substitute(e, zero)
 		})
 	}
 	l.setBody(body)

@@ -109,6 +109,7 @@ func (s Annotate) apply(c *ctx) error {
 		}
 	}
 	m := c.mut(s.Stage)
+	m.Nodes = own(m.Nodes)
 	m.Nodes[n].Ann = s.Ann
 	return nil
 }
@@ -148,8 +149,7 @@ func (s PragmaStep) apply(c *ctx) error {
 		return c.errorf("unknown pragma %q; known: auto_unroll_max_step", s.Pragma)
 	}
 	m := c.mut(s.Stage)
-	node := &m.Nodes[n]
-	node.Pragmas = append(append([]Pragma(nil), node.Pragmas...), Pragma{Key: s.Pragma, Value: s.Value})
+	m.Pragmas = append(m.Pragmas, Pragma{Node: n, Key: s.Pragma, Value: s.Value})
 	return nil
 }
 
@@ -191,6 +191,7 @@ func (s StorageAlign) apply(c *ctx) error {
 		return c.errorf("offset must be in [0, %d), not %d", s.Factor, s.Offset)
 	}
 	m := c.mut(s.Stage)
+	m.Align = own(m.Align)
 	for i, a := range m.Align {
 		if a.Dim == n {
 			m.Align[i] = Align{Dim: n, Factor: s.Factor, Offset: s.Offset}

@@ -55,14 +55,15 @@ type Node struct {
 	// Extent is the iterator's extent over the stage's whole domain. A stage
 	// that is attached elsewhere computes only a region; lowering derives
 	// the extents for that region from the relations.
-	Extent  int64
-	Kind    IterKind
-	Ann     Annotation
-	Pragmas []Pragma
+	Extent int64
+	Kind   IterKind
+	Ann    Annotation
 }
 
-// Pragma is a hint on a loop, such as auto_unroll_max_step=16.
+// Pragma is a hint on the loop of node Node, such as
+// auto_unroll_max_step=16.
 type Pragma struct {
+	Node  int
 	Key   string
 	Value int64
 }
@@ -129,8 +130,20 @@ type Stage struct {
 	Attach Attach
 	// Scope is where an intermediate buffer lives: "global", "local" or
 	// "shared".
-	Scope string
-	Align []Align
+	Scope   string
+	Align   []Align
+	Pragmas []Pragma
+}
+
+// PragmasOf returns the pragmas on node n.
+func (s *Stage) PragmasOf(n int) []Pragma {
+	var out []Pragma
+	for _, p := range s.Pragmas {
+		if p.Node == n {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // IsInput reports whether the stage is a placeholder.
@@ -184,14 +197,22 @@ func newStage(t, op *te.Tensor) *Stage {
 	return s
 }
 
+// clone copies a stage for a step to change. The slices are shared with
+// their capacity clipped, so appending copies them; a step that changes an
+// element in place (annotate, pragma, storage_align) copies that slice
+// first with own.
 func (s *Stage) clone() *Stage {
 	c := *s
-	c.Nodes = append([]Node(nil), s.Nodes...)
-	c.Rels = append([]Rel(nil), s.Rels...)
-	c.Iters = append([]int(nil), s.Iters...)
-	c.Align = append([]Align(nil), s.Align...)
+	c.Nodes = s.Nodes[:len(s.Nodes):len(s.Nodes)]
+	c.Rels = s.Rels[:len(s.Rels):len(s.Rels)]
+	c.Iters = s.Iters[:len(s.Iters):len(s.Iters)]
+	c.Align = s.Align[:len(s.Align):len(s.Align)]
+	c.Pragmas = s.Pragmas[:len(s.Pragmas):len(s.Pragmas)]
 	return &c
 }
+
+// own returns a private copy of a slice, to change its elements.
+func own[T any](s []T) []T { return append([]T(nil), s...) }
 
 // State is a program plus the steps applied to it so far.
 type State struct {
@@ -324,7 +345,7 @@ func (st *State) String() string {
 			if node.Ann != AnnNone {
 				fmt.Fprintf(&b, " %s", node.Ann)
 			}
-			for _, p := range node.Pragmas {
+			for _, p := range s.PragmasOf(n) {
 				fmt.Fprintf(&b, " pragma(%s=%d)", p.Key, p.Value)
 			}
 			b.WriteByte('\n')

@@ -1,0 +1,66 @@
+# tabtune. Start with:
+#   make run    build the command line and run an example end to end
+#   make test   everything CI checks: formatting, vet, tests, the js/wasm build
+#
+# Nothing here needs the network: the module has no dependencies yet.
+
+GO ?= go
+
+# The example of `make run`: a matmul+relu in the text format and a tiled
+# schedule of it (see examples/README.md).
+EXAMPLE := -workload examples/matmul_relu.te -steps examples/matmul_tiled.json
+
+# The portable core: it must build for GOOS=js GOARCH=wasm (DESIGN.md, rule 1).
+PORTABLE := ./compiler/...
+
+# Fuzz targets, as Name:package; `make fuzz` runs each for FUZZTIME.
+FUZZ_TARGETS := FuzzParse:./compiler/te FuzzReplay:./compiler/schedule
+FUZZTIME ?= 30s
+
+# gofmt from the same toolchain as $(GO), found lazily.
+GOFMT = $$($(GO) env GOROOT)/bin/gofmt
+
+.PHONY: run test check setup fmt vet unit wasm bench fuzz
+
+run: bin/tabtune
+	bin/tabtune lower $(EXAMPLE)
+	bin/tabtune check $(EXAMPLE)
+
+# Always rebuilt: go build is incremental and knows what changed.
+.PHONY: bin/tabtune
+bin/tabtune:
+	$(GO) build -o bin/tabtune ./cmd/tabtune
+
+test: setup fmt vet unit wasm
+
+check: test
+
+setup:
+	@command -v $(GO) >/dev/null || { echo "make: $(GO) not found; install Go 1.26 or add /usr/local/go/bin to PATH" >&2; exit 1; }
+	$(GO) version
+
+fmt:
+	@echo "gofmt -l ."
+	@files=$$($(GOFMT) -l .); if [ -n "$$files" ]; then \
+		echo "these files need gofmt -w:"; echo "$$files"; exit 1; fi
+
+vet:
+	$(GO) vet ./...
+
+unit:
+	$(GO) test ./...
+
+wasm:
+	GOOS=js GOARCH=wasm $(GO) build $(PORTABLE)
+
+bench:
+	$(GO) test -run='^$$' -bench=. -benchmem ./compiler/...
+
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		name=$${t%%:*}; pkg=$${t#*:}; \
+		if ! grep -qs "func $$name(" $$pkg/*_test.go; then \
+			echo "skipping $$name: no such fuzz target in $$pkg yet"; continue; fi; \
+		echo "$(GO) test -run='^\$$' -fuzz='^$$name\$$' -fuzztime=$(FUZZTIME) $$pkg"; \
+		$(GO) test -run='^$$' -fuzz="^$$name\$$" -fuzztime=$(FUZZTIME) $$pkg; \
+	done
