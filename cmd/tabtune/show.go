@@ -3,6 +3,8 @@ package main
 import (
 	"fmt"
 	"io"
+
+	"github.com/tabtune/tabtune/compiler/lower"
 )
 
 // runShow prints a workload and the loop structure of a schedule of it.
@@ -19,6 +21,12 @@ func runShow(args []string, stdout, stderr io.Writer) int {
 	}
 	printWorkload(stdout, *workload, st.DAG)
 	printSteps(stdout, st)
-	fmt.Fprintf(stdout, "loops:\n%s", indent(st.String()))
+	// Stages computed inside another loop run over a region only: show
+	// the extents lowering infers.
+	ext, err := lower.InferBound(st)
+	if err != nil {
+		return fail(stderr, "show", err)
+	}
+	fmt.Fprintf(stdout, "loops:\n%s", indent(st.StringWithExtents(ext)))
 	return exitOK
 }

@@ -53,7 +53,7 @@ type Var struct {
 // NewVar returns a fresh variable with the given name.
 func NewVar(name string) *Var { return &Var{Name: name} }
 
-// Int is an integer constant.
+// IntImm is an integer constant.
 type IntImm struct {
 	V int64
 }

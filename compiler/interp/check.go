@@ -39,7 +39,7 @@ func (o Options) Check(f *ir.Func, d *te.DAG, seed int64) (diff Diff, err error)
 	inputs := RandomInputs(d, seed)
 	want, err := o.Eval(d, inputs)
 	if err != nil {
-		return Diff{}, fmt.Errorf("interp: evaluating the DAG: %w", err)
+		return Diff{}, fmt.Errorf("reference evaluation: %w", err)
 	}
 	args := make([]Data, len(f.Params))
 	for i, p := range f.Params {

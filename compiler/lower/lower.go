@@ -162,3 +162,21 @@ func (l *lowering) unique(name string) string {
 func (info *stageInfo) computed() bool {
 	return !info.stage.IsInput() && info.stage.Attach.Kind != schedule.AttachInline
 }
+
+// InferBound returns the extents lowering gives each stage's iterators:
+// ext[i][n] is the extent of node n of stage i (nil for inputs and inlined
+// stages). A stage computed inside another loop runs over its region only,
+// which its full-domain extents in the State do not show.
+func InferBound(st *schedule.State) ([][]int64, error) {
+	l := newLowering(st)
+	for _, p := range Passes[:2] {
+		if err := p.run(l); err != nil {
+			return nil, fmt.Errorf("lower: %s: %w", p.Name, err)
+		}
+	}
+	ext := make([][]int64, len(l.stages))
+	for i, info := range l.stages {
+		ext[i] = info.nodeExt
+	}
+	return ext, nil
+}

@@ -22,6 +22,8 @@
 package schedule
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -317,8 +319,14 @@ func reads(op, t *te.Tensor) bool {
 }
 
 // String prints the state as Ansor does: each stage's loops, nested by
-// attachment, with annotations, and the steps that made it.
-func (st *State) String() string {
+// attachment, with annotations. Extents are those of each stage's whole
+// domain; StringWithExtents shows the extents lowering infers.
+func (st *State) String() string { return st.StringWithExtents(nil) }
+
+// StringWithExtents prints the loops like String, with the extent of node n
+// of stage i taken from ext[i][n] where ext[i] is not nil (see
+// lower.InferBound).
+func (st *State) StringWithExtents(ext [][]int64) string {
 	var b strings.Builder
 	attached := map[[2]int][]int{}
 	for i, s := range st.Stages {
@@ -341,7 +349,11 @@ func (st *State) String() string {
 		}
 		for _, n := range s.Iters {
 			node := s.Nodes[n]
-			fmt.Fprintf(&b, "%sfor %s in 0..%d", pad, node.Name, node.Extent)
+			e := node.Extent
+			if i < len(ext) && ext[i] != nil {
+				e = ext[i][n]
+			}
+			fmt.Fprintf(&b, "%sfor %s in 0..%d", pad, node.Name, e)
 			if node.Ann != AnnNone {
 				fmt.Fprintf(&b, " %s", node.Ann)
 			}
@@ -365,15 +377,115 @@ func (st *State) String() string {
 	return b.String()
 }
 
-// StepsString prints the steps one per line, with stage and iterator names
-// resolved against the states they were applied to.
+// StepsString prints the steps one per line, with stage and iterator
+// numbers resolved to names against the state each step was applied to.
 func (st *State) StepsString() string {
 	var b strings.Builder
+	cur := New(st.DAG)
 	for i, s := range st.Steps {
 		b.WriteString(strconv.Itoa(i))
 		b.WriteString(": ")
-		b.WriteString(s.String())
+		b.WriteString(describe(cur, s))
 		b.WriteByte('\n')
+		if next, err := cur.Apply(s); err == nil {
+			cur = next
+		}
 	}
+	return b.String()
+}
+
+// describe prints a step as kind(field=value, ...), in the order of its
+// JSON fields, naming stages and iterators as they are in st.
+func describe(st *State, s Step) string {
+	raw, err := MarshalStep(s)
+	if err != nil {
+		return s.String()
+	}
+	var fields []struct {
+		key string
+		val json.RawMessage
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if _, err := dec.Token(); err != nil {
+		return s.String()
+	}
+	for dec.More() {
+		k, err := dec.Token()
+		if err != nil {
+			return s.String()
+		}
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			return s.String()
+		}
+		fields = append(fields, struct {
+			key string
+			val json.RawMessage
+		}{k.(string), v})
+	}
+	ints := map[string]int{}
+	for _, f := range fields {
+		var n int
+		if json.Unmarshal(f.val, &n) == nil {
+			ints[f.key] = n
+		}
+	}
+	stageName := func(id int) string {
+		if id >= 0 && id < len(st.Stages) {
+			return st.Stages[id].Name()
+		}
+		return strconv.Itoa(id)
+	}
+	iterName := func(stage, pos int) string {
+		if stage >= 0 && stage < len(st.Stages) {
+			if s := st.Stages[stage]; pos >= 0 && pos < len(s.Iters) {
+				return s.Iter(pos).Name
+			}
+		}
+		return strconv.Itoa(pos)
+	}
+	var b strings.Builder
+	b.WriteString(s.Kind())
+	b.WriteByte('(')
+	first := true
+	for _, f := range fields[1:] { // fields[0] is the kind
+		if !first {
+			b.WriteString(", ")
+		}
+		first = false
+		var text string
+		var list []int
+		switch f.key {
+		case "stage", "target":
+			text = stageName(ints[f.key])
+		case "iter":
+			text = iterName(ints["stage"], ints["iter"])
+		case "target_iter":
+			text = iterName(ints["target"], ints["target_iter"])
+		case "readers":
+			if json.Unmarshal(f.val, &list) == nil {
+				names := make([]string, len(list))
+				for i, r := range list {
+					names[i] = stageName(r)
+				}
+				text = "[" + strings.Join(names, ", ") + "]"
+			}
+		case "iters", "order":
+			if json.Unmarshal(f.val, &list) == nil {
+				names := make([]string, len(list))
+				for i, p := range list {
+					names[i] = iterName(ints["stage"], p)
+				}
+				text = "[" + strings.Join(names, ", ") + "]"
+			}
+		}
+		if text == "" {
+			text = string(f.val)
+		}
+		b.WriteString(f.key)
+		b.WriteByte('=')
+		b.WriteString(text)
+	}
+	b.WriteByte(')')
 	return b.String()
 }

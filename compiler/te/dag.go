@@ -142,10 +142,18 @@ func (d *DAG) check(t *Tensor) error {
 		}
 		return true
 	}
-	expr.Walk(t.Value(), check)
 	if t.Reduce != nil && t.Reduce.Init != nil {
+		// The initial value is computed before the reduction runs: only
+		// the spatial axes are in scope.
+		for _, a := range t.Reduce.Axes {
+			delete(scope, a.Var)
+		}
 		expr.Walk(t.Reduce.Init, check)
+		for _, a := range t.Reduce.Axes {
+			scope[a.Var] = true
+		}
 	}
+	expr.Walk(t.Value(), check)
 	return err
 }
 
