@@ -84,11 +84,7 @@ func (s Annotate) String() string {
 }
 
 func (s Annotate) apply(c *ctx) error {
-	stage, err := c.computeStage(s.Stage)
-	if err != nil {
-		return err
-	}
-	n, err := c.iterAt(stage, s.Iter)
+	stage, n, err := c.stageIter(s.Stage, s.Iter)
 	if err != nil {
 		return err
 	}
@@ -132,11 +128,7 @@ func (s PragmaStep) String() string {
 }
 
 func (s PragmaStep) apply(c *ctx) error {
-	stage, err := c.computeStage(s.Stage)
-	if err != nil {
-		return err
-	}
-	n, err := c.iterAt(stage, s.Iter)
+	_, n, err := c.stageIter(s.Stage, s.Iter)
 	if err != nil {
 		return err
 	}
@@ -172,11 +164,7 @@ func (s StorageAlign) String() string {
 }
 
 func (s StorageAlign) apply(c *ctx) error {
-	stage, err := c.computeStage(s.Stage)
-	if err != nil {
-		return err
-	}
-	n, err := c.iterAt(stage, s.Iter)
+	stage, n, err := c.stageIter(s.Stage, s.Iter)
 	if err != nil {
 		return err
 	}

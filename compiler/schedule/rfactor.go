@@ -26,11 +26,7 @@ func (s Rfactor) String() string {
 }
 
 func (s Rfactor) apply(c *ctx) error {
-	stage, err := c.computeStage(s.Stage)
-	if err != nil {
-		return err
-	}
-	n, err := c.iterAt(stage, s.Iter)
+	stage, n, err := c.stageIter(s.Stage, s.Iter)
 	if err != nil {
 		return err
 	}

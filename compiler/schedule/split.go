@@ -32,11 +32,7 @@ func (s Split) apply(c *ctx) error {
 
 // applySplit is shared by Split, FollowSplit and FollowFusedSplit.
 func applySplit(c *ctx, stageID, pos int, lengths []int64, innerToOuter bool) error {
-	stage, err := c.computeStage(stageID)
-	if err != nil {
-		return err
-	}
-	n, err := c.iterAt(stage, pos)
+	stage, n, err := c.stageIter(stageID, pos)
 	if err != nil {
 		return err
 	}

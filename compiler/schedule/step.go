@@ -97,6 +97,20 @@ func iterNames(s *Stage) string {
 	return out
 }
 
+// stageIter checks a compute stage and one of its iterators, and returns
+// the stage and the iterator's node.
+func (c *ctx) stageIter(id, pos int) (*Stage, int, error) {
+	s, err := c.computeStage(id)
+	if err != nil {
+		return nil, 0, err
+	}
+	n, err := c.iterAt(s, pos)
+	if err != nil {
+		return nil, 0, err
+	}
+	return s, n, nil
+}
+
 // mut returns a private copy of stage id that the step may change.
 func (c *ctx) mut(id int) *Stage {
 	s := c.st.Stages[id].clone()
