@@ -14,7 +14,7 @@ EXAMPLE := -workload examples/matmul_relu.te -steps examples/matmul_tiled.json
 PORTABLE := ./compiler/...
 
 # Fuzz targets, as Name:package; `make fuzz` runs each for FUZZTIME.
-FUZZ_TARGETS := FuzzParse:./compiler/te FuzzReplay:./compiler/schedule
+FUZZ_TARGETS := FuzzParse:./compiler/te FuzzReplay:./compiler/schedule FuzzLower:./compiler/lower
 FUZZTIME ?= 30s
 
 # gofmt from the same toolchain as $(GO), found lazily.
