@@ -43,7 +43,7 @@ func randomStep(rng *rand.Rand, st *schedule.State) schedule.Step {
 	s := st.Stages[id]
 	n := len(s.Iters)
 	pick := func() int { return rng.IntN(n) }
-	switch k := rng.IntN(20); {
+	switch k := rng.IntN(23); {
 	case k < 5:
 		// Lengths that roughly fit the extent, dividing it or not, as a
 		// sampler would choose them: larger ones only multiply the work.
@@ -77,7 +77,7 @@ func randomStep(rng *rand.Rand, st *schedule.State) schedule.Step {
 	case k < 15:
 		return schedule.CacheWrite{Stage: id, Scope: "local"}
 	case k < 17:
-		anns := []schedule.Annotation{schedule.AnnParallel, schedule.AnnVectorize, schedule.AnnUnroll}
+		anns := []schedule.Annotation{schedule.AnnParallel, schedule.AnnVectorize, schedule.AnnUnroll, schedule.AnnBlockX, schedule.AnnThreadX, schedule.AnnVThread}
 		return schedule.Annotate{Stage: id, Iter: pick(), Ann: anns[rng.IntN(len(anns))]}
 	case k < 18:
 		return schedule.Rfactor{Stage: id, Iter: pick(), FactorIter: rng.IntN(len(s.Op.Axes) + 1)}
@@ -89,11 +89,22 @@ func randomStep(rng *rand.Rand, st *schedule.State) schedule.Step {
 			return nil
 		}
 		return schedule.CacheRead{Stage: src, Scope: "shared", Readers: cons[:1+rng.IntN(len(cons))]}
-	default:
+	case k < 20:
 		if len(st.Steps) == 0 {
 			return nil
 		}
 		return schedule.FollowSplit{Stage: id, Iter: pick(), SrcStep: rng.IntN(len(st.Steps)), NSplit: 1 + rng.IntN(2)}
+	case k < 21:
+		if len(st.Steps) == 0 {
+			return nil
+		}
+		srcs := []int{rng.IntN(len(st.Steps)), rng.IntN(len(st.Steps))}
+		return schedule.FollowFusedSplit{Stage: id, Iter: pick(), SrcSteps: srcs, Level: rng.IntN(2), FactorOrNparts: rng.IntN(2) == 0}
+	case k < 22:
+		f := int64(1 + rng.IntN(8))
+		return schedule.StorageAlign{Stage: id, Iter: pick(), Factor: f, Offset: rng.Int64N(f)}
+	default:
+		return schedule.PragmaStep{Stage: id, Iter: pick(), Pragma: "auto_unroll_max_step", Value: int64(rng.IntN(3) * 16)}
 	}
 }
 
@@ -135,7 +146,7 @@ func TestRandomSchedules(t *testing.T) {
 		}
 	}
 	t.Logf("steps applied: %v", applied)
-	for _, k := range []string{"split", "reorder", "fuse", "compute_at", "compute_inline", "cache_write", "annotate", "rfactor", "cache_read"} {
+	for _, k := range []string{"split", "reorder", "fuse", "compute_at", "compute_inline", "cache_write", "annotate", "rfactor", "cache_read", "follow_split", "follow_fused_split", "storage_align", "pragma"} {
 		if applied[k] == 0 && *propertyCases >= 100 {
 			t.Errorf("no %s step applied: the generator needs a look", k)
 		}
