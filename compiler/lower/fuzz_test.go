@@ -6,6 +6,7 @@ import (
 	"github.com/tabtune/tabtune/compiler/interp"
 	"github.com/tabtune/tabtune/compiler/ops"
 	"github.com/tabtune/tabtune/compiler/schedule"
+	"github.com/tabtune/tabtune/compiler/schedule/schedtest"
 )
 
 // FuzzLower replays arbitrary steps on a small conv2d (padding, a
@@ -21,10 +22,10 @@ func FuzzLower(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	for _, r := range recipes {
-		b := &sched{t: f, st: schedule.New(d)}
-		r.fn(b)
-		data, _ := schedule.MarshalSteps(b.st.Steps)
+	for _, r := range schedtest.Recipes {
+		b := schedtest.New(f, d)
+		r.Apply(b)
+		data, _ := schedule.MarshalSteps(b.St.Steps)
 		f.Add(data)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {

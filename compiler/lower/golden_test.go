@@ -9,7 +9,7 @@ import (
 
 	"github.com/tabtune/tabtune/compiler/ir"
 	"github.com/tabtune/tabtune/compiler/ops"
-	"github.com/tabtune/tabtune/compiler/schedule"
+	"github.com/tabtune/tabtune/compiler/schedule/schedtest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
@@ -19,15 +19,15 @@ var update = flag.Bool("update", false, "rewrite the golden files under testdata
 func TestGolden(t *testing.T) {
 	cases := []struct {
 		name, spec string
-		fn         func(*sched)
+		fn         func(*schedtest.Builder)
 	}{
-		{"gmm_naive", "gmm:M=8,N=6,K=4", func(*sched) {}},
-		{"gmm_tile", "gmm:M=8,N=6,K=4", tile},
-		{"gmm_cache_parallel", "gmm:M=10,N=12,K=5", cacheParallel},
-		{"c2d_tile_pad", "c2d:N=1,CI=2,H=6,W=6,CO=4,KH=3,KW=3,stride=1,pad=1", tile},
-		{"dense_bias_relu_inline", "dense_bias_relu:M=4,N=8,K=6", inlineVectorize},
-		{"softmax_rfactor", "softmax:M=4,N=10", rfactorAll},
-		{"nrm_rfactor", "nrm:B=2,M=3,N=5", rfactorAll},
+		{"gmm_naive", "gmm:M=8,N=6,K=4", func(*schedtest.Builder) {}},
+		{"gmm_tile", "gmm:M=8,N=6,K=4", schedtest.Tile},
+		{"gmm_cache_parallel", "gmm:M=10,N=12,K=5", schedtest.CacheParallel},
+		{"c2d_tile_pad", "c2d:N=1,CI=2,H=6,W=6,CO=4,KH=3,KW=3,stride=1,pad=1", schedtest.Tile},
+		{"dense_bias_relu_inline", "dense_bias_relu:M=4,N=8,K=6", schedtest.InlineVectorize},
+		{"softmax_rfactor", "softmax:M=4,N=10", schedtest.RfactorAll},
+		{"nrm_rfactor", "nrm:B=2,M=3,N=5", schedtest.RfactorAll},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -35,21 +35,21 @@ func TestGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			b := &sched{t: t, st: schedule.New(d)}
+			b := schedtest.New(t, d)
 			c.fn(b)
 			var out strings.Builder
 			out.WriteString("# " + c.spec + "\n")
 			out.WriteString(d.String())
 			out.WriteString("\n# steps\n")
-			out.WriteString(b.st.StepsString())
-			f, err := Trace(b.st, func(pass string, f *ir.Func) {
+			out.WriteString(b.St.StepsString())
+			f, err := Trace(b.St, func(pass string, f *ir.Func) {
 				out.WriteString("\n# after " + pass + "\n")
 				out.WriteString(f.String())
 			})
 			if err != nil {
 				t.Fatal(err)
 			}
-			checkLowered(t, b.st, d)
+			checkLowered(t, b.St, d)
 			_ = f
 			path := filepath.Join("testdata", c.name+".golden")
 			if *update {
