@@ -81,8 +81,8 @@ func (info *stageInfo) rootSub() map[*expr.Var]expr.Expr {
 // consumer: what the consumer reads of it in one iteration of that loop.
 func (l *lowering) inferRegion(info *stageInfo) error {
 	at := info.stage.Attach
-	c := l.stages[at.Stage]
-	if len(info.consumers) != 1 || info.consumers[0] != c.id {
+	t := l.stages[at.Stage]
+	if len(info.consumers) != 1 {
 		names := ""
 		for i, j := range info.consumers {
 			if i > 0 {
@@ -90,22 +90,33 @@ func (l *lowering) inferRegion(info *stageInfo) error {
 			}
 			names += l.stages[j].stage.Name()
 		}
-		return fmt.Errorf("stage %s is computed inside %s but is read by %s", info.stage.Name(), c.stage.Name(), names)
+		return fmt.Errorf("stage %s is computed inside %s but is read by %s", info.stage.Name(), t.stage.Name(), names)
 	}
-	pos := c.stage.IterPos(at.Node)
+	c := l.stages[info.consumers[0]]
+	pos := t.stage.IterPos(at.Node)
 	if pos < 0 {
-		return fmt.Errorf("stage %s is attached to an iterator of %s that is no longer a loop", info.stage.Name(), c.stage.Name())
+		return fmt.Errorf("stage %s is attached to an iterator of %s that is no longer a loop", info.stage.Name(), t.stage.Name())
 	}
+	// Free: the loops of t inside the attach loop, and every loop of the
+	// stages between the consumer and t (the consumer computed inside t).
 	free := map[*expr.Var]bool{}
-	for _, n := range c.stage.Iters[pos+1:] {
-		free[c.loopVar[n]] = true
+	for _, n := range t.stage.Iters[pos+1:] {
+		free[t.loopVar[n]] = true
+	}
+	for x := c; x != t; x = l.stages[x.stage.Attach.Stage] {
+		if x.stage.Attach.Kind != schedule.AttachAt {
+			return fmt.Errorf("stage %s is computed inside %s, but its consumer %s is not", info.stage.Name(), t.stage.Name(), c.stage.Name())
+		}
+		for _, v := range x.loopVar {
+			free[v] = true
+		}
 	}
 	sub := c.rootSub()
-	t := info.stage.Tensor
+	tensor := info.stage.Tensor
 	var reads [][]expr.Expr
 	for _, e := range []expr.Expr{c.value, c.init} {
 		expr.Walk(e, func(x expr.Expr) bool {
-			if ld, ok := x.(*expr.Load); ok && ld.Src == expr.Source(t) {
+			if ld, ok := x.(*expr.Load); ok && ld.Src == expr.Source(tensor) {
 				idx := make([]expr.Expr, len(ld.Index))
 				for d, ix := range ld.Index {
 					idx[d] = expr.Simplify(expr.Substitute(ix, sub), l.env)
@@ -115,9 +126,9 @@ func (l *lowering) inferRegion(info *stageInfo) error {
 			return true
 		})
 	}
-	info.mins = make([]expr.Expr, len(t.Shape))
-	info.exts = make([]int64, len(t.Shape))
-	for d, dim := range t.Shape {
+	info.mins = make([]expr.Expr, len(tensor.Shape))
+	info.exts = make([]int64, len(tensor.Shape))
+	for d, dim := range tensor.Shape {
 		info.mins[d], info.exts[d] = l.unionRegion(reads, d, dim, free)
 	}
 	return nil

@@ -2,9 +2,12 @@ package schedule
 
 import "fmt"
 
-// ComputeAt computes stage Stage inside loop TargetIter of stage Target,
-// its only consumer: per iteration of that loop, just the region of Stage
-// that the iteration reads (lowering infers it).
+// ComputeAt computes stage Stage inside loop TargetIter of stage Target:
+// per iteration of that loop, just the region of Stage that the iteration
+// reads (lowering infers it). Target is Stage's only consumer, or a stage
+// inside whose loops that consumer is computed (at TargetIter or deeper):
+// a packed panel of B computed per column tile of C, say, for the C.local
+// that reads it.
 type ComputeAt struct {
 	Stage      int `json:"stage"`
 	Target     int `json:"target"`
@@ -31,13 +34,6 @@ func (s ComputeAt) apply(c *ctx) error {
 	}
 	target := c.st.Stages[s.Target]
 	consumers := c.st.Consumers(s.Stage)
-	found := false
-	for _, j := range consumers {
-		found = found || j == s.Target
-	}
-	if !found {
-		return c.errorf("%s does not read %s, so %s cannot be computed inside it", target.Name(), stage.Name(), stage.Name())
-	}
 	if len(consumers) > 1 {
 		names := ""
 		for i, j := range consumers {
@@ -47,6 +43,9 @@ func (s ComputeAt) apply(c *ctx) error {
 			names += c.st.Stages[j].Name()
 		}
 		return c.errorf("%s has several consumers (%s); compute_at needs a single one", stage.Name(), names)
+	}
+	if len(consumers) == 0 || !c.st.computedWithin(consumers[0], s.Target) {
+		return c.errorf("%s does not read %s, nor is a reader of it computed inside %s", target.Name(), stage.Name(), target.Name())
 	}
 	if target.Attach.Kind == AttachInline {
 		return c.errorf("target %s is inlined", target.Name())

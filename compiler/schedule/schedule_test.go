@@ -104,7 +104,7 @@ func TestStepErrors(t *testing.T) {
 		{d, []Step{ComputeAt{Stage: 3, Target: 2, TargetIter: 0}},
 			"step 0 (compute_at) on stage D: D is an output; it has no consumer to be computed in"},
 		{d, []Step{CacheWrite{Stage: 2, Scope: "local"}, ComputeAt{Stage: 2, Target: 4, TargetIter: 0}},
-			"step 1 (compute_at) on stage C.local: D does not read C.local, so C.local cannot be computed inside it"},
+			"step 1 (compute_at) on stage C.local: D does not read C.local, nor is a reader of it computed inside D"},
 		{d, []Step{ComputeInline{Stage: 2}},
 			"step 0 (compute_inline) on stage C: C is a reduction; only element-wise stages can be inlined"},
 		{d, []Step{ComputeInline{Stage: 3}},
@@ -137,6 +137,19 @@ func TestStepErrors(t *testing.T) {
 			`step 0 (pragma) on stage C, iterator i: unknown pragma "unroll_explicit"; known: auto_unroll_max_step`},
 		{d, []Step{StorageAlign{Stage: 3, Iter: 0, Factor: 16, Offset: 1}},
 			"step 0 (storage_align) on stage D, iterator i: D is an output; outputs are dense"},
+		// B.global is read by C.local, computed inside C at j: B.global may
+		// go at C's loop j or outside it, not deeper.
+		{d, []Step{CacheWrite{Stage: 2, Scope: "local"}, CacheRead{Stage: 1, Scope: "global", Readers: []int{2}},
+			ComputeAt{Stage: 3, Target: 4, TargetIter: 0}, ComputeAt{Stage: 2, Target: 4, TargetIter: 1}},
+			"step 3 (compute_at) on stage B.global, iterator j: B.global is computed inside loop j of C, deeper than its consumer C.local"},
+		{d, []Step{CacheWrite{Stage: 2, Scope: "local"}, CacheRead{Stage: 1, Scope: "global", Readers: []int{2}},
+			ComputeAt{Stage: 3, Target: 4, TargetIter: 1}, ComputeAt{Stage: 2, Target: 4, TargetIter: 0},
+			Reorder{Stage: 4, Order: []int{1, 0}}},
+			"step 4 (reorder) on stage C: B.global is computed inside loop i of C, deeper than its consumer C.local"},
+		{d, []Step{CacheWrite{Stage: 2, Scope: "local"}, CacheRead{Stage: 1, Scope: "global", Readers: []int{2}},
+			ComputeAt{Stage: 3, Target: 4, TargetIter: 1}, ComputeAt{Stage: 2, Target: 4, TargetIter: 1},
+			ComputeRoot{Stage: 3}},
+			"step 4 (compute_root) on stage C.local: B.global is computed inside C, but its consumer C.local is not"},
 		{sm, []Step{ComputeAt{Stage: 2, Target: 4, TargetIter: 0}},
 			"step 0 (compute_at) on stage E: E has several consumers (S, Y); compute_at needs a single one"},
 	}

@@ -242,6 +242,13 @@ func (st *State) Apply(step Step) (*State, error) {
 	if err := step.apply(c); err != nil {
 		return nil, err
 	}
+	switch step.(type) {
+	case Annotate, PragmaStep, StorageAlign:
+	default:
+		if err := next.checkAttach(); err != nil {
+			return nil, c.errorf("%v", err)
+		}
+	}
 	next.Steps = make([]Step, len(st.Steps)+1)
 	copy(next.Steps, st.Steps)
 	next.Steps[len(st.Steps)] = step
@@ -307,6 +314,55 @@ func (st *State) Consumers(i int) []int {
 	}
 	visit(st.Stages[i].Tensor)
 	return out
+}
+
+// computedWithin reports whether stage i is stage t, or is computed
+// (transitively) inside a loop of t.
+func (st *State) computedWithin(i, t int) bool {
+	for n := 0; n <= len(st.Stages); n++ {
+		if i == t {
+			return true
+		}
+		s := st.Stages[i]
+		if s.Attach.Kind != AttachAt {
+			return false
+		}
+		i = s.Attach.Stage
+	}
+	return false
+}
+
+// checkAttach verifies that every stage computed inside a loop is still
+// where its consumer can read it: its single consumer is the stage it is
+// attached to, or is computed inside that stage at the attach loop or
+// deeper. Steps that move stages or loops run it.
+func (st *State) checkAttach() error {
+	for p, s := range st.Stages {
+		if s.Attach.Kind != AttachAt {
+			continue
+		}
+		cons := st.Consumers(p)
+		if len(cons) != 1 {
+			return fmt.Errorf("%s is computed inside %s but has %d consumers", s.Name(), st.Stages[s.Attach.Stage].Name(), len(cons))
+		}
+		t := st.Stages[s.Attach.Stage]
+		at := t.IterPos(s.Attach.Node)
+		if at < 0 {
+			return fmt.Errorf("%s is attached to a loop of %s that no longer exists", s.Name(), t.Name())
+		}
+		x := cons[0]
+		for x != s.Attach.Stage {
+			xs := st.Stages[x]
+			if xs.Attach.Kind != AttachAt {
+				return fmt.Errorf("%s is computed inside %s, but its consumer %s is not", s.Name(), t.Name(), st.Stages[cons[0]].Name())
+			}
+			if xs.Attach.Stage == s.Attach.Stage && t.IterPos(xs.Attach.Node) < at {
+				return fmt.Errorf("%s is computed inside loop %s of %s, deeper than its consumer %s", s.Name(), t.Nodes[s.Attach.Node].Name, t.Name(), st.Stages[cons[0]].Name())
+			}
+			x = xs.Attach.Stage
+		}
+	}
+	return nil
 }
 
 func reads(op, t *te.Tensor) bool {

@@ -1,0 +1,217 @@
+package targets
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// The target kinds.
+const (
+	// WasmSIMD is WebAssembly with the fixed-width SIMD128 proposal: the
+	// kernels tabtune measures in wazero, node and browsers.
+	WasmSIMD = "wasm-simd"
+	// CPU is native code for the bridge's CPU, from C with vector
+	// extensions and OpenMP.
+	CPU = "cpu"
+	// CUDA is a CUDA kernel for the bridge's GPU.
+	CUDA = "cuda"
+)
+
+// Target says what hardware a kernel is tuned and measured for. Its text
+// form, written by String and read by ParseTarget, is a kind followed by
+// flags, as in TVM's target strings:
+//
+//	wasm-simd
+//	wasm-simd -relaxed
+//	cpu -mcpu=native -cores=2
+//	cuda -arch=sm_90
+//
+// Records store that text; two Targets are the same target exactly when
+// their String forms are equal. The zero Target is not valid.
+type Target struct {
+	// Kind is WasmSIMD, CPU or CUDA.
+	Kind string
+	// Relaxed (wasm-simd only, flag -relaxed) lets kernels use the relaxed
+	// SIMD proposal (f32x4.relaxed_madd and friends). Browsers and node 22
+	// run it; node 20 needs --experimental-wasm-relaxed-simd; wazero cannot
+	// run it at all, so such kernels are measured with node or in a page.
+	Relaxed bool
+	// MCPU (cpu only, flag -mcpu=NAME) is the processor the C compiler
+	// targets (its -march/-mcpu value): "native", "skylake-avx512", ...
+	// Empty means the bridge's default, which is native.
+	MCPU string
+	// Cores (cpu only, flag -cores=N) is how many threads a parallel loop
+	// may use; 0 means all of the bridge machine's cores.
+	Cores int
+	// Lanes (cpu only, flag -lanes=N) is the number of f32 lanes of a
+	// vector register that vectorized loops are tiled for; 0 means 8
+	// (AVX2). It does not change the C, which uses generic vector types.
+	Lanes int
+	// Arch (cuda only, flag -arch=sm_XY) is the GPU architecture passed to
+	// nvcc; empty means the bridge's device.
+	Arch string
+}
+
+// flagsOf lists each kind's flags in their canonical order.
+var flagsOf = map[string][]string{
+	WasmSIMD: {"relaxed"},
+	CPU:      {"mcpu", "cores", "lanes"},
+	CUDA:     {"arch"},
+}
+
+var (
+	archRE = regexp.MustCompile(`^sm_[0-9]+[a-z]?$`)
+	mcpuRE = regexp.MustCompile(`^[A-Za-z0-9_.+-]+$`)
+)
+
+// ParseTarget reads a target string: a kind (wasm-simd, cpu or cuda)
+// then flags, each -name or -name=value, separated by spaces. An unknown
+// kind or flag, a flag of another kind, a repeated flag or a bad value is
+// an error that says which.
+func ParseTarget(s string) (Target, error) {
+	fields := strings.Fields(s)
+	if len(fields) == 0 {
+		return Target{}, fmt.Errorf("target %q: empty (want %s, %s or %s)", s, WasmSIMD, CPU, CUDA)
+	}
+	t := Target{Kind: fields[0]}
+	allowed, ok := flagsOf[t.Kind]
+	if !ok {
+		return Target{}, fmt.Errorf("target %q: unknown kind %q (want %s, %s or %s)", s, t.Kind, WasmSIMD, CPU, CUDA)
+	}
+	seen := map[string]bool{}
+	for _, f := range fields[1:] {
+		if !strings.HasPrefix(f, "-") || len(f) < 2 {
+			return Target{}, fmt.Errorf("target %q: %q is not a flag (flags start with -)", s, f)
+		}
+		name, value, hasValue := strings.Cut(strings.TrimPrefix(strings.TrimPrefix(f, "-"), "-"), "=")
+		known := false
+		for _, a := range allowed {
+			known = known || a == name
+		}
+		if !known {
+			return Target{}, fmt.Errorf("target %q: unknown flag -%s for %s (its flags: -%s)", s, name, t.Kind, strings.Join(allowed, ", -"))
+		}
+		if seen[name] {
+			return Target{}, fmt.Errorf("target %q: flag -%s given twice", s, name)
+		}
+		seen[name] = true
+		bad := func(want string) error {
+			return fmt.Errorf("target %q: flag -%s: bad value %q (want %s)", s, name, value, want)
+		}
+		switch name {
+		case "relaxed":
+			if hasValue {
+				return Target{}, fmt.Errorf("target %q: flag -relaxed takes no value", s)
+			}
+			t.Relaxed = true
+		case "mcpu":
+			if !mcpuRE.MatchString(value) {
+				return Target{}, bad("a processor name such as native or skylake-avx512")
+			}
+			t.MCPU = value
+		case "cores", "lanes":
+			n, err := strconv.Atoi(value)
+			if err != nil || n <= 0 || n > 4096 {
+				return Target{}, bad("a positive integer")
+			}
+			if name == "cores" {
+				t.Cores = n
+			} else {
+				t.Lanes = n
+			}
+		case "arch":
+			if !archRE.MatchString(value) {
+				return Target{}, bad("sm_ and a compute capability, such as sm_90")
+			}
+			t.Arch = value
+		}
+	}
+	return t, nil
+}
+
+// MustParseTarget is ParseTarget for constants; it panics on an error.
+func MustParseTarget(s string) Target {
+	t, err := ParseTarget(s)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
+// String is the canonical text form: the kind, then the flags that are
+// set, in a fixed order. ParseTarget(t.String()) == t for every valid t.
+func (t Target) String() string {
+	var b strings.Builder
+	b.WriteString(t.Kind)
+	if t.Relaxed {
+		b.WriteString(" -relaxed")
+	}
+	if t.MCPU != "" {
+		b.WriteString(" -mcpu=" + t.MCPU)
+	}
+	if t.Cores != 0 {
+		b.WriteString(" -cores=" + strconv.Itoa(t.Cores))
+	}
+	if t.Lanes != 0 {
+		b.WriteString(" -lanes=" + strconv.Itoa(t.Lanes))
+	}
+	if t.Arch != "" {
+		b.WriteString(" -arch=" + t.Arch)
+	}
+	return b.String()
+}
+
+// Validate reports whether t is a target that ParseTarget could return.
+func (t Target) Validate() error {
+	u, err := ParseTarget(t.String())
+	if err != nil {
+		return err
+	}
+	if u != t {
+		return fmt.Errorf("target %q: fields set that do not apply to %s", t.String(), t.Kind)
+	}
+	return nil
+}
+
+// MarshalText writes the canonical form, so a Target is a JSON string.
+func (t Target) MarshalText() ([]byte, error) {
+	if err := t.Validate(); err != nil {
+		return nil, err
+	}
+	return []byte(t.String()), nil
+}
+
+// UnmarshalText reads a target string.
+func (t *Target) UnmarshalText(b []byte) error {
+	u, err := ParseTarget(string(b))
+	if err != nil {
+		return err
+	}
+	*t = u
+	return nil
+}
+
+// VectorLanes is the number of f32 lanes of one vector that a vectorized
+// loop is tiled for: 4 for wasm-simd (v128), Lanes or 8 for cpu, 1 for
+// cuda (a thread computes scalars; width comes from threads).
+func (t Target) VectorLanes() int {
+	switch t.Kind {
+	case WasmSIMD:
+		return 4
+	case CPU:
+		if t.Lanes > 0 {
+			return t.Lanes
+		}
+		return 8
+	}
+	return 1
+}
+
+// IsGPU reports whether kernels bind loops to GPU blocks and threads.
+func (t Target) IsGPU() bool { return t.Kind == CUDA }
+
+// Parallel reports whether kernels may run loops on several threads:
+// cpu (OpenMP) and cuda do; wasm-simd kernels are single-threaded.
+func (t Target) Parallel() bool { return t.Kind == CPU || t.Kind == CUDA }

@@ -1,0 +1,87 @@
+package targets
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+func TestParseTargetRoundTrip(t *testing.T) {
+	for _, c := range []struct{ in, canon string }{
+		{"wasm-simd", "wasm-simd"},
+		{"wasm-simd -relaxed", "wasm-simd -relaxed"},
+		{"  wasm-simd   --relaxed ", "wasm-simd -relaxed"},
+		{"cpu", "cpu"},
+		{"cpu -mcpu=native -cores=2", "cpu -mcpu=native -cores=2"},
+		{"cpu -cores=4 -lanes=16 -mcpu=skylake-avx512", "cpu -mcpu=skylake-avx512 -cores=4 -lanes=16"},
+		{"cuda", "cuda"},
+		{"cuda -arch=sm_90", "cuda -arch=sm_90"},
+		{"cuda -arch=sm_90a", "cuda -arch=sm_90a"},
+	} {
+		tg, err := ParseTarget(c.in)
+		if err != nil {
+			t.Errorf("%q: %v", c.in, err)
+			continue
+		}
+		if got := tg.String(); got != c.canon {
+			t.Errorf("%q: String() = %q, want %q", c.in, got, c.canon)
+		}
+		again, err := ParseTarget(tg.String())
+		if err != nil || again != tg {
+			t.Errorf("%q: round trip gave %+v, %v", c.in, again, err)
+		}
+		if err := tg.Validate(); err != nil {
+			t.Errorf("%q: Validate: %v", c.in, err)
+		}
+	}
+}
+
+func TestParseTargetErrors(t *testing.T) {
+	for _, c := range []struct{ in, msg string }{
+		{"", "empty"},
+		{"tpu", `unknown kind "tpu"`},
+		{"wasm-simd -mcpu=native", "unknown flag -mcpu for wasm-simd (its flags: -relaxed)"},
+		{"cpu -relaxed", "unknown flag -relaxed for cpu"},
+		{"cpu -cores=0", "flag -cores: bad value"},
+		{"cpu -cores=two", "flag -cores: bad value"},
+		{"cpu -mcpu=", "flag -mcpu: bad value"},
+		{"cuda -arch=90", "flag -arch: bad value"},
+		{"wasm-simd -relaxed=1", "takes no value"},
+		{"wasm-simd relaxed", "not a flag"},
+		{"cpu -cores=2 -cores=3", "given twice"},
+	} {
+		_, err := ParseTarget(c.in)
+		if err == nil || !strings.Contains(err.Error(), c.msg) {
+			t.Errorf("%q: error %v, want one containing %q", c.in, err, c.msg)
+		}
+	}
+	if err := (Target{Kind: WasmSIMD, Cores: 2}).Validate(); err == nil {
+		t.Error("wasm-simd with cores validated")
+	}
+	if _, err := json.Marshal(Target{}); err == nil {
+		t.Error("zero Target marshalled")
+	}
+}
+
+func TestTargetJSONAndLanes(t *testing.T) {
+	in := struct{ T Target }{MustParseTarget("cpu -mcpu=native -cores=2")}
+	b, err := json.Marshal(in)
+	if err != nil || string(b) != `{"T":"cpu -mcpu=native -cores=2"}` {
+		t.Fatalf("%s %v", b, err)
+	}
+	var out struct{ T Target }
+	if err := json.Unmarshal(b, &out); err != nil || out != in {
+		t.Fatalf("%+v %v", out, err)
+	}
+	if err := json.Unmarshal([]byte(`{"T":"gpu"}`), &out); err == nil {
+		t.Error("bad target unmarshalled")
+	}
+	for s, want := range map[string]int{"wasm-simd": 4, "cpu": 8, "cpu -lanes=16": 16, "cuda": 1} {
+		if got := MustParseTarget(s).VectorLanes(); got != want {
+			t.Errorf("%s: VectorLanes %d, want %d", s, got, want)
+		}
+	}
+	if MustParseTarget("wasm-simd").Parallel() || !MustParseTarget("cpu").Parallel() || !MustParseTarget("cuda").IsGPU() {
+		t.Error("Parallel/IsGPU")
+	}
+}
