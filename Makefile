@@ -11,7 +11,7 @@ GO ?= go
 EXAMPLE := -workload examples/matmul_relu.te -steps examples/matmul_tiled.json
 
 # The portable core: it must build for GOOS=js GOARCH=wasm (DESIGN.md, rule 1).
-PORTABLE := ./compiler/...
+PORTABLE := ./compiler/... ./targets/...
 
 # Fuzz targets, as Name:package; `make fuzz` runs each for FUZZTIME.
 FUZZ_TARGETS := FuzzParse:./compiler/te FuzzReplay:./compiler/schedule FuzzLower:./compiler/lower

@@ -13,6 +13,7 @@
 //	tabtune show  -workload SPEC [-steps FILE.json]
 //	tabtune lower -workload SPEC [-steps FILE.json] [-trace]
 //	tabtune check -workload SPEC [-steps FILE.json] [-seed N] [-max-steps N]
+//	tabtune run   -workload SPEC [-steps FILE.json] [-target wasm-simd] [-measurer wasm|node] [-baseline]
 //	tabtune version
 //	tabtune help [COMMAND]
 //
@@ -55,6 +56,7 @@ func init() {
 		{"show", "print a workload and the loop structure of a schedule", runShow},
 		{"lower", "print the loop IR a schedule lowers to", runLower},
 		{"check", "lower a schedule, run it, compare with the workload's definition", runCheck},
+		{"run", "build a schedule for a target, verify it and time it", runRun},
 		{"version", "print the version of tabtune", runVersion},
 		{"help", "print this help, or a command's", runHelp},
 	}

@@ -1,0 +1,54 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/tabtune/tabtune/compiler/te"
+	"github.com/tabtune/tabtune/targets"
+	"github.com/tabtune/tabtune/targets/build"
+	"github.com/tabtune/tabtune/targets/node"
+	"github.com/tabtune/tabtune/targets/wazero"
+)
+
+// newMeasurer starts the named measurer: "wasm" (wazero, in-process) or
+// "node" (V8).
+func newMeasurer(name string, opts targets.Options, t targets.Target) (targets.Measurer, func(), error) {
+	switch name {
+	case wazero.Name:
+		m := wazero.New(wazero.Config{Options: opts})
+		return m, func() { m.Close() }, nil
+	case "node":
+		m := node.New(node.Config{Options: opts, Relaxed: t.Relaxed})
+		return m, func() { m.Close() }, nil
+	}
+	return nil, nil, fmt.Errorf("unknown measurer %q: use wasm (wazero, in-process) or node (V8)", name)
+}
+
+// buildWorkload makes the measuring workload of d: inputs from seed and
+// reference outputs, from the interpreter for small programs, else from
+// the naive schedule compiled to wasm and run in wazero.
+func buildWorkload(ctx context.Context, d *te.DAG, seed int64, progress io.Writer) (*targets.Workload, error) {
+	w, err := build.Workload(d, seed)
+	if err != nil {
+		return nil, err
+	}
+	if !build.NeedsReference(w) {
+		return w, nil
+	}
+	fmt.Fprintf(progress, "computing reference outputs with the naive kernel in wazero...\n")
+	start := time.Now()
+	naive, err := build.Naive(d)
+	if err != nil {
+		return nil, err
+	}
+	m := wazero.New(wazero.Config{})
+	defer m.Close()
+	if w.Want, err = m.Reference(ctx, w, naive); err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(progress, "reference ready in %.1fs\n", time.Since(start).Seconds())
+	return w, nil
+}

@@ -1,0 +1,52 @@
+package wasm
+
+import (
+	"fmt"
+
+	"github.com/tabtune/tabtune/compiler/codegen/wasm/wasmbin"
+	"github.com/tabtune/tabtune/compiler/expr"
+	"github.com/tabtune/tabtune/compiler/ir"
+)
+
+// The load cache: in straight-line code, a value loaded once (scalar, a
+// four-lane run, or a splat of one element) is kept in a local and reused
+// by later identical loads, until a store to the same buffer or the end of
+// the block. An unrolled micro-kernel reads each element of A and B once
+// per step instead of once per use.
+
+type cached struct {
+	buf   *ir.Buffer
+	local uint32
+	t     wasmbin.ValType
+}
+
+func cacheKey(kind string, b *ir.Buffer, flat expr.Expr) string {
+	return fmt.Sprintf("%s|%p|%s", kind, b, expr.String(flat))
+}
+
+// fromCache pushes a cached value and reports whether there was one.
+func (g *gen) fromCache(key string) bool {
+	c, ok := g.cache[key]
+	if ok {
+		g.f.LocalGet(c.local)
+	}
+	return ok
+}
+
+// toCache keeps the value on the stack in a local under key (leaving it
+// on the stack).
+func (g *gen) toCache(key string, b *ir.Buffer, t wasmbin.ValType) {
+	l := g.temp(t)
+	g.f.LocalTee(l)
+	g.cache[key] = cached{buf: b, local: l, t: t}
+}
+
+// forget drops the cached loads of buffer b (nil: all of them).
+func (g *gen) forget(b *ir.Buffer) {
+	for k, c := range g.cache {
+		if b == nil || c.buf == b {
+			g.release(c.t, c.local)
+			delete(g.cache, k)
+		}
+	}
+}

@@ -1,0 +1,47 @@
+package wasm
+
+import (
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/tabtune/tabtune/compiler/codegen/wasm/wasmbin"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
+
+// TestGoldenWAT compares the disassembly of a few kernels with
+// testdata/*.wat: the micro-kernel of the GMM schedule (register
+// accumulators, pointer increments, splat loads), a guarded edge and
+// exp through the math library.
+func TestGoldenWAT(t *testing.T) {
+	cases := []struct{ name, spec, steps string }{
+		{"gmm_tiled", "gmm:M=8,N=16,K=6", "testdata/gmm1024.json"},
+		{"c2d_tiled", "c2d:N=1,CI=2,H=4,W=8,CO=4", "testdata/c2d.json"},
+		{"softmax_naive", "softmax:M=2,N=8", ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			k := buildSpec(t, c.spec, c.steps)
+			text, err := wasmbin.Disassemble(k.Wasm)
+			if err != nil {
+				t.Fatal(err)
+			}
+			path := filepath.Join("testdata", c.name+".wat")
+			if *update {
+				if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("%v (run go test -update to create it)", err)
+			}
+			if text != string(want) {
+				t.Errorf("%s differs; got:\n%s", path, text)
+			}
+		})
+	}
+}

@@ -1,0 +1,289 @@
+package wasm
+
+import (
+	"github.com/tabtune/tabtune/compiler/codegen/wasm/wasmbin"
+	"github.com/tabtune/tabtune/compiler/expr"
+	"github.com/tabtune/tabtune/compiler/ir"
+)
+
+// vstmt emits the body of a four-lane loop over lane variable l as f32x4
+// instructions.
+func (g *gen) vstmt(s ir.Stmt, l *expr.Var) {
+	switch n := s.(type) {
+	case *ir.Seq:
+		for _, c := range n.Stmts {
+			g.vstmt(c, l)
+		}
+	case *ir.If:
+		if !depends(n.Cond, l) {
+			g.sexpr(n.Cond)
+			g.forget(nil)
+			g.f.If(wasmbin.Void)
+			g.vstmt(n.Then, l)
+			g.forget(nil)
+			if n.Else != nil {
+				g.f.Emit(wasmbin.Else)
+				g.vstmt(n.Else, l)
+				g.forget(nil)
+			}
+			g.f.Emit(wasmbin.End)
+			return
+		}
+		// A guard linear in the lane: when it holds at both ends of the
+		// chunk it holds for all four lanes; else go lane by lane.
+		at := func(lane int64) expr.Expr {
+			return expr.Simplify(expr.Substitute(n.Cond, map[*expr.Var]expr.Expr{l: expr.Const(lane)}), g.env)
+		}
+		g.sexpr(expr.AndE(at(0), at(3)))
+		g.forget(nil)
+		g.f.If(wasmbin.Void)
+		g.vstmt(n.Then, l)
+		g.forget(nil)
+		g.f.Emit(wasmbin.Else)
+		for lane := int64(0); lane < 4; lane++ {
+			g.stmt(g.subst(n, map[*expr.Var]expr.Expr{l: expr.Const(lane)}))
+		}
+		g.forget(nil)
+		g.f.Emit(wasmbin.End)
+	case *ir.Store:
+		g.vstore(n, l)
+	default:
+		g.fail("statement %T in a vector loop", s)
+	}
+}
+
+func (g *gen) vstore(n *ir.Store, l *expr.Var) {
+	if regs, ok := g.regs[n.Buf]; ok {
+		flat := g.flatIndex(n.Buf, n.Index)
+		base := expr.Simplify(expr.Substitute(flat, map[*expr.Var]expr.Expr{l: expr.Const(0)}), g.env).(*expr.IntImm)
+		g.vexpr(n.Value, l)
+		g.f.LocalSet(regs[base.V/4])
+		return
+	}
+	if h, ok := g.hoistedAt(n.Buf, n.Index, l); ok {
+		g.vexpr(n.Value, l)
+		g.f.LocalSet(h)
+		return
+	}
+	k, lin := g.coef(g.flatIndex(n.Buf, n.Index), l)
+	if lin && k == 1 {
+		off := g.address(n.Buf, n.Index, n, l, 0)
+		g.vexpr(n.Value, l)
+		g.forget(n.Buf)
+		g.f.V128Store(2, off)
+		return
+	}
+	// Scatter: one lane at a time.
+	t := g.temp(wasmbin.V128)
+	g.vexpr(n.Value, l)
+	g.f.LocalSet(t)
+	g.forget(n.Buf)
+	for lane := int64(0); lane < 4; lane++ {
+		off := g.address(n.Buf, n.Index, n, l, lane)
+		g.f.LocalGet(t)
+		g.f.F32x4ExtractLane(byte(lane))
+		g.f.F32Store(off)
+	}
+	g.release(wasmbin.V128, t)
+}
+
+var vfloatOps = map[expr.Op]wasmbin.Op{
+	expr.Add: wasmbin.F32x4Add, expr.Sub: wasmbin.F32x4Sub, expr.Mul: wasmbin.F32x4Mul, expr.Div: wasmbin.F32x4Div,
+	expr.Min: wasmbin.F32x4Min, expr.Max: wasmbin.F32x4Max,
+	expr.LT: wasmbin.F32x4Lt, expr.LE: wasmbin.F32x4Le, expr.GT: wasmbin.F32x4Gt, expr.GE: wasmbin.F32x4Ge,
+	expr.EQ: wasmbin.F32x4Eq, expr.NE: wasmbin.F32x4Ne,
+}
+
+var vintCompare = map[expr.Op]wasmbin.Op{
+	expr.LT: wasmbin.I32x4LtS, expr.LE: wasmbin.I32x4LeS, expr.GT: wasmbin.I32x4GtS, expr.GE: wasmbin.I32x4GeS,
+	expr.EQ: wasmbin.I32x4Eq, expr.NE: wasmbin.I32x4Ne,
+}
+
+// vexpr pushes the four lanes of e for lane variable l: f32x4 for floats,
+// i32x4 for integers, an all-ones or all-zeros mask per lane for
+// conditions.
+func (g *gen) vexpr(e expr.Expr, l *expr.Var) {
+	if !depends(e, l) {
+		g.splat(e)
+		return
+	}
+	switch n := e.(type) {
+	case *expr.Load:
+		g.vload(n, l)
+	case *expr.Binary:
+		switch {
+		case n.Type() == expr.Int:
+			g.vint(e, l)
+		case n.Op.IsCompare() && n.A.Type() == expr.Int:
+			g.vint(n.A, l)
+			g.vint(n.B, l)
+			g.f.Emit(vintCompare[n.Op])
+		case n.Op == expr.And || n.Op == expr.Or:
+			g.vexpr(n.A, l)
+			g.vexpr(n.B, l)
+			if n.Op == expr.And {
+				g.f.Emit(wasmbin.V128And)
+			} else {
+				g.f.Emit(wasmbin.V128Or)
+			}
+		default:
+			if g.opts.Relaxed && n.Op == expr.Add {
+				if m, ok := n.A.(*expr.Binary); ok && m.Op == expr.Mul {
+					g.vexpr(m.A, l)
+					g.vexpr(m.B, l)
+					g.vexpr(n.B, l)
+					g.f.Emit(wasmbin.F32x4RelaxedMadd)
+					return
+				}
+			}
+			op, ok := vfloatOps[n.Op]
+			if !ok {
+				g.fail("%s on float lanes", n.Op)
+			}
+			g.vexpr(n.A, l)
+			g.vexpr(n.B, l)
+			g.f.Emit(op)
+		}
+	case *expr.Var:
+		g.vint(e, l)
+	case *expr.Not:
+		g.vexpr(n.A, l)
+		g.f.Emit(wasmbin.V128Not)
+	case *expr.Select:
+		g.vexpr(n.T, l)
+		g.vexpr(n.F, l)
+		g.vexpr(n.Cond, l)
+		g.f.Emit(wasmbin.V128Bitselect)
+	case *expr.Cast:
+		g.vint(n.A, l)
+		g.f.Emit(wasmbin.F32x4ConvertI32x4S)
+	case *expr.Call:
+		for _, a := range n.Args {
+			g.vexpr(a, l)
+		}
+		switch n.Fn {
+		case expr.Sqrt:
+			g.f.Emit(wasmbin.F32x4Sqrt)
+		case expr.Abs:
+			g.f.Emit(wasmbin.F32x4Abs)
+		default:
+			idx, ok := g.lib.Func(n.Fn, true)
+			if !ok {
+				g.fail("no wasm code for %s", n.Fn)
+			}
+			g.f.Call(idx)
+		}
+	default:
+		g.fail("expression %T in a vector loop", e)
+	}
+}
+
+// splat pushes a lane-invariant value in all four lanes.
+func (g *gen) splat(e expr.Expr) {
+	switch e.Type() {
+	case expr.Float:
+		if c, ok := e.(*expr.FloatImm); ok {
+			g.f.V128ConstF32([4]float32{c.V, c.V, c.V, c.V})
+			return
+		}
+		if ld, ok := e.(*expr.Load); ok {
+			if b, ok := ld.Src.(*ir.Buffer); ok {
+				if _, reg := g.regs[b]; !reg {
+					key := cacheKey("p", b, g.flatIndex(b, ld.Index))
+					if g.fromCache(key) {
+						return
+					}
+					if h, ok := g.hoistedAt(b, ld.Index, nil); ok {
+						g.f.LocalGet(h)
+						g.f.Emit(wasmbin.F32x4Splat)
+					} else {
+						off := g.address(b, ld.Index, ld, nil, 0)
+						g.f.V128Load32Splat(off)
+					}
+					g.toCache(key, b, wasmbin.V128)
+					return
+				}
+			}
+		}
+		g.sexpr(e)
+		g.f.Emit(wasmbin.F32x4Splat)
+	case expr.Int:
+		g.sexpr(e)
+		g.f.Emit(wasmbin.I32x4Splat)
+	default: // a condition: 1 -> all ones
+		g.f.I32Const(0)
+		g.sexpr(e)
+		g.f.Emit(wasmbin.I32Sub)
+		g.f.Emit(wasmbin.I32x4Splat)
+	}
+}
+
+// vint pushes the lanes of an integer expression linear in l.
+func (g *gen) vint(e expr.Expr, l *expr.Var) {
+	k, ok := g.coef(e, l)
+	if !ok {
+		g.fail("integer %s is not linear in %s", expr.String(e), l.Name)
+	}
+	g.splat(expr.Simplify(expr.Substitute(e, map[*expr.Var]expr.Expr{l: expr.Const(0)}), g.env))
+	if k != 0 {
+		if k*3 > 1<<31-1 || k*3 < -(1<<31) {
+			g.fail("lane stride %d is too large", k)
+		}
+		g.f.V128ConstI32([4]int32{0, int32(k), int32(2 * k), int32(3 * k)})
+		g.f.Emit(wasmbin.I32x4Add)
+	}
+}
+
+// vload pushes four lanes of a load: one v128.load when the lanes are
+// contiguous, else four scalar loads.
+func (g *gen) vload(n *expr.Load, l *expr.Var) {
+	b := n.Src.(*ir.Buffer)
+	flat := g.flatIndex(b, n.Index)
+	if regs, ok := g.regs[b]; ok {
+		k, lin := g.coef(flat, l)
+		base, isConst := expr.Simplify(expr.Substitute(flat, map[*expr.Var]expr.Expr{l: expr.Const(0)}), g.env).(*expr.IntImm)
+		if lin && k == 1 && isConst && base.V%4 == 0 {
+			g.f.LocalGet(regs[base.V/4])
+			return
+		}
+	}
+	if h, ok := g.hoistedAt(b, n.Index, l); ok {
+		g.f.LocalGet(h)
+		return
+	}
+	if k, lin := g.coef(flat, l); lin && k == 1 {
+		if _, ok := g.regs[b]; !ok {
+			key := cacheKey("v", b, flat)
+			if g.fromCache(key) {
+				return
+			}
+			off := g.address(b, n.Index, n, l, 0)
+			g.f.V128Load(2, off)
+			g.toCache(key, b, wasmbin.V128)
+			return
+		}
+	}
+	// Gather: lane by lane.
+	for lane := int64(0); lane < 4; lane++ {
+		one := &expr.Load{Src: b, Index: substAll(n.Index, l, lane, g)}
+		if _, ok := g.regs[b]; ok {
+			g.load(one)
+		} else {
+			off := g.address(b, n.Index, n, l, lane)
+			g.f.F32Load(off)
+		}
+		if lane == 0 {
+			g.f.Emit(wasmbin.F32x4Splat)
+		} else {
+			g.f.F32x4ReplaceLane(byte(lane))
+		}
+	}
+}
+
+func substAll(idx []expr.Expr, l *expr.Var, lane int64, g *gen) []expr.Expr {
+	out := make([]expr.Expr, len(idx))
+	for i, e := range idx {
+		out[i] = expr.Simplify(expr.Substitute(e, map[*expr.Var]expr.Expr{l: expr.Const(lane)}), g.env)
+	}
+	return out
+}

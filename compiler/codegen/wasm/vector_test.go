@@ -1,0 +1,79 @@
+package wasm
+
+import (
+	"testing"
+
+	"github.com/tabtune/tabtune/compiler/interp"
+	"github.com/tabtune/tabtune/compiler/schedule"
+	"github.com/tabtune/tabtune/compiler/te"
+)
+
+// TestVectorPaths covers the four-lane code paths one by one: lane
+// indices as integers (f32 casts, integer conditions in a select),
+// contiguous and strided loads and stores, guards that hold for part of a
+// chunk, scalar tails, and register buffers.
+func TestVectorPaths(t *testing.T) {
+	cases := []struct {
+		name, src string
+		steps     []schedule.Step
+		vector    bool
+		registers bool
+	}{
+		{"lane integers", `
+A = input(f32, [3, 13])
+B[i, j] = select(j >= 2 && j < 11, f32(j * 3 - 4) * A[i, j], A[i, j] + 1.0)
+`, []schedule.Step{schedule.Annotate{Stage: 1, Iter: 1, Ann: schedule.AnnVectorize}}, true, false},
+		{"strided and transposed", `
+A = input(f32, [8, 6])
+B[j, i] = A[i, j] * 2.0 + A[i, 5 - j]
+`, []schedule.Step{schedule.Annotate{Stage: 1, Iter: 1, Ann: schedule.AnnVectorize}}, true, false},
+		{"guarded chunks", `
+A = input(f32, [5, 13])
+B[i, j] = max(A[i, j], 0.0)
+`, []schedule.Step{
+			schedule.Split{Stage: 1, Iter: 1, Lengths: []int64{8}, InnerToOuter: true},
+			schedule.Annotate{Stage: 1, Iter: 2, Ann: schedule.AnnVectorize},
+		}, true, false},
+		{"register tile", `
+A = input(f32, [8, 6])
+B = input(f32, [6, 16])
+C[i, j] = sum(A[i, k] * B[k, j], k)
+`, []schedule.Step{
+			schedule.CacheWrite{Stage: 2, Scope: "local"},
+			schedule.Split{Stage: 3, Iter: 0, Lengths: []int64{4}, InnerToOuter: true},
+			schedule.ComputeAt{Stage: 2, Target: 3, TargetIter: 0},
+			schedule.Reorder{Stage: 2, Order: []int{2, 0, 1}},
+			schedule.Annotate{Stage: 2, Iter: 1, Ann: schedule.AnnUnroll},
+			schedule.Annotate{Stage: 2, Iter: 2, Ann: schedule.AnnVectorize},
+			schedule.Annotate{Stage: 3, Iter: 1, Ann: schedule.AnnUnroll},
+			schedule.Annotate{Stage: 3, Iter: 2, Ann: schedule.AnnVectorize},
+		}, true, true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			d, err := te.Parse(c.src)
+			if err != nil {
+				t.Fatal(err)
+			}
+			st, err := schedule.Replay(d, c.steps)
+			if err != nil {
+				t.Fatal(err)
+			}
+			k, err := compileState(st, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if (k.VectorLoops > 0) != c.vector || (k.RegisterBuffers > 0) != c.registers {
+				t.Errorf("vector loops %d, register buffers %d\n%s", k.VectorLoops, k.RegisterBuffers, k.Prepared)
+			}
+			inputs := interp.RandomInputs(d, 5)
+			want, err := interp.Eval(d, inputs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := checkKernel(t, k, inputs, want); err != nil {
+				t.Fatalf("%v\n%s", err, k.Prepared)
+			}
+		})
+	}
+}

@@ -1,0 +1,506 @@
+package wmath
+
+import (
+	"math"
+
+	"github.com/tabtune/tabtune/compiler/codegen/wasm/wasmbin"
+	"github.com/tabtune/tabtune/compiler/expr"
+)
+
+// Lib emits the math functions into one module, each at most once per
+// form (scalar, f32x4).
+type Lib struct {
+	m     *wasmbin.Module
+	funcs map[libKey]uint32
+}
+
+type libKey struct {
+	fn     expr.Intrinsic
+	vector bool
+}
+
+// NewLib returns a Lib that adds its functions to m.
+func NewLib(m *wasmbin.Module) *Lib {
+	return &Lib{m: m, funcs: map[libKey]uint32{}}
+}
+
+// Supported reports whether fn is implemented here (as a function) rather
+// than by a single wasm instruction: true for exp, log, tanh, sigmoid and
+// pow; false for sqrt and abs (f32.sqrt, f32.abs, f32x4.sqrt, f32x4.abs).
+func Supported(fn expr.Intrinsic) bool {
+	switch fn {
+	case expr.Exp, expr.Log, expr.Tanh, expr.Sigmoid, expr.Pow:
+		return true
+	}
+	return false
+}
+
+// Func returns the index of the function computing fn, emitting it into
+// the module on first use. The scalar form has type (f32) -> f32, the
+// vector form (v128) -> v128 on f32x4 lanes; pow takes two arguments, x
+// then y: (f32 f32) -> f32, (v128 v128) -> v128. Both forms, and the Go
+// function of the same name, give bit-identical results (NaN payloads
+// aside). ok is false when fn is not Supported.
+func (l *Lib) Func(fn expr.Intrinsic, vector bool) (idx uint32, ok bool) {
+	if !Supported(fn) {
+		return 0, false
+	}
+	k := libKey{fn, vector}
+	if idx, ok := l.funcs[k]; ok {
+		return idx, true
+	}
+	t := wasmbin.F32
+	if vector {
+		t = wasmbin.V128
+	}
+	params := []wasmbin.ValType{t}
+	if fn == expr.Pow {
+		params = append(params, t)
+	}
+	f := l.m.AddFunc(params, []wasmbin.ValType{t})
+	b := &builder{f: f, vec: vector}
+	x := b.param(0)
+	var r val
+	switch fn {
+	case expr.Exp:
+		r = b.exp(x)
+	case expr.Log:
+		r = b.log(x)
+	case expr.Tanh:
+		r = b.tanh(x)
+	case expr.Sigmoid:
+		r = b.sigmoid(x)
+	case expr.Pow:
+		r = b.pow(x, b.param(1))
+	}
+	r.emit()
+	l.funcs[k] = f.Index
+	return f.Index, true
+}
+
+// The algorithms, written once for both forms; each line matches a line
+// of ref.go.
+
+func (b *builder) exp(x val) val {
+	x = b.let(b.minC(b.maxC(x, float64(expMin)), float64(expMax)))
+	kk := b.let(b.add(b.mul(x, b.fc(log2e)), b.fc(magic23)))
+	k := b.let(b.sub(kk, b.fc(magic23)))
+	r := b.let(b.sub(x, b.mul(k, b.fc(expC1))))
+	r = b.let(b.sub(r, b.mul(k, b.fc(expC2))))
+	z := b.let(b.mul(r, r))
+	p := b.fc(expP[0])
+	for _, c := range expP[1:] {
+		p = b.add(b.mul(p, r), b.fc(c))
+	}
+	y := b.add(b.add(b.mul(p, z), r), b.fc(1))
+	ki := b.let(b.sub(b.bitsOf(kk), b.ic(0x4b400000)))
+	k1 := b.let(b.shrS(ki, 1))
+	s1 := b.fromBits(b.shl(b.add(k1, b.ic(127)), 23))
+	s2 := b.fromBits(b.shl(b.add(b.sub(ki, k1), b.ic(127)), 23))
+	return b.mul(b.mul(y, s1), s2)
+}
+
+func (b *builder) log(x val) val {
+	tiny := b.let(b.lt(x, b.fc(tinyNormal)))
+	xs := b.sel(tiny, b.mul(x, b.fc(scaleUp)), x)
+	ix := b.let(b.add(b.bitsOf(xs), b.ic(0x3f800000-sqrtHalfBits)))
+	k := b.sub(b.shrU(ix, 23), b.sel(tiny, b.ic(127+25), b.ic(127)))
+	m := b.fromBits(b.add(b.and(ix, b.ic(0x007fffff)), b.ic(sqrtHalfBits)))
+	f := b.let(b.sub(m, b.fc(1)))
+	s := b.let(b.div(f, b.add(f, b.fc(2))))
+	z := b.let(b.mul(s, s))
+	w := b.let(b.mul(z, z))
+	t1 := b.mul(w, b.add(b.mul(w, b.fc(lg4)), b.fc(lg2)))
+	t2 := b.mul(z, b.add(b.mul(w, b.fc(lg3)), b.fc(lg1)))
+	R := b.add(t2, t1)
+	hfsq := b.let(b.mul(b.mul(b.fc(0.5), f), f))
+	dk := b.let(b.cvt(k))
+	r := b.add(b.mul(s, b.add(hfsq, R)), b.mul(dk, b.fc(ln2Lo)))
+	r = b.add(b.add(b.sub(r, hfsq), f), b.mul(dk, b.fc(ln2Hi)))
+	r = b.sel(b.lt(x, b.fc(inf32)), r, x)
+	r = b.sel(b.eq(x, b.fc(0)), b.fc(negInf32), r)
+	return b.sel(b.lt(x, b.fc(0)), b.fc(nan32), r)
+}
+
+func (b *builder) tanh(x val) val {
+	a := b.let(b.abs(x))
+	z := b.let(b.mul(a, a))
+	p := b.fc(tanhP[0])
+	for _, c := range tanhP[1:] {
+		p = b.add(b.mul(p, z), b.fc(c))
+	}
+	small := b.add(b.mul(b.mul(p, z), a), a)
+	e := b.exp(b.add(a, a))
+	large := b.sub(b.fc(1), b.div(b.fc(2), b.add(e, b.fc(1))))
+	t := b.sel(b.lt(a, b.fc(tanhSmall)), small, large)
+	return b.copysign(t, x)
+}
+
+func (b *builder) sigmoid(x val) val {
+	e := b.let(b.exp(b.neg(b.abs(x))))
+	num := b.sel(b.lt(x, b.fc(0)), e, b.fc(1))
+	return b.div(num, b.add(e, b.fc(1)))
+}
+
+func (b *builder) pow(x, y val) val {
+	ax := b.let(b.abs(x))
+	tiny := b.let(b.lt(ax, b.fc(tinyNormal)))
+	xs := b.sel(tiny, b.mul(ax, b.fc(scaleUp)), ax)
+	ix := b.let(b.add(b.bitsOf(xs), b.ic(0x3f800000-sqrtHalfBits)))
+	k := b.sub(b.shrU(ix, 23), b.sel(tiny, b.ic(127+25), b.ic(127)))
+	m := b.let(b.fromBits(b.add(b.and(ix, b.ic(0x007fffff)), b.ic(sqrtHalfBits))))
+	kf := b.cvt(k)
+	kf = b.sel(b.eq(ax, b.fc(0)), b.fc(negInf32), kf)
+	kf = b.let(b.sel(b.lt(ax, b.fc(inf32)), kf, ax))
+	var r val
+	if b.vec {
+		// Two f64x2 halves: lanes 0-1, then 2-3.
+		lo := b.let(b.pow64(b.promoteLo(m), b.promoteLo(kf), b.promoteLo(y)))
+		hi := b.let(b.pow64(b.promoteHi(m), b.promoteHi(kf), b.promoteHi(y)))
+		r = b.demote2(lo, hi)
+	} else {
+		r = b.demote(b.pow64(b.promoteLo(m), b.promoteLo(kf), b.promoteLo(y)))
+	}
+	yInt := b.let(b.eq(b.trunc(y), y))
+	h := b.let(b.mul(y, b.fc(0.5)))
+	yOdd := b.and(yInt, b.ne(b.trunc(h), h))
+	r = b.copysign(r, b.sel(yOdd, x, b.fc(1)))
+	nan := b.and(b.and(b.lt(x, b.fc(0)), b.gt(x, b.fc(negInf32))), b.not(yInt))
+	r = b.sel(nan, b.fc(nan32), r)
+	one := b.or(b.or(b.eq(y, b.fc(0)), b.eq(x, b.fc(1))),
+		b.and(b.eq(x, b.fc(-1)), b.eq(b.abs(y), b.fc(inf32))))
+	return b.sel(one, b.fc(1), r)
+}
+
+func (b *builder) pow64(m, kf, y val) val {
+	f := b.let(b.sub(m, b.dc(1)))
+	s := b.let(b.div(f, b.add(f, b.dc(2))))
+	z := b.let(b.mul(s, s))
+	R := b.dc(powLg[0])
+	for _, c := range powLg[1:] {
+		R = b.add(b.mul(R, z), b.dc(c))
+	}
+	R = b.mul(R, z)
+	ln := b.mul(s, b.add(R, b.dc(2)))
+	l2 := b.add(kf, b.mul(ln, b.dc(log2e64)))
+	w := b.let(b.minC(b.maxC(b.mul(y, l2), -powClamp), powClamp))
+	kk := b.let(b.add(w, b.dc(magic52)))
+	r := b.let(b.sub(w, b.sub(kk, b.dc(magic52))))
+	p := b.dc(powExp2[0])
+	for _, c := range powExp2[1:] {
+		p = b.add(b.mul(p, r), b.dc(c))
+	}
+	return b.mul(p, b.pow2k(kk))
+}
+
+// builder writes straight-line code for one form. A val is an expression
+// tree emitted on demand; let evaluates one into a local so that it can
+// be used more than once.
+type builder struct {
+	f   *wasmbin.Func
+	vec bool
+}
+
+type vtype uint8
+
+const (
+	tF32  vtype = iota
+	tI32        // i32, or i32x4 lanes
+	tF64        // f64, or one f64x2 half of an f32x4 (pow only)
+	tMask       // a comparison: i32 0/1, or lanes of all ones/zeros
+)
+
+type val struct {
+	t    vtype
+	emit func()
+}
+
+func (b *builder) valType(t vtype) wasmbin.ValType {
+	switch {
+	case b.vec:
+		return wasmbin.V128
+	case t == tF32:
+		return wasmbin.F32
+	case t == tF64:
+		return wasmbin.F64
+	}
+	return wasmbin.I32
+}
+
+// op emits the scalar or the vector instruction.
+func (b *builder) op(scalar, vector wasmbin.Op) {
+	if b.vec {
+		b.f.Emit(vector)
+	} else {
+		b.f.Emit(scalar)
+	}
+}
+
+func (b *builder) param(i uint32) val {
+	return val{tF32, func() { b.f.LocalGet(i) }}
+}
+
+func (b *builder) let(x val) val {
+	l := b.f.AddLocal(b.valType(x.t))
+	x.emit()
+	b.f.LocalSet(l)
+	return val{x.t, func() { b.f.LocalGet(l) }}
+}
+
+// fc is an f32 constant.
+func (b *builder) fc(c float32) val {
+	return val{tF32, func() {
+		if b.vec {
+			b.f.V128ConstF32([4]float32{c, c, c, c})
+		} else {
+			b.f.F32Const(c)
+		}
+	}}
+}
+
+// ic is an i32 constant.
+func (b *builder) ic(c int32) val {
+	return val{tI32, func() {
+		if b.vec {
+			b.f.V128ConstI32([4]int32{c, c, c, c})
+		} else {
+			b.f.I32Const(c)
+		}
+	}}
+}
+
+// dc is an f64 constant.
+func (b *builder) dc(c float64) val {
+	return val{tF64, func() {
+		if b.vec {
+			u := math.Float64bits(c)
+			lo, hi := int32(uint32(u)), int32(uint32(u>>32))
+			b.f.V128ConstI32([4]int32{lo, hi, lo, hi})
+		} else {
+			b.f.F64Const(c)
+		}
+	}}
+}
+
+func mustType(t vtype, xs ...val) {
+	for _, x := range xs {
+		if x.t != t {
+			panic("wmath: operand type mismatch")
+		}
+	}
+}
+
+// ops picks an opcode by operand type: f32, f64, i32 (scalar, vector).
+type ops struct{ f32, f32x4, f64, f64x2, i32, i32x4 wasmbin.Op }
+
+func (b *builder) typed(o ops, t vtype) {
+	switch t {
+	case tF32:
+		b.op(o.f32, o.f32x4)
+	case tF64:
+		b.op(o.f64, o.f64x2)
+	default:
+		b.op(o.i32, o.i32x4)
+	}
+}
+
+func (b *builder) bin(o ops, rt vtype, x, y val) val {
+	mustType(x.t, y)
+	return val{rt, func() { x.emit(); y.emit(); b.typed(o, x.t) }}
+}
+
+func (b *builder) un(scalar, vector wasmbin.Op, rt vtype, x val) val {
+	return val{rt, func() { x.emit(); b.op(scalar, vector) }}
+}
+
+func (b *builder) add(x, y val) val {
+	return b.bin(ops{wasmbin.F32Add, wasmbin.F32x4Add, wasmbin.F64Add, wasmbin.F64x2Add, wasmbin.I32Add, wasmbin.I32x4Add}, x.t, x, y)
+}
+
+func (b *builder) sub(x, y val) val {
+	return b.bin(ops{wasmbin.F32Sub, wasmbin.F32x4Sub, wasmbin.F64Sub, wasmbin.F64x2Sub, wasmbin.I32Sub, wasmbin.I32x4Sub}, x.t, x, y)
+}
+
+func (b *builder) mul(x, y val) val {
+	mustFloat(x)
+	return b.bin(ops{f32: wasmbin.F32Mul, f32x4: wasmbin.F32x4Mul, f64: wasmbin.F64Mul, f64x2: wasmbin.F64x2Mul}, x.t, x, y)
+}
+
+func (b *builder) div(x, y val) val {
+	mustFloat(x)
+	return b.bin(ops{f32: wasmbin.F32Div, f32x4: wasmbin.F32x4Div, f64: wasmbin.F64Div, f64x2: wasmbin.F64x2Div}, x.t, x, y)
+}
+
+func mustFloat(x val) {
+	if x.t != tF32 && x.t != tF64 {
+		panic("wmath: float operation on a non-float")
+	}
+}
+
+// minC is min(x, c) and maxC max(x, c) for a constant c that is not zero
+// or NaN: f32.min / f64.min in the scalar form, pmin in the vector form
+// (x first, so a NaN x is kept), which then agree exactly.
+func (b *builder) minC(x val, c float64) val {
+	return b.bin(ops{f32: wasmbin.F32Min, f32x4: wasmbin.F32x4PMin, f64: wasmbin.F64Min, f64x2: wasmbin.F64x2PMin}, x.t, x, b.constOf(x.t, c))
+}
+
+func (b *builder) maxC(x val, c float64) val {
+	return b.bin(ops{f32: wasmbin.F32Max, f32x4: wasmbin.F32x4PMax, f64: wasmbin.F64Max, f64x2: wasmbin.F64x2PMax}, x.t, x, b.constOf(x.t, c))
+}
+
+func (b *builder) constOf(t vtype, c float64) val {
+	if c == 0 || c != c {
+		panic("wmath: minC/maxC constant must be nonzero")
+	}
+	if t == tF64 {
+		return b.dc(c)
+	}
+	return b.fc(float32(c))
+}
+
+func (b *builder) cmp(scalar, vector wasmbin.Op, x, y val) val {
+	mustType(tF32, x, y)
+	return val{tMask, func() { x.emit(); y.emit(); b.op(scalar, vector) }}
+}
+
+func (b *builder) lt(x, y val) val { return b.cmp(wasmbin.F32Lt, wasmbin.F32x4Lt, x, y) }
+func (b *builder) gt(x, y val) val { return b.cmp(wasmbin.F32Gt, wasmbin.F32x4Gt, x, y) }
+func (b *builder) eq(x, y val) val { return b.cmp(wasmbin.F32Eq, wasmbin.F32x4Eq, x, y) }
+func (b *builder) ne(x, y val) val { return b.cmp(wasmbin.F32Ne, wasmbin.F32x4Ne, x, y) }
+
+// and, or: of two masks, or of two i32.
+func (b *builder) and(x, y val) val {
+	return b.bin(ops{i32: wasmbin.I32And, i32x4: wasmbin.V128And}, x.t, x, y)
+}
+
+func (b *builder) or(x, y val) val {
+	return b.bin(ops{i32: wasmbin.I32Or, i32x4: wasmbin.V128Or}, x.t, x, y)
+}
+
+func (b *builder) not(m val) val {
+	mustType(tMask, m)
+	return b.un(wasmbin.I32Eqz, wasmbin.V128Not, tMask, m)
+}
+
+// sel is m ? x : y, lane by lane (select, or v128.bitselect).
+func (b *builder) sel(m, x, y val) val {
+	mustType(tMask, m)
+	mustType(x.t, y)
+	return val{x.t, func() {
+		x.emit()
+		y.emit()
+		m.emit()
+		b.op(wasmbin.Select, wasmbin.V128Bitselect)
+	}}
+}
+
+func (b *builder) shift(scalar, vector wasmbin.Op, x val, n int32) val {
+	mustType(tI32, x)
+	return val{tI32, func() { x.emit(); b.f.I32Const(n); b.op(scalar, vector) }}
+}
+
+func (b *builder) shl(x val, n int32) val  { return b.shift(wasmbin.I32Shl, wasmbin.I32x4Shl, x, n) }
+func (b *builder) shrS(x val, n int32) val { return b.shift(wasmbin.I32ShrS, wasmbin.I32x4ShrS, x, n) }
+func (b *builder) shrU(x val, n int32) val { return b.shift(wasmbin.I32ShrU, wasmbin.I32x4ShrU, x, n) }
+
+func (b *builder) f32un(scalar, vector wasmbin.Op, x val) val {
+	mustType(tF32, x)
+	return b.un(scalar, vector, tF32, x)
+}
+
+func (b *builder) abs(x val) val   { return b.f32un(wasmbin.F32Abs, wasmbin.F32x4Abs, x) }
+func (b *builder) neg(x val) val   { return b.f32un(wasmbin.F32Neg, wasmbin.F32x4Neg, x) }
+func (b *builder) trunc(x val) val { return b.f32un(wasmbin.F32Trunc, wasmbin.F32x4Trunc, x) }
+
+// copysign is |x| with the sign of y.
+func (b *builder) copysign(x, y val) val {
+	mustType(tF32, x, y)
+	if b.vec {
+		return val{tF32, func() {
+			y.emit()
+			x.emit()
+			b.f.V128ConstI32([4]int32{signBit, signBit, signBit, signBit})
+			b.f.Emit(wasmbin.V128Bitselect)
+		}}
+	}
+	return val{tF32, func() { x.emit(); y.emit(); b.f.Emit(wasmbin.F32Copysign) }}
+}
+
+// bitsOf reinterprets an f32 as i32; fromBits the reverse.
+func (b *builder) bitsOf(x val) val {
+	mustType(tF32, x)
+	return val{tI32, func() {
+		x.emit()
+		if !b.vec {
+			b.f.Emit(wasmbin.I32ReinterpretF32)
+		}
+	}}
+}
+
+func (b *builder) fromBits(x val) val {
+	mustType(tI32, x)
+	return val{tF32, func() {
+		x.emit()
+		if !b.vec {
+			b.f.Emit(wasmbin.F32ReinterpretI32)
+		}
+	}}
+}
+
+// cvt converts an i32 to f32.
+func (b *builder) cvt(x val) val {
+	mustType(tI32, x)
+	return b.un(wasmbin.F32ConvertI32S, wasmbin.F32x4ConvertI32x4S, tF32, x)
+}
+
+// promoteLo widens f32 to f64: the scalar, or lanes 0 and 1 of an f32x4.
+func (b *builder) promoteLo(x val) val {
+	mustType(tF32, x)
+	return b.un(wasmbin.F64PromoteF32, wasmbin.F64x2PromoteLowF32x4, tF64, x)
+}
+
+// promoteHi widens lanes 2 and 3 of an f32x4 (x must be cheap to emit
+// twice: a local).
+func (b *builder) promoteHi(x val) val {
+	mustType(tF32, x)
+	return val{tF64, func() {
+		x.emit()
+		x.emit()
+		b.f.I8x16Shuffle([16]byte{8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15})
+		b.f.Emit(wasmbin.F64x2PromoteLowF32x4)
+	}}
+}
+
+// demote narrows a scalar f64 to f32.
+func (b *builder) demote(x val) val {
+	mustType(tF64, x)
+	return b.un(wasmbin.F32DemoteF64, 0, tF32, x)
+}
+
+// demote2 narrows two f64x2 halves into one f32x4.
+func (b *builder) demote2(lo, hi val) val {
+	mustType(tF64, lo, hi)
+	return val{tF32, func() {
+		lo.emit()
+		b.f.Emit(wasmbin.F32x4DemoteF64x2Zero)
+		hi.emit()
+		b.f.Emit(wasmbin.F32x4DemoteF64x2Zero)
+		b.f.I8x16Shuffle([16]byte{0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23})
+	}}
+}
+
+// pow2k is the f64 whose bits are those of x shifted left by 52.
+func (b *builder) pow2k(x val) val {
+	mustType(tF64, x)
+	return val{tF64, func() {
+		x.emit()
+		if b.vec {
+			b.f.I32Const(52)
+			b.f.Emit(wasmbin.I64x2Shl)
+		} else {
+			b.f.Emit(wasmbin.I64ReinterpretF64)
+			b.f.I64Const(52)
+			b.f.Emit(wasmbin.I64Shl, wasmbin.F64ReinterpretI64)
+		}
+	}}
+}

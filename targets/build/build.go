@@ -1,0 +1,107 @@
+// Package build turns schedules into what measurers take: a Workload (the
+// program's tensors, deterministic inputs, reference outputs) and
+// Candidates (a schedule lowered and compiled for a target). It is the
+// "build" step of the measuring flow (input -> build -> run -> result) and
+// portable: the browser builds candidates with it too.
+package build
+
+import (
+	"fmt"
+
+	"github.com/tabtune/tabtune/compiler/codegen/wasm"
+	"github.com/tabtune/tabtune/compiler/expr"
+	"github.com/tabtune/tabtune/compiler/interp"
+	"github.com/tabtune/tabtune/compiler/lower"
+	"github.com/tabtune/tabtune/compiler/schedule"
+	"github.com/tabtune/tabtune/compiler/te"
+	"github.com/tabtune/tabtune/targets"
+)
+
+// InterpLimit is the largest program (in FLOPs) whose reference outputs
+// Workload computes with the interpreter; larger ones need a reference
+// kernel run by an engine (see NeedsReference).
+const InterpLimit = 3e7
+
+// Tolerances of the comparison with the reference: f32 sums reordered by a
+// schedule differ in the last bits, more so for long reductions.
+const (
+	Atol = 1e-3
+	Rtol = 1e-3
+)
+
+// Workload makes the measuring workload of a program: its tensors, inputs
+// drawn from seed (interp.RandomInputs) and, for programs up to
+// InterpLimit FLOPs, the reference outputs from the interpreter. For
+// larger ones Want is nil: fill it with a reference kernel (Naive).
+func Workload(d *te.DAG, seed int64) (*targets.Workload, error) {
+	w := &targets.Workload{Key: d.Key(), Atol: Atol, Rtol: Rtol}
+	for _, t := range d.Inputs {
+		w.Inputs = append(w.Inputs, tensor(t))
+	}
+	for _, t := range d.Outputs {
+		w.Outputs = append(w.Outputs, tensor(t))
+	}
+	inputs := interp.RandomInputs(d, seed)
+	for _, in := range inputs {
+		if in.I32 != nil {
+			w.InputData = append(w.InputData, targets.EncodeI32(in.I32))
+		} else {
+			w.InputData = append(w.InputData, targets.EncodeF32(in.F32))
+		}
+	}
+	if d.FLOPs() <= InterpLimit {
+		outs, err := interp.Options{MaxSteps: -1}.Eval(d, inputs)
+		if err != nil {
+			return nil, fmt.Errorf("build: reference: %w", err)
+		}
+		for _, o := range outs {
+			if o.I32 != nil {
+				v := make([]float32, len(o.I32))
+				for i, x := range o.I32 {
+					v[i] = float32(x)
+				}
+				w.Want = append(w.Want, v)
+				continue
+			}
+			w.Want = append(w.Want, o.F32)
+		}
+	}
+	return w, nil
+}
+
+// NeedsReference reports whether w still lacks its reference outputs.
+func NeedsReference(w *targets.Workload) bool { return w.Want == nil }
+
+func tensor(t *te.Tensor) targets.Tensor {
+	dt := targets.F32
+	if t.DType == expr.Int {
+		dt = targets.I32
+	}
+	return targets.Tensor{Name: t.Name, Shape: t.Shape, DType: dt}
+}
+
+// Wasm lowers a schedule and compiles it for a wasm target.
+func Wasm(st *schedule.State, t targets.Target) (targets.Candidate, *wasm.Kernel, error) {
+	if t.Kind != targets.WasmSIMD {
+		return targets.Candidate{}, nil, fmt.Errorf("build: target %s is not a wasm target", t)
+	}
+	f, err := lower.Lower(st)
+	if err != nil {
+		return targets.Candidate{}, nil, err
+	}
+	k, err := wasm.Compile(f, wasm.Options{Relaxed: t.Relaxed})
+	if err != nil {
+		return targets.Candidate{}, nil, err
+	}
+	return targets.Candidate{Kind: targets.KindWasm, Wasm: k.Wasm, Relaxed: t.Relaxed}, k, nil
+}
+
+// Naive compiles the unscheduled program: the reference kernel for
+// programs too large for the interpreter.
+func Naive(d *te.DAG) ([]byte, error) {
+	c, _, err := Wasm(schedule.New(d), targets.MustParseTarget(targets.WasmSIMD))
+	if err != nil {
+		return nil, err
+	}
+	return c.Wasm, nil
+}
