@@ -53,8 +53,12 @@ unit:
 wasm:
 	GOOS=js GOARCH=wasm $(GO) build $(PORTABLE)
 
+# Go benchmarks of the compiler (lowering, the interpreter, kernels in
+# wazero), then the kernel benchmark: hand schedules in wazero and node,
+# the naive schedule, and XNNPACK (tfjs-backend-wasm) in the same node.
 bench:
 	$(GO) test -run='^$$' -bench=. -benchmem ./compiler/...
+	$(GO) run ./bench/kernels
 
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \

@@ -1,0 +1,221 @@
+// Command kernels is the kernel benchmark of `make bench`: for GMM 1024
+// and C2D (ResNet 56x56x64, 3x3), it measures the hand-written schedules of
+// compiler/codegen/wasm/testdata in wazero and in node (V8), the naive
+// schedule in node, and the same workloads run by a peer in the same node,
+// XNNPACK through @tensorflow/tfjs-backend-wasm (bench/peer), all in one
+// run, and prints ms, GFLOP/s and the ratios.
+//
+// Run it from the repository root: go run ./bench/kernels.
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/tabtune/tabtune/compiler/ops"
+	"github.com/tabtune/tabtune/compiler/schedule"
+	"github.com/tabtune/tabtune/targets"
+	"github.com/tabtune/tabtune/targets/build"
+	"github.com/tabtune/tabtune/targets/node"
+	"github.com/tabtune/tabtune/targets/wazero"
+)
+
+type workload struct {
+	name, spec, steps string
+}
+
+var workloads = []workload{
+	{"gmm", "gmm:M=1024,N=1024,K=1024", "compiler/codegen/wasm/testdata/gmm1024.json"},
+	{"c2d", "c2d:N=1,CI=64,H=56,W=56,CO=64,KH=3,KW=3,stride=1,pad=1", "compiler/codegen/wasm/testdata/c2d.json"},
+}
+
+// row is one line of the report.
+type row struct {
+	name, spec                 string
+	flops                      float64
+	wazero, v8, naive, xnnpack float64 // seconds; 0 when not measured
+	notes                      []string
+}
+
+func main() {
+	minTime := flag.Duration("min-time", time.Second, "least total time of each measurement's timed samples")
+	naive := flag.Bool("naive", true, "measure the naive schedule in node (about 15 s for GMM 1024)")
+	peer := flag.Bool("peer", true, "run the XNNPACK peer (bench/peer; installs its npm packages on first use)")
+	flag.Parse()
+	ctx := context.Background()
+	opts := targets.Options{MinTime: *minTime, Timeout: 10 * time.Minute, Warmup: 3}
+	wz := wazero.New(wazero.Config{Options: opts})
+	defer wz.Close()
+	v8 := node.New(node.Config{Options: opts})
+	defer v8.Close()
+	t := targets.MustParseTarget(targets.WasmSIMD)
+
+	var rows []*row
+	for _, wl := range workloads {
+		r := &row{name: wl.name, spec: wl.spec}
+		rows = append(rows, r)
+		d, err := ops.BuildSpec(wl.spec)
+		check(err)
+		r.flops = d.FLOPs()
+		data, err := os.ReadFile(wl.steps)
+		check(err)
+		steps, err := schedule.UnmarshalSteps(data)
+		check(err)
+		st, err := schedule.Replay(d, steps)
+		check(err)
+		hand, _, err := build.Wasm(st, t)
+		check(err)
+		w, err := build.Workload(d, 1)
+		check(err)
+		if build.NeedsReference(w) {
+			progress("%s: reference outputs from the naive kernel in wazero", wl.name)
+			ref, err := build.Naive(d)
+			check(err)
+			w.Want, err = wz.Reference(ctx, w, ref)
+			check(err)
+		}
+		progress("%s: hand schedule in wazero", wl.name)
+		r.wazero = seconds(r, "wazero", wz.Measure(ctx, w, []targets.Candidate{hand})[0])
+		progress("%s: hand schedule in node", wl.name)
+		r.v8 = seconds(r, "node", v8.Measure(ctx, w, []targets.Candidate{hand})[0])
+		if *naive {
+			progress("%s: naive schedule in node", wl.name)
+			nv, _, err := build.Wasm(schedule.New(d), t)
+			check(err)
+			r.naive = seconds(r, "naive", v8.Measure(ctx, w, []targets.Candidate{nv})[0])
+		}
+	}
+	if *peer {
+		progress("XNNPACK (tfjs-backend-wasm) in node")
+		if err := runPeer(rows); err != nil {
+			for _, r := range rows {
+				r.notes = append(r.notes, "peer: "+err.Error())
+			}
+		}
+	}
+	report(rows)
+}
+
+func seconds(r *row, who string, res targets.Result) float64 {
+	if !res.OK() {
+		r.notes = append(r.notes, fmt.Sprintf("%s: %s: %s", who, res.Err, res.Msg))
+		return 0
+	}
+	return res.Median
+}
+
+// runPeer runs bench/peer/xnnpack.js and reads its JSON lines.
+func runPeer(rows []*row) error {
+	dir := filepath.Join("bench", "peer")
+	if _, err := os.Stat(filepath.Join(dir, "node_modules")); err != nil {
+		progress("installing the peer's npm packages (npm ci)")
+		cmd := exec.Command("npm", "ci", "--no-audit", "--no-fund")
+		cmd.Dir = dir
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return fmt.Errorf("npm ci failed: %v: %s", err, lastLine(string(out)))
+		}
+	}
+	cmd := exec.Command("node", "xnnpack.js")
+	cmd.Dir = dir
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return fmt.Errorf("xnnpack.js: %v: %s", err, lastLine(stderr.String()))
+	}
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	for sc.Scan() {
+		var line struct {
+			Peer, Workload string
+			Ms             float64
+		}
+		if json.Unmarshal(sc.Bytes(), &line) != nil || line.Peer != "xnnpack" {
+			continue
+		}
+		for _, r := range rows {
+			if sameWorkload(r.spec, line.Workload) {
+				r.xnnpack = line.Ms / 1e3
+			}
+		}
+	}
+	return nil
+}
+
+// sameWorkload matches the peer's workload names with ours by operator
+// and parameters.
+func sameWorkload(ours, theirs string) bool {
+	a, aargs, err1 := ops.ParseSpec(ours)
+	b, bargs, err2 := ops.ParseSpec(theirs)
+	if err1 != nil || err2 != nil || a != b {
+		return false
+	}
+	ra, err1 := a.Resolve(aargs)
+	rb, err2 := b.Resolve(bargs)
+	if err1 != nil || err2 != nil {
+		return false
+	}
+	for k, v := range ra {
+		if rb[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+func report(rows []*row) {
+	tw := tabwriter.NewWriter(os.Stdout, 2, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "workload\twazero ms\tGFLOP/s\tnode ms\tGFLOP/s\tnaive GFLOP/s\tXNNPACK ms\tGFLOP/s\tnode/XNNPACK\t")
+	cell := func(s float64, flops float64) (string, string) {
+		if s == 0 {
+			return "-", "-"
+		}
+		return fmt.Sprintf("%.2f", s*1e3), fmt.Sprintf("%.1f", flops/s/1e9)
+	}
+	for _, r := range rows {
+		wms, wg := cell(r.wazero, r.flops)
+		vms, vg := cell(r.v8, r.flops)
+		_, ng := cell(r.naive, r.flops)
+		xms, xg := cell(r.xnnpack, r.flops)
+		ratio := "-"
+		if r.v8 > 0 && r.xnnpack > 0 {
+			ratio = fmt.Sprintf("%.2fx", r.xnnpack/r.v8)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", r.name, wms, wg, vms, vg, ng, xms, xg, ratio)
+	}
+	tw.Flush()
+	for _, r := range rows {
+		for _, n := range r.notes {
+			fmt.Printf("%s: %s\n", r.name, n)
+		}
+	}
+	fmt.Println("node/XNNPACK above 1 means our kernel is faster; all numbers from this one run, on this machine.")
+}
+
+func progress(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "[%s] %s\n", time.Now().Format("15:04:05"), fmt.Sprintf(format, args...))
+}
+
+func lastLine(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.LastIndexByte(s, '\n'); i >= 0 {
+		return s[i+1:]
+	}
+	return s
+}
+
+func check(err error) {
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "kernels:", err)
+		os.Exit(1)
+	}
+}
