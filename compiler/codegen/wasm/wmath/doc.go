@@ -68,6 +68,11 @@
 //	sigmoid   2 ulp (all 2^32 inputs)         4 ulp
 //	pow       1 ulp (5·10^7 random pairs)     4 ulp
 //
+// exp, log and tanh are correctly rounded for over 99.5% of inputs,
+// sigmoid for 97%; pow missed correct rounding on 32 of the 5·10^7 pairs
+// (its float64 core errs by well under 2^-35, relative, before the final
+// rounding to float32).
+//
 // The exhaustive figures come from TestExhaustive (WMATH_EXHAUSTIVE=1;
 // about 12 minutes on 2 cores); ordinary test runs check about 2·10^6
 // inputs per unary function and 3·10^5 pow pairs (x > 0 over all binades,
