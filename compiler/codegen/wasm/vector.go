@@ -128,12 +128,15 @@ func (g *gen) vexpr(e expr.Expr, l *expr.Var) {
 			}
 		default:
 			if g.opts.Relaxed && n.Op == expr.Add {
-				if m, ok := n.A.(*expr.Binary); ok && m.Op == expr.Mul {
-					g.vexpr(m.A, l)
-					g.vexpr(m.B, l)
-					g.vexpr(n.B, l)
-					g.f.Emit(wasmbin.F32x4RelaxedMadd)
-					return
+				// a*b + c, in either order: one relaxed multiply-add.
+				for _, pair := range [2][2]expr.Expr{{n.A, n.B}, {n.B, n.A}} {
+					if m, ok := pair[0].(*expr.Binary); ok && m.Op == expr.Mul {
+						g.vexpr(m.A, l)
+						g.vexpr(m.B, l)
+						g.vexpr(pair[1], l)
+						g.f.Emit(wasmbin.F32x4RelaxedMadd)
+						return
+					}
 				}
 			}
 			op, ok := vfloatOps[n.Op]
