@@ -1,5 +1,5 @@
 # tabtune. Start with:
-#   make run    build the command line and run an example end to end
+#   make run    build the command line, lower, check, compile to wasm and time an example
 #   make test   everything CI checks: formatting, vet, tests, the js/wasm build
 #
 # Nothing here needs the network: the module has no dependencies yet.
@@ -25,6 +25,7 @@ GOFMT = $$($(GO) env GOROOT)/bin/gofmt
 run: bin/tabtune
 	bin/tabtune lower $(EXAMPLE)
 	bin/tabtune check $(EXAMPLE)
+	bin/tabtune run $(EXAMPLE) -target wasm-simd -measurer wasm -baseline
 
 # Always rebuilt: go build is incremental and knows what changed.
 .PHONY: bin/tabtune

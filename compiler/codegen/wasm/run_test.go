@@ -3,6 +3,8 @@ package wasm
 import (
 	"context"
 	"encoding/binary"
+	"os"
+	"os/exec"
 	"fmt"
 	"math"
 	"sync/atomic"
@@ -117,4 +119,23 @@ func checkKernel(t testing.TB, k *Kernel, inputs, want []interp.Data) error {
 		return fmt.Errorf("mismatch: %v", d)
 	}
 	return nil
+}
+
+// wabtValidate checks a module with wabt's wasm-validate when it is
+// installed: an implementation independent of wazero and of our encoder.
+func wabtValidate(t testing.TB, bin []byte) {
+	t.Helper()
+	path, err := exec.LookPath("wasm-validate")
+	if err != nil {
+		return
+	}
+	f, err := os.CreateTemp(t.TempDir(), "*.wasm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Write(bin)
+	f.Close()
+	if out, err := exec.Command(path, "--enable-relaxed-simd", f.Name()).CombinedOutput(); err != nil {
+		t.Errorf("wasm-validate: %v: %s", err, out)
+	}
 }

@@ -57,6 +57,7 @@ func TestZooSchedules(t *testing.T) {
 				t.Errorf("%s/%s: %v", names[w], name, err)
 				continue
 			}
+			wabtValidate(t, k.Wasm)
 			if err := checkKernel(t, k, refs[w].inputs, refs[w].want); err != nil {
 				t.Errorf("%s/%s: %v\n%s", names[w], name, err, k.Prepared)
 			}
