@@ -3,10 +3,10 @@ package wasm
 import (
 	"context"
 	"encoding/binary"
-	"os"
-	"os/exec"
 	"fmt"
 	"math"
+	"os"
+	"os/exec"
 	"sync/atomic"
 	"testing"
 
