@@ -12,22 +12,8 @@ func (s *Stage) Extents(roots []int64) []int64 {
 	for _, r := range s.Rels {
 		switch r.Kind {
 		case RelSplit:
-			e := ext[r.In[0]]
-			prod := int64(1)
-			for _, l := range r.Lengths {
-				prod *= l
-			}
-			rest := ceilDiv(e, prod)
-			if r.InnerToOuter {
-				ext[r.Out[0]] = rest
-				for i, l := range r.Lengths {
-					ext[r.Out[i+1]] = l
-				}
-			} else {
-				for i, l := range r.Lengths {
-					ext[r.Out[i]] = l
-				}
-				ext[r.Out[len(r.Out)-1]] = rest
+			for i, x := range splitExtents(ext[r.In[0]], r.Lengths, r.InnerToOuter) {
+				ext[r.Out[i]] = x
 			}
 		case RelFuse:
 			p := int64(1)

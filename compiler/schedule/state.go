@@ -381,7 +381,7 @@ func (st *State) String() string { return st.StringWithExtents(nil) }
 
 // StringWithExtents prints the loops like String, with the extent of node n
 // of stage i taken from ext[i][n] where ext[i] is not nil (see
-// lower.InferBound).
+// lower.InferBound); a negative extent prints as ?, an open knob.
 func (st *State) StringWithExtents(ext [][]int64) string {
 	var b strings.Builder
 	attached := map[[2]int][]int{}
@@ -409,7 +409,11 @@ func (st *State) StringWithExtents(ext [][]int64) string {
 			if i < len(ext) && ext[i] != nil {
 				e = ext[i][n]
 			}
-			fmt.Fprintf(&b, "%sfor %s in 0..%d", pad, node.Name, e)
+			if e < 0 {
+				fmt.Fprintf(&b, "%sfor %s in 0..?", pad, node.Name)
+			} else {
+				fmt.Fprintf(&b, "%sfor %s in 0..%d", pad, node.Name, e)
+			}
 			if node.Ann != AnnNone {
 				fmt.Fprintf(&b, " %s", node.Ann)
 			}

@@ -48,7 +48,7 @@ func (g *gen) strengthReduce(n *ir.For) []increment {
 		if c < 0 {
 			r, c = rest, 0
 		}
-		key := fmt.Sprintf("%p|%s|%d", b, expr.String(r), k)
+		key := fmt.Sprintf("%s|%s|%d", b.Name, expr.String(r), k)
 		inc, seen := groups[key]
 		if !seen {
 			inc = &increment{ptr: g.temp(wasmbin.I32), step: 4 * k}

@@ -1,7 +1,7 @@
 package wasm
 
 import (
-	"fmt"
+	"sort"
 
 	"github.com/tabtune/tabtune/compiler/codegen/wasm/wasmbin"
 	"github.com/tabtune/tabtune/compiler/expr"
@@ -21,7 +21,7 @@ type cached struct {
 }
 
 func cacheKey(kind string, b *ir.Buffer, flat expr.Expr) string {
-	return fmt.Sprintf("%s|%p|%s", kind, b, expr.String(flat))
+	return kind + "|" + b.Name + "|" + expr.String(flat)
 }
 
 // fromCache pushes a cached value and reports whether there was one.
@@ -42,11 +42,20 @@ func (g *gen) toCache(key string, b *ir.Buffer, t wasmbin.ValType) {
 }
 
 // forget drops the cached loads of buffer b (nil: all of them).
+// Keys are visited in order so that the locals go back to the pool in
+// the same order every time: the module's bytes must not depend on map
+// iteration.
 func (g *gen) forget(b *ir.Buffer) {
+	keys := make([]string, 0, len(g.cache))
 	for k, c := range g.cache {
 		if b == nil || c.buf == b {
-			g.release(c.t, c.local)
-			delete(g.cache, k)
+			keys = append(keys, k)
 		}
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		c := g.cache[k]
+		g.release(c.t, c.local)
+		delete(g.cache, k)
 	}
 }

@@ -45,3 +45,14 @@ func TestGoldenWAT(t *testing.T) {
 		})
 	}
 }
+
+// TestDeterministic: the same schedule compiles to the same bytes, every
+// time (candidates are de-duplicated by their bytes).
+func TestDeterministic(t *testing.T) {
+	first := buildSpec(t, "c2d:N=1,CI=4,H=8,W=8,CO=8", "testdata/c2d.json").Wasm
+	for range 5 {
+		if again := buildSpec(t, "c2d:N=1,CI=4,H=8,W=8,CO=8", "testdata/c2d.json").Wasm; string(again) != string(first) {
+			t.Fatal("two compilations of one schedule differ")
+		}
+	}
+}
