@@ -1,0 +1,88 @@
+package sketch
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/tabtune/tabtune/compiler/interp"
+	"github.com/tabtune/tabtune/compiler/lower"
+	"github.com/tabtune/tabtune/compiler/ops"
+	"github.com/tabtune/tabtune/compiler/schedule/schedtest"
+	"github.com/tabtune/tabtune/targets"
+)
+
+func generate(t *testing.T, spec string) []*Sketch {
+	t.Helper()
+	d, err := ops.BuildSpec(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sk, err := NewPolicy(targets.MustParseTarget("wasm-simd")).Generate(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sk
+}
+
+func TestRulesPerOperator(t *testing.T) {
+	cases := []struct {
+		spec  string
+		count int
+		has   []string // rule applications some sketch must show
+	}{
+		{"gmm:M=64,N=64,K=64", 5, []string{"multi_level_tiling(C)", "add_cache_write(C)", "multi_level_tiling_with_fusion(C.local)", "skip(B.global)"}},
+		{"c2d:N=1,CI=8,H=8,W=8,CO=8", 3, []string{"multi_level_tiling(out)", "multi_level_tiling_with_fusion(out.local)"}},
+		{"dense_bias_relu:M=16,N=16,K=16", 3, []string{"always_inline(bias_add)", "add_cache_write(dense)"}},
+		{"nrm:B=1,M=32,N=32", 2, []string{"add_rfactor(norm_red)"}},
+		{"softmax:M=4,N=128", 4, []string{"add_rfactor(expsum)", "always_inline(exps)"}},
+	}
+	for _, c := range cases {
+		sk := generate(t, c.spec)
+		if len(sk) != c.count {
+			t.Errorf("%s: %d sketches, want %d", c.spec, len(sk), c.count)
+		}
+		all := ""
+		for _, s := range sk {
+			all += strings.Join(s.Rules, " ") + "\n"
+		}
+		for _, h := range c.has {
+			if !strings.Contains(all, h) {
+				t.Errorf("%s: no sketch applies %s:\n%s", c.spec, h, all)
+			}
+		}
+	}
+}
+
+func TestSketchPrintsKnobs(t *testing.T) {
+	sk := generate(t, "gmm:M=64,N=64,K=64")
+	text := sk[0].String()
+	if !strings.Contains(text, "for k.0 in 0..?") || !strings.Contains(text, "rules: multi_level_tiling(C)") {
+		t.Errorf("sketch text:\n%s", text)
+	}
+}
+
+// TestSketchesLower: every sketch of every zoo operator, with its
+// placeholder tile sizes, lowers to a program that computes the reference.
+func TestSketchesLower(t *testing.T) {
+	names, dags := schedtest.SmallDAGs(t)
+	p := NewPolicy(targets.MustParseTarget("wasm-simd"))
+	for w, d := range dags {
+		sk, err := p.Generate(d)
+		if err != nil {
+			t.Fatalf("%s: %v", names[w], err)
+		}
+		if len(sk) == 0 {
+			t.Errorf("%s: no sketch", names[w])
+		}
+		for i, s := range sk {
+			f, err := lower.Lower(s.State)
+			if err != nil {
+				t.Fatalf("%s sketch %d: %v\n%s", names[w], i, err, s)
+			}
+			diff, err := interp.Check(f, d, 1)
+			if err != nil || !diff.OK {
+				t.Fatalf("%s sketch %d: %v %v\n%s", names[w], i, err, diff, s)
+			}
+		}
+	}
+}

@@ -1,0 +1,253 @@
+package sketch
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/tabtune/tabtune/compiler/expr"
+
+	"github.com/tabtune/tabtune/compiler/schedule"
+)
+
+// edit applies steps to a sketch by stage and iterator name.
+type edit struct {
+	s   *Sketch
+	err error
+}
+
+func newEdit(s *Sketch) *edit {
+	c := *s
+	c.Tiles = append([]TileKnob(nil), s.Tiles...)
+	return &edit{s: &c}
+}
+
+func (e *edit) apply(step schedule.Step) {
+	if e.err != nil {
+		return
+	}
+	next, err := e.s.State.Apply(step)
+	if err != nil {
+		e.err = err
+		return
+	}
+	e.s.State = next
+}
+
+func (e *edit) iter(stage int, name string) int {
+	s := e.s.State.Stages[stage]
+	for i := range s.Iters {
+		if s.Iter(i).Name == name {
+			return i
+		}
+	}
+	if e.err == nil {
+		e.err = fmt.Errorf("stage %s has no iterator %s", s.Name(), name)
+	}
+	return 0
+}
+
+// split splits iterator name of stage into parts loops with placeholder
+// lengths, records the knob and returns the new names and the step.
+func (e *edit) split(stage int, name string, parts int) ([]string, int) {
+	if e.err != nil {
+		return nil, -1
+	}
+	node := e.s.State.Stages[stage].Iter(e.iter(stage, name))
+	lengths := make([]int64, parts-1)
+	for i := range lengths {
+		lengths[i] = 1
+	}
+	step := len(e.s.State.Steps)
+	e.s.Tiles = append(e.s.Tiles, TileKnob{Step: step, Extent: node.Extent, Parts: parts, Reduce: node.Kind == schedule.Reduce})
+	e.apply(schedule.Split{Stage: stage, Iter: e.iter(stage, name), Lengths: lengths, InnerToOuter: true})
+	names := make([]string, parts)
+	for i := range names {
+		names[i] = name + "." + strconv.Itoa(i)
+	}
+	return names, step
+}
+
+func (e *edit) reorder(stage int, names []string) {
+	order := make([]int, len(names))
+	for i, n := range names {
+		order[i] = e.iter(stage, n)
+	}
+	e.apply(schedule.Reorder{Stage: stage, Order: order})
+}
+
+// tiled is the result of multi-level tiling: per spatial axis, the split
+// step and the names of its levels.
+type tiled struct {
+	spatialSteps []int
+	levels       [][]string // levels[l] are the iterators of level l, in loop order
+}
+
+// tile applies multi-level tiling with structure (such as "SSRSRS") to a
+// stage: each spatial iterator is split into as many levels as there are
+// S, each reduction iterator into as many as there are R, and the loops
+// are ordered level by level as the structure says.
+func (e *edit) tile(stage int, structure string) tiled {
+	var t tiled
+	s := e.s.State.Stages[stage]
+	var spatial, reduce []string
+	for i := range s.Iters {
+		if s.Iter(i).Kind == schedule.Reduce {
+			reduce = append(reduce, s.Iter(i).Name)
+		} else {
+			spatial = append(spatial, s.Iter(i).Name)
+		}
+	}
+	nS, nR := 0, 0
+	for _, c := range structure {
+		if c == 'S' {
+			nS++
+		} else {
+			nR++
+		}
+	}
+	sLevels := make([][]string, nS)
+	rLevels := make([][]string, nR)
+	for _, n := range spatial {
+		names, step := e.split(stage, n, nS)
+		t.spatialSteps = append(t.spatialSteps, step)
+		for l, x := range names {
+			sLevels[l] = append(sLevels[l], x)
+		}
+	}
+	for _, n := range reduce {
+		names, _ := e.split(stage, n, nR)
+		for l, x := range names {
+			rLevels[l] = append(rLevels[l], x)
+		}
+	}
+	var order []string
+	si, ri := 0, 0
+	for _, c := range structure {
+		if c == 'S' {
+			t.levels = append(t.levels, sLevels[si])
+			order = append(order, sLevels[si]...)
+			si++
+		} else {
+			t.levels = append(t.levels, rLevels[ri])
+			order = append(order, rLevels[ri]...)
+			ri++
+		}
+	}
+	e.reorder(stage, order)
+	return t
+}
+
+// multiLevelTiling tiles a stage with data reuse (Ansor's
+// RuleMultiLevelTiling).
+type multiLevelTiling struct{}
+
+func (multiLevelTiling) Name() string { return "multi_level_tiling" }
+
+func (multiLevelTiling) Meets(_ *Policy, s *Sketch, i int) Condition {
+	if isCompute(s.State, i) && untouched(s.State, i) && hasReuse(s.State, i) {
+		return ApplyAndSkipRest
+	}
+	return Pass
+}
+
+func (multiLevelTiling) Apply(p *Policy, s *Sketch, i int) ([]Derived, error) {
+	e := newEdit(s)
+	e.tile(i, p.Structure)
+	if e.err != nil {
+		return nil, e.err
+	}
+	return []Derived{{Sketch: e.s, Next: i - 1}}, nil
+}
+
+// multiLevelTilingWithFusion tiles a stage and computes it inside the
+// tiles of its element-wise consumer, which follows the stage's tiling at
+// its outer levels (Ansor's RuleMultiLevelTilingWithFusion). For each
+// place of fusion (after the first or the second spatial level) it also
+// derives a variant with a packed panel of an input: a copy of the part of
+// the input one outer tile reads, computed per tile, so that the inner
+// loops read it contiguously.
+type multiLevelTilingWithFusion struct{}
+
+func (multiLevelTilingWithFusion) Name() string { return "multi_level_tiling_with_fusion" }
+
+func (multiLevelTilingWithFusion) Meets(_ *Policy, s *Sketch, i int) Condition {
+	if isCompute(s.State, i) && untouched(s.State, i) && hasReuse(s.State, i) && fusibleConsumer(s.State, i) >= 0 {
+		return ApplyAndSkipRest
+	}
+	return Pass
+}
+
+func (multiLevelTilingWithFusion) Apply(p *Policy, s *Sketch, i int) ([]Derived, error) {
+	var out []Derived
+	for _, level := range []int{1, 2} {
+		e := newEdit(s)
+		c := fusibleConsumer(e.s.State, i)
+		t := e.tile(i, p.Structure)
+		// The consumer follows the first level spatial splits.
+		cs := e.s.State.Stages[c]
+		var names []string
+		for d := range cs.Op.Axes {
+			names = append(names, cs.Nodes[d].Name)
+		}
+		cLevels := make([][]string, level+1)
+		for d, n := range names {
+			if e.err != nil {
+				break
+			}
+			e.apply(schedule.FollowSplit{Stage: c, Iter: e.iter(c, n), SrcStep: t.spatialSteps[d], NSplit: level})
+			for l := 0; l <= level; l++ {
+				cLevels[l] = append(cLevels[l], n+"."+strconv.Itoa(l))
+			}
+		}
+		var order []string
+		for _, l := range cLevels {
+			order = append(order, l...)
+		}
+		e.reorder(c, order)
+		at := cLevels[level-1][len(cLevels[level-1])-1]
+		e.apply(schedule.ComputeAt{Stage: i, Target: c, TargetIter: e.iter(c, at)})
+		if e.err != nil {
+			return nil, e.err
+		}
+		out = append(out, Derived{Sketch: e.s, Next: i - 1})
+		if packed := packPanel(e.s, i, c, cLevels[0][len(cLevels[0])-1]); packed != nil {
+			// The panel's stage was inserted before this one.
+			out = append(out, Derived{Sketch: packed, Next: i})
+		}
+	}
+	return out, nil
+}
+
+// packPanel adds the packing variant: the input whose innermost index is
+// the stage's innermost spatial axis (B of a matmul, read along j) is
+// copied (cache_read) per outer tile of the consumer, so that the innermost
+// loops read a small dense panel: the blocked layout of packing, made per
+// tile. Only inputs can be packed. It returns nil when no input qualifies.
+func packPanel(s *Sketch, stage, consumer int, at string) *Sketch {
+	st := s.State
+	op := st.Stages[stage].Op
+	if len(op.Axes) == 0 {
+		return nil
+	}
+	inner := op.Axes[len(op.Axes)-1].Var
+	for _, ld := range op.Reads() {
+		src := -1
+		for j, x := range st.Stages {
+			if expr.Source(x.Tensor) == ld.Src {
+				src = j
+			}
+		}
+		if src < 0 || !st.Stages[src].IsInput() || len(ld.Index) == 0 || ld.Index[len(ld.Index)-1] != expr.Expr(inner) {
+			continue
+		}
+		e := newEdit(s)
+		e.apply(schedule.CacheRead{Stage: src, Scope: "global", Readers: []int{stage}})
+		// The cache stage sits right after src; later stages moved up one.
+		e.apply(schedule.ComputeAt{Stage: src + 1, Target: consumer + 1, TargetIter: e.iter(consumer+1, at)})
+		if e.err != nil {
+			return nil
+		}
+		return e.s
+	}
+	return nil
+}
