@@ -11,7 +11,7 @@ GO ?= go
 EXAMPLE := -workload examples/matmul_relu.te -steps examples/matmul_tiled.json
 
 # The portable core: it must build for GOOS=js GOARCH=wasm (DESIGN.md, rule 1).
-PORTABLE := ./compiler/... ./targets/...
+PORTABLE := ./compiler/... ./targets/... ./search/...
 
 # Fuzz targets, as Name:package; `make fuzz` runs each for FUZZTIME.
 FUZZ_TARGETS := FuzzParse:./compiler/te FuzzReplay:./compiler/schedule FuzzLower:./compiler/lower
@@ -20,7 +20,7 @@ FUZZTIME ?= 30s
 # gofmt from the same toolchain as $(GO), found lazily.
 GOFMT = $$($(GO) env GOROOT)/bin/gofmt
 
-.PHONY: run test check setup fmt vet unit wasm bench fuzz
+.PHONY: run test check setup fmt vet unit wasm bench fuzz peer
 
 run: bin/tabtune
 	bin/tabtune lower $(EXAMPLE)
@@ -69,3 +69,7 @@ fuzz:
 		echo "$(GO) test -run='^\$$' -fuzz='^$$name\$$' -fuzztime=$(FUZZTIME) $$pkg"; \
 		$(GO) test -run='^$$' -fuzz="^$$name\$$" -fuzztime=$(FUZZTIME) $$pkg; \
 	done
+
+# The peer alone: XNNPACK (tfjs-backend-wasm) and the f32x4 peak in node.
+peer:
+	bench/peer/run.sh

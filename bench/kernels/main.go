@@ -61,6 +61,7 @@ func main() {
 	t := targets.MustParseTarget(targets.WasmSIMD)
 
 	var rows []*row
+	peak := 0.0
 	for _, wl := range workloads {
 		r := &row{name: wl.name, spec: wl.spec}
 		rows = append(rows, r)
@@ -96,14 +97,16 @@ func main() {
 		}
 	}
 	if *peer {
-		progress("XNNPACK (tfjs-backend-wasm) in node")
-		if err := runPeer(rows); err != nil {
+		progress("XNNPACK (tfjs-backend-wasm) and the f32x4 peak in node")
+		p, err := runPeer(rows, *minTime)
+		if err != nil {
 			for _, r := range rows {
 				r.notes = append(r.notes, "peer: "+err.Error())
 			}
 		}
+		peak = p
 	}
-	report(rows)
+	report(rows, peak)
 }
 
 func seconds(r *row, who string, res targets.Result) float64 {
@@ -114,41 +117,39 @@ func seconds(r *row, who string, res targets.Result) float64 {
 	return res.Median
 }
 
-// runPeer runs bench/peer/xnnpack.js and reads its JSON lines.
-func runPeer(rows []*row) error {
-	dir := filepath.Join("bench", "peer")
-	if _, err := os.Stat(filepath.Join(dir, "node_modules")); err != nil {
-		progress("installing the peer's npm packages (npm ci)")
-		cmd := exec.Command("npm", "ci", "--no-audit", "--no-fund")
-		cmd.Dir = dir
-		if out, err := cmd.CombinedOutput(); err != nil {
-			return fmt.Errorf("npm ci failed: %v: %s", err, lastLine(string(out)))
-		}
-	}
-	cmd := exec.Command("node", "xnnpack.js")
-	cmd.Dir = dir
+// runPeer runs bench/peer/run.sh (which installs its npm packages on
+// first use) and reads its JSON lines: XNNPACK on our workloads, and the
+// engine's f32x4 peak for scale.
+func runPeer(rows []*row, minTime time.Duration) (peak float64, err error) {
+	cmd := exec.Command("bash", filepath.Join("bench", "peer", "run.sh"), "--workloads", "gmm,c2d,peak",
+		"--min-time", fmt.Sprintf("%.3f", minTime.Seconds()))
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {
-		return fmt.Errorf("xnnpack.js: %v: %s", err, lastLine(stderr.String()))
+		return 0, fmt.Errorf("bench/peer/run.sh: %v: %s", err, lastLine(stderr.String()))
 	}
 	sc := bufio.NewScanner(bytes.NewReader(out))
 	for sc.Scan() {
 		var line struct {
 			Peer, Workload string
-			Ms             float64
+			Ms, Gflops     float64
 		}
-		if json.Unmarshal(sc.Bytes(), &line) != nil || line.Peer != "xnnpack" {
+		if json.Unmarshal(sc.Bytes(), &line) != nil {
 			continue
 		}
-		for _, r := range rows {
-			if sameWorkload(r.spec, line.Workload) {
-				r.xnnpack = line.Ms / 1e3
+		switch line.Peer {
+		case "peak":
+			peak = max(peak, line.Gflops)
+		case "xnnpack":
+			for _, r := range rows {
+				if sameWorkload(r.spec, line.Workload) {
+					r.xnnpack = line.Ms / 1e3
+				}
 			}
 		}
 	}
-	return nil
+	return peak, nil
 }
 
 // sameWorkload matches the peer's workload names with ours by operator
@@ -172,7 +173,7 @@ func sameWorkload(ours, theirs string) bool {
 	return true
 }
 
-func report(rows []*row) {
+func report(rows []*row, peak float64) {
 	tw := tabwriter.NewWriter(os.Stdout, 2, 4, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "workload\twazero ms\tGFLOP/s\tnode ms\tGFLOP/s\tnaive GFLOP/s\tXNNPACK ms\tGFLOP/s\tnode/XNNPACK\t")
 	cell := func(s float64, flops float64) (string, string) {
@@ -197,6 +198,9 @@ func report(rows []*row) {
 		for _, n := range r.notes {
 			fmt.Printf("%s: %s\n", r.name, n)
 		}
+	}
+	if peak > 0 {
+		fmt.Printf("engine peak (independent f32x4 mul+add chains in node): %.1f GFLOP/s\n", peak)
 	}
 	fmt.Println("node/XNNPACK above 1 means our kernel is faster; all numbers from this one run, on this machine.")
 }

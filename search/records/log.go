@@ -1,0 +1,204 @@
+package records
+
+import (
+	"bytes"
+	"cmp"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/tabtune/tabtune/compiler/schedule"
+	"github.com/tabtune/tabtune/targets"
+)
+
+// StepsHash is a stable hash of a schedule: the SHA-256, in 32 hex
+// digits, of its steps as the JSON array a record holds. Equal steps hash
+// equally in every tabtune that writes the same step format.
+func StepsHash(steps []schedule.Step) string {
+	var b bytes.Buffer
+	b.WriteByte('[')
+	for i, s := range steps {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		raw, err := schedule.MarshalStep(s)
+		if err != nil {
+			// Not a step of the JSON form (an invalid annotation, say):
+			// hash its Go form, which is stable within a build.
+			raw = fmt.Appendf(nil, "%T%+v", s, s)
+		}
+		b.Write(raw)
+	}
+	b.WriteByte(']')
+	sum := sha256.Sum256(b.Bytes())
+	return hex.EncodeToString(sum[:16])
+}
+
+// Log indexes records in memory by workload and target. Targets are
+// compared in their canonical String form (targets.ParseTarget), so
+// "cpu -lanes=8 -cores=2" and "cpu -cores=2 -lanes=8" are one target; a
+// target string that does not parse is kept as it is. The zero Log is
+// empty and ready; a Log is safe for concurrent use.
+type Log struct {
+	mu     sync.Mutex
+	groups map[groupKey]*group
+	works  []Workload          // in the order first seen
+	work   map[string]int      // key -> index in works
+	tgts   map[string][]string // key -> targets, in the order first seen
+}
+
+type groupKey struct{ key, target string }
+
+// group is the records of one workload on one target.
+type group struct {
+	n        int
+	ok       []entry // the timed records, sorted by median when sorted
+	sorted   bool
+	measured map[string]bool // steps hashes
+}
+
+type entry struct {
+	r    *Record
+	hash string
+}
+
+// NewLog returns a Log of the given records.
+func NewLog(rs ...*Record) *Log {
+	l := new(Log)
+	l.Add(rs...)
+	return l
+}
+
+func canonTarget(s string) string {
+	if t, err := targets.ParseTarget(s); err == nil {
+		return t.String()
+	}
+	return strings.TrimSpace(s)
+}
+
+// Add indexes records. A Log keeps the records themselves: do not change
+// them afterwards.
+func (l *Log) Add(rs ...*Record) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.groups == nil {
+		l.groups = map[groupKey]*group{}
+		l.work = map[string]int{}
+		l.tgts = map[string][]string{}
+	}
+	for _, r := range rs {
+		if r == nil {
+			continue
+		}
+		key, tgt := r.Workload.Key, canonTarget(r.Target)
+		if _, ok := l.work[key]; !ok {
+			l.work[key] = len(l.works)
+			l.works = append(l.works, r.Workload)
+		}
+		gk := groupKey{key, tgt}
+		g := l.groups[gk]
+		if g == nil {
+			g = &group{sorted: true, measured: map[string]bool{}}
+			l.groups[gk] = g
+			l.tgts[key] = append(l.tgts[key], tgt)
+		}
+		g.n++
+		h := StepsHash(r.Steps)
+		// A measure error says nothing about the schedule: measure it
+		// again.
+		if r.Result.Err != targets.MeasureError {
+			g.measured[h] = true
+		}
+		if r.OK() {
+			g.ok = append(g.ok, entry{r, h})
+			g.sorted = false
+		}
+	}
+}
+
+// group returns the records of a workload on a target, the timed ones
+// sorted by median time (ties in the order added); nil if there are none.
+// l.mu is held.
+func (l *Log) group(key, target string) *group {
+	g := l.groups[groupKey{key, canonTarget(target)}]
+	if g != nil && !g.sorted {
+		slices.SortStableFunc(g.ok, func(a, b entry) int { return cmp.Compare(a.r.Result.Median, b.r.Result.Median) })
+		g.sorted = true
+	}
+	return g
+}
+
+// Best returns the record with the least median time of a workload on a
+// target, among those that verified and were timed; nil if there is none.
+func (l *Log) Best(key, target string) *Record {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if g := l.group(key, target); g != nil && len(g.ok) > 0 {
+		return g.ok[0].r
+	}
+	return nil
+}
+
+// TopK returns up to k records of a workload on a target with the least
+// median times, fastest first, among those that verified and were timed.
+// Each schedule appears once, with its best time.
+func (l *Log) TopK(key, target string, k int) []*Record {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	g := l.group(key, target)
+	if g == nil || k <= 0 {
+		return nil
+	}
+	var out []*Record
+	seen := map[string]bool{}
+	for _, e := range g.ok {
+		if len(out) == k {
+			break
+		}
+		if !seen[e.hash] {
+			seen[e.hash] = true
+			out = append(out, e.r)
+		}
+	}
+	return out
+}
+
+// Measured reports whether the schedule with the given StepsHash was
+// measured for a workload on a target, successfully or not. A record
+// with a targets.MeasureError does not count: the measurer failed, not
+// the schedule.
+func (l *Log) Measured(key, target, stepsHash string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	g := l.groups[groupKey{key, canonTarget(target)}]
+	return g != nil && g.measured[stepsHash]
+}
+
+// Count returns the number of records of a workload on a target, failed
+// ones included.
+func (l *Log) Count(key, target string) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if g := l.groups[groupKey{key, canonTarget(target)}]; g != nil {
+		return g.n
+	}
+	return 0
+}
+
+// Workloads returns the workloads of the log, in the order first added.
+func (l *Log) Workloads() []Workload {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return slices.Clone(l.works)
+}
+
+// Targets returns the targets a workload was measured on, in canonical
+// form, in the order first added.
+func (l *Log) Targets(key string) []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return slices.Clone(l.tgts[key])
+}
