@@ -14,6 +14,7 @@
 //	tabtune lower -workload SPEC [-steps FILE.json] [-trace]
 //	tabtune check -workload SPEC [-steps FILE.json] [-seed N] [-max-steps N]
 //	tabtune run   -workload SPEC [-steps FILE.json] [-target wasm-simd] [-measurer wasm|node] [-baseline]
+//	tabtune tune  -workload SPEC [-target wasm-simd] [-measurer wasm|node] [-trials N] [-log FILE] [-seed S]
 //	tabtune version
 //	tabtune help [COMMAND]
 //
@@ -57,6 +58,7 @@ func init() {
 		{"lower", "print the loop IR a schedule lowers to", runLower},
 		{"check", "lower a schedule, run it, compare with the workload's definition", runCheck},
 		{"run", "build a schedule for a target, verify it and time it", runRun},
+		{"tune", "search for the fastest schedule of a workload", runTune},
 		{"version", "print the version of tabtune", runVersion},
 		{"help", "print this help, or a command's", runHelp},
 	}

@@ -1,0 +1,267 @@
+// Package tune is the tuning loop of one task (a workload on a target):
+// each round it asks the evolutionary search for a batch of candidates
+// (random ones while there is no cost model yet), builds them, has the
+// measurer verify and time them, appends every result to the records log
+// as it comes, and retrains the cost model on everything measured.
+//
+// The loop is the same in a browser tab and on the command line; what
+// differs is the measurer and where the log goes. Every random choice comes
+// from the seed, so a deterministic measurer gives an identical log.
+package tune
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"sort"
+	"time"
+
+	"github.com/tabtune/tabtune/compiler/schedule"
+	"github.com/tabtune/tabtune/compiler/te"
+	"github.com/tabtune/tabtune/search/evolve"
+	"github.com/tabtune/tabtune/search/features"
+	"github.com/tabtune/tabtune/search/model"
+	"github.com/tabtune/tabtune/search/records"
+	"github.com/tabtune/tabtune/search/sample"
+	"github.com/tabtune/tabtune/search/sketch"
+	"github.com/tabtune/tabtune/targets"
+	"github.com/tabtune/tabtune/targets/build"
+)
+
+// Options configure a task's tuning.
+type Options struct {
+	Target   targets.Target
+	Measurer targets.Measurer
+	// Batch is how many candidates are measured per round (Ansor: 64).
+	Batch int
+	// Seed fixes every random choice.
+	Seed uint64
+	// Search are the evolutionary search's parameters.
+	Search evolve.Params
+	// Model are the cost model's training parameters.
+	Model model.Params
+	// Log holds what was measured before (resume) and receives new
+	// records; Writer appends them to the log file. Either may be nil.
+	Log    *records.Log
+	Writer *records.Writer
+	// Tabtune is the version written in records.
+	Tabtune string
+}
+
+// Task tunes one workload on one target.
+type Task struct {
+	DAG      *te.DAG
+	Workload *targets.Workload
+	opts     Options
+	search   *evolve.Search
+	model    *model.Model
+	// train holds the training programs: features and measured seconds
+	// (0 for failures).
+	train []sample1
+	// measured are this session's measured candidates, best first, the
+	// seeds of evolution.
+	measured []*evolve.Candidate
+	best     *records.Record
+	round    int
+	// Trials counts the candidates measured by this task, this session.
+	Trials int
+}
+
+type sample1 struct {
+	rows    [][]float32
+	seconds float64
+}
+
+// Round is the summary of one round, for progress reports.
+type Round struct {
+	Index     int
+	Measured  int
+	Failed    int
+	Best      *records.Record
+	Took      time.Duration
+	ModelLoss float64
+}
+
+// NewTask prepares a task: its sketches, their spaces, the model trained
+// on the log's records of this workload and target, if any.
+func NewTask(d *te.DAG, w *targets.Workload, opts Options) (*Task, error) {
+	if opts.Batch <= 0 {
+		opts.Batch = 64
+	}
+	if opts.Search.Population == 0 {
+		opts.Search = evolve.DefaultParams()
+	}
+	if opts.Model.Trees == 0 {
+		opts.Model = model.DefaultParams()
+	}
+	if opts.Log == nil {
+		opts.Log = &records.Log{}
+	}
+	sks, err := sketch.NewPolicy(opts.Target).Generate(d)
+	if err != nil {
+		return nil, err
+	}
+	t := &Task{DAG: d, Workload: w, opts: opts}
+	t.search = &evolve.Search{Params: opts.Search, Rng: rand.New(rand.NewPCG(opts.Seed, 0x7ab7)), Measured: map[string]bool{}}
+	for _, sk := range sks {
+		t.search.Spaces = append(t.search.Spaces, sample.NewSpace(sk, opts.Target))
+	}
+	// Resume: learn from what the log measured before.
+	for _, r := range opts.Log.TopK(d.Key(), opts.Target.String(), math.MaxInt32) {
+		st, err := r.Replay(d)
+		if err != nil {
+			continue
+		}
+		if rows, err := features.ExtractState(st); err == nil {
+			t.train = append(t.train, sample1{rows, r.Result.Median})
+		}
+	}
+	t.best = opts.Log.Best(d.Key(), opts.Target.String())
+	if err := t.retrain(); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// Best is the best record of the workload on the target so far.
+func (t *Task) Best() *records.Record { return t.best }
+
+// Score implements evolve.Scorer with the cost model (zeros before it is
+// trained).
+func (t *Task) Score(states []*schedule.State) []float64 {
+	out := make([]float64, len(states))
+	if t.model == nil {
+		return out
+	}
+	for i, st := range states {
+		rows, err := features.ExtractState(st)
+		if err != nil {
+			out[i] = -1
+			continue
+		}
+		out[i] = float64(t.model.Predict(rows))
+	}
+	return out
+}
+
+// retrain fits the model on every measured program, with targets
+// normalized by the best time (Ansor's normalized throughput).
+func (t *Task) retrain() error {
+	best := math.Inf(1)
+	for _, s := range t.train {
+		if s.seconds > 0 {
+			best = min(best, s.seconds)
+		}
+	}
+	if math.IsInf(best, 1) || len(t.train) < 8 {
+		return nil
+	}
+	progs := make([]model.Program, 0, len(t.train))
+	for _, s := range t.train {
+		y := float32(0)
+		if s.seconds > 0 {
+			y = float32(best / s.seconds)
+		}
+		if len(s.rows) == 0 {
+			continue
+		}
+		progs = append(progs, model.Program{Rows: s.rows, Target: y, Weight: 1})
+	}
+	p := t.opts.Model
+	p.Seed = t.opts.Seed + uint64(len(progs))
+	m, err := model.Train(progs, p)
+	if err != nil {
+		return fmt.Errorf("tune: training the cost model: %w", err)
+	}
+	t.model = m
+	return nil
+}
+
+// Step runs one round: search, build, measure, record, retrain.
+func (t *Task) Step(ctx context.Context) (Round, error) {
+	start := time.Now()
+	t.round++
+	origin := records.OriginEvolve
+	var cands []*evolve.Candidate
+	if t.model == nil {
+		origin = records.OriginRandom
+		cands = t.search.Random(t.opts.Batch * 2)
+	} else {
+		seeds := t.measured[:min(len(t.measured), t.opts.Search.Population/8)]
+		cands = t.search.Next(t, seeds, t.opts.Batch*2)
+	}
+	key, target := t.DAG.Key(), t.opts.Target.String()
+	var batch []*evolve.Candidate
+	var built []targets.Candidate
+	seenBytes := map[string]bool{}
+	for _, c := range cands {
+		if len(batch) == t.opts.Batch {
+			break
+		}
+		t.search.Measured[c.Key()] = true
+		if t.opts.Log.Measured(key, target, records.StepsHash(c.State.Steps)) {
+			continue
+		}
+		bc, _, err := build.Wasm(c.State, t.opts.Target)
+		if err != nil {
+			continue // a config the code generator refuses is not measured
+		}
+		if seenBytes[string(bc.Wasm)] {
+			continue // same kernel as another candidate of the batch
+		}
+		seenBytes[string(bc.Wasm)] = true
+		batch = append(batch, c)
+		built = append(built, bc)
+	}
+	res := Round{Index: t.round}
+	if len(batch) == 0 {
+		res.Took = time.Since(start)
+		res.Best = t.best
+		return res, nil
+	}
+	results := t.opts.Measurer.Measure(ctx, t.Workload, built)
+	for i, r := range results {
+		if r.Err == targets.MeasureError {
+			if ctx.Err() != nil {
+				return res, ctx.Err()
+			}
+			continue
+		}
+		c := batch[i]
+		rec := &records.Record{
+			Workload: records.WorkloadOf(t.DAG), Target: target, Measurer: t.opts.Measurer.Name(),
+			Steps: c.State.Steps, Result: r, FLOPs: t.DAG.FLOPs(), Time: time.Now().UTC(),
+			Tabtune: t.opts.Tabtune, Round: t.round, Origin: origin,
+		}
+		if t.opts.Writer != nil {
+			if err := t.opts.Writer.Write(rec); err != nil {
+				return res, err
+			}
+		}
+		t.opts.Log.Add(rec)
+		t.Trials++
+		res.Measured++
+		secs := 0.0
+		if r.OK() {
+			secs = r.Median
+			c.Score = -secs
+			t.measured = append(t.measured, c)
+			if t.best == nil || r.Median < t.best.Result.Median {
+				t.best = rec
+			}
+		} else {
+			res.Failed++
+		}
+		if rows, err := features.ExtractState(c.State); err == nil {
+			t.train = append(t.train, sample1{rows, secs})
+		}
+	}
+	sort.SliceStable(t.measured, func(i, j int) bool { return t.measured[i].Score > t.measured[j].Score })
+	if err := t.retrain(); err != nil {
+		return res, err
+	}
+	res.Best = t.best
+	res.Took = time.Since(start)
+	return res, nil
+}

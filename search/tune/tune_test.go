@@ -1,0 +1,124 @@
+package tune
+
+import (
+	"bytes"
+	"context"
+	"hash/fnv"
+	"regexp"
+	"testing"
+
+	"github.com/tabtune/tabtune/compiler/ops"
+	"github.com/tabtune/tabtune/search/evolve"
+	"github.com/tabtune/tabtune/search/records"
+	"github.com/tabtune/tabtune/targets"
+	"github.com/tabtune/tabtune/targets/build"
+)
+
+// fakeMeasurer times a kernel by a hash of its bytes: deterministic, and
+// instant.
+type fakeMeasurer struct{}
+
+func (fakeMeasurer) Name() string { return "fake" }
+
+func (fakeMeasurer) Measure(_ context.Context, _ *targets.Workload, cs []targets.Candidate) []targets.Result {
+	out := make([]targets.Result, len(cs))
+	for i, c := range cs {
+		h := fnv.New64a()
+		h.Write(c.Wasm)
+		t := 1e-3 * (1 + float64(h.Sum64()%1000)/100)
+		out[i] = targets.Timed([]float64{t, t})
+	}
+	return out
+}
+
+func tuneOnce(t *testing.T, seed uint64) string {
+	d, err := ops.BuildSpec("gmm:M=32,N=32,K=32")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := build.Workload(d, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var log bytes.Buffer
+	p := evolve.DefaultParams()
+	p.Population = 64
+	task, err := NewTask(d, w, Options{
+		Target: targets.MustParseTarget("wasm-simd"), Measurer: fakeMeasurer{}, Batch: 16, Seed: seed,
+		Search: p, Writer: records.NewWriter(&log), Tabtune: "test",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for task.Trials < 48 {
+		r, err := task.Step(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Measured == 0 {
+			break
+		}
+	}
+	if task.Best() == nil {
+		t.Fatal("no best record")
+	}
+	// Time stamps differ from run to run; everything else must not.
+	return regexp.MustCompile(`"time":"[^"]*"`).ReplaceAllString(log.String(), `"time":""`)
+}
+
+// TestDeterministicLog: with a deterministic measurer, two runs with one
+// seed write identical logs, and another seed a different one.
+func TestDeterministicLog(t *testing.T) {
+	a, b := tuneOnce(t, 7), tuneOnce(t, 7)
+	if a != b {
+		t.Fatal("two runs with the same seed wrote different logs")
+	}
+	if n := bytes.Count([]byte(a), []byte("\n")); n < 48 {
+		t.Errorf("only %d records", n)
+	}
+	if tuneOnce(t, 8) == a {
+		t.Error("another seed gave the same log")
+	}
+}
+
+// TestResume: a task built on a log does not measure its schedules again.
+func TestResume(t *testing.T) {
+	d, _ := ops.BuildSpec("gmm:M=32,N=32,K=32")
+	w, _ := build.Workload(d, 1)
+	log := &records.Log{}
+	p := evolve.DefaultParams()
+	p.Population = 64
+	opts := Options{Target: targets.MustParseTarget("wasm-simd"), Measurer: fakeMeasurer{}, Batch: 16, Seed: 3, Search: p, Log: log}
+	first, err := NewTask(d, w, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		if _, err := first.Step(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	before := log.Count(d.Key(), "wasm-simd")
+	second, err := NewTask(d, w, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if second.model == nil {
+		t.Error("the resumed task did not train on the log")
+	}
+	if _, err := second.Step(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]int{}
+	for _, r := range log.TopK(d.Key(), "wasm-simd", 1<<20) {
+		seen[records.StepsHash(r.Steps)]++
+	}
+	if log.Count(d.Key(), "wasm-simd") <= before {
+		t.Error("the resumed task measured nothing")
+	}
+	for h, n := range seen {
+		if n > 1 {
+			t.Errorf("schedule %s measured %d times", h, n)
+		}
+	}
+}
