@@ -1,0 +1,203 @@
+// Package evolve is the evolutionary search of Ansor (Zheng et al.,
+// OSDI'20, Sec. 5.1): a population of configs drawn from every sketch's
+// space (package sample) and from the best states measured so far evolves
+// for a few generations; parents are chosen with probability proportional
+// to the cost model's score, children are made by mutation (a tile size,
+// the unroll budget, a compute location, vectorization) and by crossover
+// (knob by knob, between parents of one sketch), and the best-scored
+// distinct configs that were not measured before are returned, mixed with
+// a few random ones (epsilon-greedy) so the model keeps learning.
+//
+// Every random choice comes from the caller's seeded source: the same
+// seed, scores and measured set give the same configs.
+package evolve
+
+import (
+	"math/rand/v2"
+	"sort"
+
+	"github.com/tabtune/tabtune/compiler/schedule"
+	"github.com/tabtune/tabtune/search/sample"
+)
+
+// Scorer scores states: higher is faster (the cost model's prediction of
+// normalized throughput). Before a model is trained it may return zeros.
+type Scorer interface {
+	Score(states []*schedule.State) []float64
+}
+
+// Params are the knobs of the search, with Ansor's defaults.
+type Params struct {
+	Population  int     // 2048
+	Generations int     // 4
+	MutateProb  float64 // 0.85: the share of children made by mutation (the rest by crossover)
+	EpsGreedy   float64 // 0.05: the share of a batch drawn at random
+	Elite       int     // best configs carried over unchanged each generation (Population/16)
+}
+
+// DefaultParams are Ansor's defaults.
+func DefaultParams() Params {
+	return Params{Population: 2048, Generations: 4, MutateProb: 0.85, EpsGreedy: 0.05}
+}
+
+// Candidate is a config of one space, with its state and score.
+type Candidate struct {
+	Space  int // index into the spaces the search was given
+	Config sample.Config
+	State  *schedule.State
+	Score  float64
+}
+
+// Key identifies a candidate for de-duplication.
+func (c *Candidate) Key() string { return string(rune('A'+c.Space)) + ":" + c.Config.Key() }
+
+// Search holds what one tuning task's search needs between rounds.
+type Search struct {
+	Spaces []*sample.Space
+	Params Params
+	Rng    *rand.Rand
+	// Measured holds the keys of candidates already measured.
+	Measured map[string]bool
+}
+
+// Random draws n distinct, buildable candidates not measured yet.
+func (s *Search) Random(n int) []*Candidate {
+	var out []*Candidate
+	seen := map[string]bool{}
+	for tries := 0; len(out) < n && tries < 20*n+100; tries++ {
+		sp := s.Rng.IntN(len(s.Spaces))
+		c := s.make(sp, s.Spaces[sp].Random(s.Rng))
+		if c == nil || seen[c.Key()] || s.Measured[c.Key()] {
+			continue
+		}
+		seen[c.Key()] = true
+		out = append(out, c)
+	}
+	return out
+}
+
+func (s *Search) make(space int, cfg sample.Config) *Candidate {
+	st, err := s.Spaces[space].Build(cfg)
+	if err != nil {
+		return nil
+	}
+	return &Candidate{Space: space, Config: cfg, State: st}
+}
+
+// Next runs the evolution and returns up to n candidates to measure:
+// the best-scored new ones, and about EpsGreedy*n random ones. seeds are
+// good candidates to start from (the best measured so far).
+func (s *Search) Next(scorer Scorer, seeds []*Candidate, n int) []*Candidate {
+	p := s.Params
+	pop := append([]*Candidate(nil), seeds...)
+	pop = append(pop, s.Random(max(p.Population-len(pop), 0))...)
+	score(scorer, pop)
+	best := map[string]*Candidate{}
+	keep := func(cs []*Candidate) {
+		for _, c := range cs {
+			if !s.Measured[c.Key()] {
+				best[c.Key()] = c
+			}
+		}
+	}
+	keep(pop)
+	for g := 0; g < p.Generations && len(pop) > 0; g++ {
+		pop = s.generation(scorer, pop)
+		keep(pop)
+	}
+	ranked := make([]*Candidate, 0, len(best))
+	for _, c := range best {
+		ranked = append(ranked, c)
+	}
+	sort.Slice(ranked, func(i, j int) bool {
+		if ranked[i].Score != ranked[j].Score {
+			return ranked[i].Score > ranked[j].Score
+		}
+		return ranked[i].Key() < ranked[j].Key()
+	})
+	nRandom := int(float64(n)*p.EpsGreedy + 0.5)
+	if len(ranked) < n-nRandom {
+		nRandom = n - len(ranked)
+	}
+	out := ranked[:min(len(ranked), n-nRandom)]
+	taken := map[string]bool{}
+	for _, c := range out {
+		taken[c.Key()] = true
+	}
+	for _, c := range s.Random(nRandom * 2) {
+		if len(out) >= n {
+			break
+		}
+		if !taken[c.Key()] {
+			out = append(out, c)
+			taken[c.Key()] = true
+		}
+	}
+	return out
+}
+
+func score(scorer Scorer, cs []*Candidate) {
+	states := make([]*schedule.State, len(cs))
+	for i, c := range cs {
+		states[i] = c.State
+	}
+	for i, v := range scorer.Score(states) {
+		cs[i].Score = v
+	}
+}
+
+// generation makes the next population: the elite, then children of
+// parents drawn with probability proportional to their scores.
+func (s *Search) generation(scorer Scorer, pop []*Candidate) []*Candidate {
+	p := s.Params
+	sort.SliceStable(pop, func(i, j int) bool { return pop[i].Score > pop[j].Score })
+	elite := p.Elite
+	if elite == 0 {
+		elite = max(1, p.Population/16)
+	}
+	next := append([]*Candidate(nil), pop[:min(elite, len(pop))]...)
+	// Roulette over scores shifted to be positive.
+	minScore := pop[len(pop)-1].Score
+	weights := make([]float64, len(pop))
+	total := 0.0
+	for i, c := range pop {
+		weights[i] = c.Score - minScore + 1e-6
+		total += weights[i]
+	}
+	pick := func() *Candidate {
+		r := s.Rng.Float64() * total
+		for i, w := range weights {
+			if r < w {
+				return pop[i]
+			}
+			r -= w
+		}
+		return pop[len(pop)-1]
+	}
+	seen := map[string]bool{}
+	for _, c := range next {
+		seen[c.Key()] = true
+	}
+	var children []*Candidate
+	for tries := 0; len(next)+len(children) < p.Population && tries < 4*p.Population; tries++ {
+		a := pick()
+		var cfg sample.Config
+		if s.Rng.Float64() < p.MutateProb {
+			cfg = mutate(s.Rng, s.Spaces[a.Space], a.Config)
+		} else {
+			b := pick()
+			if b.Space != a.Space {
+				continue
+			}
+			cfg = crossover(s.Rng, a.Config, b.Config)
+		}
+		c := s.make(a.Space, cfg)
+		if c == nil || seen[c.Key()] {
+			continue
+		}
+		seen[c.Key()] = true
+		children = append(children, c)
+	}
+	score(scorer, children)
+	return append(next, children...)
+}

@@ -1,0 +1,266 @@
+// Package sample fills the knobs of sketches (package sketch) to make
+// concrete schedules, as Ansor's initial-population rules do: tile sizes
+// (random factorizations of each extent over the tile levels), where
+// untiled producers are computed, vectorization of innermost loops, the
+// auto-unroll budget, and parallel outer loops on multi-core CPUs.
+//
+// A candidate is a Config: the sketch it comes from and a value for every
+// knob. Build turns a Config into a schedule.State deterministically, so
+// the evolutionary search mutates and crosses Configs, and records keep the
+// resulting steps.
+package sample
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"strconv"
+
+	"github.com/tabtune/tabtune/compiler/schedule"
+	"github.com/tabtune/tabtune/search/sketch"
+	"github.com/tabtune/tabtune/targets"
+)
+
+// UnrollSteps are the auto_unroll_max_step values a config chooses from.
+var UnrollSteps = []int64{0, 16, 64, 512}
+
+// Space is what can be chosen for one sketch.
+type Space struct {
+	Sketch *sketch.Sketch
+	Target targets.Target
+	// Locations are the stages whose compute location is a knob: each may
+	// stay at the root or go inside a loop of its consumer.
+	Locations []Location
+	// Stages are the stages that get an unroll pragma and may vectorize
+	// their innermost loop (indices in the sketch's final state).
+	Stages []int
+}
+
+// Location is a compute-location knob: Stage at the root (choice 0) or at
+// iterator choice-1 of Consumer.
+type Location struct {
+	Stage, Consumer, Choices int
+}
+
+// Config is one point of a space.
+type Config struct {
+	// Tiles holds the inner lengths of each tile knob, in the order of
+	// Sketch.Tiles.
+	Tiles [][]int64
+	// Locations holds a choice per location knob.
+	Locations []int
+	// Vectorize says, per stage of Space.Stages, whether its innermost
+	// loop is vectorized.
+	Vectorize []bool
+	// Unroll is an index into UnrollSteps, per stage of Space.Stages.
+	Unroll []int
+}
+
+// NewSpace finds the knobs of a sketch.
+func NewSpace(sk *sketch.Sketch, t targets.Target) *Space {
+	sp := &Space{Sketch: sk, Target: t}
+	st := sk.State
+	for i, s := range st.Stages {
+		if s.IsInput() || s.Attach.Kind == schedule.AttachInline {
+			continue
+		}
+		sp.Stages = append(sp.Stages, i)
+		if s.Attach.Kind != schedule.AttachRoot || s.Transformed() || st.IsOutput(i) {
+			continue
+		}
+		cons := st.Consumers(i)
+		if len(cons) != 1 {
+			continue
+		}
+		sp.Locations = append(sp.Locations, Location{Stage: i, Consumer: cons[0], Choices: len(st.Stages[cons[0]].Iters) + 1})
+	}
+	return sp
+}
+
+// Random draws a config.
+func (sp *Space) Random(rng *rand.Rand) Config {
+	var c Config
+	for _, k := range sp.Sketch.Tiles {
+		c.Tiles = append(c.Tiles, randomTile(rng, k))
+	}
+	for _, l := range sp.Locations {
+		c.Locations = append(c.Locations, rng.IntN(l.Choices))
+	}
+	for range sp.Stages {
+		c.Vectorize = append(c.Vectorize, rng.IntN(4) != 0)
+		c.Unroll = append(c.Unroll, rng.IntN(len(UnrollSteps)))
+	}
+	return c
+}
+
+// randomTile picks inner lengths for a tile knob: a random factorization
+// of the extent, mostly by divisors (a tile that divides its extent needs
+// no guard); innermost lengths stay at most 64.
+func randomTile(rng *rand.Rand, k sketch.TileKnob) []int64 {
+	lengths := make([]int64, k.Parts-1)
+	rest := k.Extent
+	for i := len(lengths) - 1; i >= 0; i-- {
+		limit := rest
+		if i == len(lengths)-1 {
+			limit = min(limit, 64)
+		}
+		var l int64
+		if rng.IntN(10) == 0 {
+			l = 1 + rng.Int64N(min(limit, 16))
+		} else {
+			divs := divisors(rest, limit)
+			l = divs[rng.IntN(len(divs))]
+		}
+		lengths[i] = l
+		rest = (rest + l - 1) / l
+	}
+	return lengths
+}
+
+// divisors lists the divisors of n that are at most limit.
+func divisors(n, limit int64) []int64 {
+	var out []int64
+	for d := int64(1); d*d <= n; d++ {
+		if n%d == 0 {
+			if d <= limit {
+				out = append(out, d)
+			}
+			if e := n / d; e != d && e <= limit {
+				out = append(out, e)
+			}
+		}
+	}
+	if len(out) == 0 {
+		out = []int64{1}
+	}
+	return out
+}
+
+// Build makes the state of a config: the sketch's steps with the tile
+// sizes filled, then the compute locations, vectorization and unroll
+// pragmas.
+func (sp *Space) Build(c Config) (*schedule.State, error) {
+	steps := append([]schedule.Step(nil), sp.Sketch.State.Steps...)
+	for i, k := range sp.Sketch.Tiles {
+		s, ok := steps[k.Step].(schedule.Split)
+		if !ok {
+			return nil, fmt.Errorf("sample: knob %d is not a split", i)
+		}
+		s.Lengths = c.Tiles[i]
+		steps[k.Step] = s
+	}
+	st, err := schedule.Replay(sp.Sketch.State.DAG, steps)
+	if err != nil {
+		return nil, err
+	}
+	apply := func(s schedule.Step) error {
+		next, err := st.Apply(s)
+		if err != nil {
+			return err
+		}
+		st = next
+		return nil
+	}
+	for i, l := range sp.Locations {
+		if ch := c.Locations[i]; ch > 0 {
+			if err := apply(schedule.ComputeAt{Stage: l.Stage, Target: l.Consumer, TargetIter: ch - 1}); err != nil {
+				return nil, err
+			}
+		}
+	}
+	for i, s := range sp.Stages {
+		stg := st.Stages[s]
+		n := len(stg.Iters)
+		if n == 0 {
+			continue
+		}
+		if c.Vectorize[i] {
+			last := stg.Iter(n - 1)
+			if last.Kind == schedule.Spatial && last.Extent >= 2 && last.Ann == schedule.AnnNone {
+				if err := apply(schedule.Annotate{Stage: s, Iter: n - 1, Ann: schedule.AnnVectorize}); err != nil {
+					return nil, err
+				}
+			}
+		}
+		if u := UnrollSteps[c.Unroll[i]]; u > 0 {
+			if err := apply(schedule.PragmaStep{Stage: s, Iter: 0, Pragma: "auto_unroll_max_step", Value: u}); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if sp.Target.Parallel() {
+		if err := sp.parallelize(&st); err != nil {
+			return nil, err
+		}
+	}
+	return st, nil
+}
+
+// parallelize fuses the outer spatial loops of each root stage until there
+// is enough parallelism for the target's cores, and marks them parallel.
+func (sp *Space) parallelize(st **schedule.State) error {
+	cores := int64(max(sp.Target.Cores, 1))
+	for i, s := range (*st).Stages {
+		if s.IsInput() || s.Attach.Kind != schedule.AttachRoot || len(s.Iters) == 0 {
+			continue
+		}
+		n, ext := 0, int64(1)
+		for n < len(s.Iters) && s.Iter(n).Kind == schedule.Spatial && s.Iter(n).Ann == schedule.AnnNone && ext < 4*cores {
+			ext *= s.Iter(n).Extent
+			n++
+		}
+		if n == 0 {
+			continue
+		}
+		if n > 1 {
+			iters := make([]int, n)
+			for j := range iters {
+				iters[j] = j
+			}
+			next, err := (*st).Apply(schedule.Fuse{Stage: i, Iters: iters})
+			if err != nil {
+				continue // an attach point among them: leave it
+			}
+			*st = next
+		}
+		next, err := (*st).Apply(schedule.Annotate{Stage: i, Iter: 0, Ann: schedule.AnnParallel})
+		if err == nil {
+			*st = next
+		}
+	}
+	return nil
+}
+
+// Key identifies a config within its space, for de-duplication.
+func (c Config) Key() string {
+	b := []byte{}
+	for _, t := range c.Tiles {
+		for _, l := range t {
+			b = strconv.AppendInt(b, l, 10)
+			b = append(b, ',')
+		}
+		b = append(b, '|')
+	}
+	for _, l := range c.Locations {
+		b = strconv.AppendInt(b, int64(l), 10)
+		b = append(b, ',')
+	}
+	b = append(b, '|')
+	for i := range c.Vectorize {
+		if c.Vectorize[i] {
+			b = append(b, 'v')
+		} else {
+			b = append(b, '-')
+		}
+		b = strconv.AppendInt(b, int64(c.Unroll[i]), 10)
+	}
+	return string(b)
+}
+
+// Clone returns a deep copy of c.
+func (c Config) Clone() Config {
+	d := Config{Locations: append([]int(nil), c.Locations...), Vectorize: append([]bool(nil), c.Vectorize...), Unroll: append([]int(nil), c.Unroll...)}
+	for _, t := range c.Tiles {
+		d.Tiles = append(d.Tiles, append([]int64(nil), t...))
+	}
+	return d
+}
