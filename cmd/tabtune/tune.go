@@ -11,10 +11,12 @@ import (
 	"time"
 
 	"github.com/tabtune/tabtune/compiler/lower"
+	"github.com/tabtune/tabtune/compiler/schedule"
 	"github.com/tabtune/tabtune/search/evolve"
 	"github.com/tabtune/tabtune/search/records"
 	"github.com/tabtune/tabtune/search/tune"
 	"github.com/tabtune/tabtune/targets"
+	"github.com/tabtune/tabtune/targets/build"
 )
 
 // runTune tunes one workload: rounds of search and measurement until the
@@ -39,6 +41,7 @@ func runTune(args []string, stdout, stderr io.Writer) int {
 	logPath := fs.String("log", "", "the records `file` (JSON lines) to append to and resume from")
 	seed := fs.Uint64("seed", 1, "seed of every random choice")
 	minTime := fs.Duration("min-time", 20*time.Millisecond, "least total time of each candidate's timed samples")
+	baseline := fs.Bool("baseline", false, "at the end, measure the naive schedule too and print the speed-up (slow for large workloads)")
 	if status, ok := parseFlags(fs, args); !ok {
 		return status
 	}
@@ -130,6 +133,20 @@ func runTune(args []string, stdout, stderr io.Writer) int {
 		best.Result.Median*1e3, best.GFLOPS(), t, m.Name(), best.Round, best.Origin, task.Trials, time.Since(start).Round(time.Second))
 	fmt.Fprintf(stdout, "steps (%d):\n%s", len(st.Steps), indent(st.StepsString()))
 	fmt.Fprintf(stdout, "loop nest:\n%s", indent(f.String()))
+	if *baseline {
+		naive, _, err := build.Wasm(schedule.New(d), t)
+		if err != nil {
+			return fail(stderr, "tune", err)
+		}
+		fmt.Fprintf(stderr, "measuring the naive schedule...\n")
+		r := m.Measure(ctx, w, []targets.Candidate{naive})[0]
+		if !r.OK() {
+			fmt.Fprintf(stdout, "naive schedule: %s: %s\n", r.Err, r.Msg)
+			return exitOK
+		}
+		fmt.Fprintf(stdout, "naive schedule: %.3f ms, %.2f GFLOP/s; the tuned schedule is %.1fx faster\n",
+			r.Median*1e3, d.FLOPs()/r.Median/1e9, r.Median/best.Result.Median)
+	}
 	return exitOK
 }
 

@@ -27,12 +27,14 @@ func simplifyPass(l *lowering) error {
 	return nil
 }
 
-// unitLoopsPass removes loops of extent 1 that run on the CPU, replacing
-// their variable by 0.
+// unitLoopsPass removes loops of extent 1 that run on the CPU and carry no
+// pragma, replacing their variable by 0.
 func unitLoopsPass(l *lowering) error {
 	zero := map[*expr.Var]expr.Expr{}
 	body := ir.RewriteStmt(l.fn.Body, func(s ir.Stmt) ir.Stmt {
-		if f, ok := s.(*ir.For); ok && f.Extent == 1 && f.Kind != ir.ThreadBound {
+		// A loop that carries a pragma stays: the pragma speaks of the
+		// loops inside it.
+		if f, ok := s.(*ir.For); ok && f.Extent == 1 && f.Kind != ir.ThreadBound && len(f.Pragmas) == 0 {
 			zero[f.Var] = expr.Const(0)
 			return f.Body
 		}

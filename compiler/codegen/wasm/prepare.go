@@ -231,9 +231,12 @@ func (g *gen) canVectorize(body ir.Stmt, v *expr.Var) bool {
 				ok = false
 				return
 			}
+			// Lanes must write distinct places: an index that is not
+			// linear in v (v // 4) or ignores it (a reduction) would make
+			// lanes collide.
 			k, lin := g.coef(g.flatIndex(n.Buf, n.Index), v)
-			if lin && k == 0 {
-				ok = false // every lane writes one place: a reduction
+			if !lin || k == 0 {
+				ok = false
 			}
 		case *ir.If:
 			if depends(n.Cond, v) && (n.Else != nil || !g.linearConds(n.Cond, v)) {

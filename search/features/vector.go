@@ -1,0 +1,224 @@
+package features
+
+import (
+	"github.com/tabtune/tabtune/compiler/expr"
+	"github.com/tabtune/tabtune/compiler/ir"
+)
+
+// This file mirrors the wasm code generator's decision whether a
+// vectorized loop runs four lanes at a time (canVectorize in
+// compiler/codegen/wasm/prepare.go), with linearity decided syntactically
+// on the simplified indices instead of by re-simplifying.
+
+// canVectorize reports whether the generator can run body for four lanes
+// of v at once: straight-line float stores whose index moves with v,
+// conditions linear in v, values it can compute per lane.
+func (x *extractor) canVectorize(body ir.Stmt, v *expr.Var) bool {
+	switch n := body.(type) {
+	case *ir.Seq:
+		for _, c := range n.Stmts {
+			if !x.canVectorize(c, v) {
+				return false
+			}
+		}
+		return true
+	case *ir.Store:
+		if n.Buf == nil || n.Buf.DType != expr.Float || !x.vexprOK(n.Value, v) {
+			return false
+		}
+		k, lin := flatLinV(n.Buf, n.Index, v)
+		return lin && k != 0 // lanes must write distinct places
+	case *ir.If:
+		if dependsOn(n.Cond, v) && (n.Else != nil || !linearConds(n.Cond, v)) {
+			return false
+		}
+		return x.canVectorize(n.Then, v) && (n.Else == nil || x.canVectorize(n.Else, v))
+	}
+	return false
+}
+
+// vexprOK reports whether e can be computed for four lanes of v.
+func (x *extractor) vexprOK(e expr.Expr, v *expr.Var) bool {
+	if !dependsOn(e, v) {
+		return true
+	}
+	switch n := e.(type) {
+	case *expr.Var:
+		return true
+	case *expr.Load:
+		return n.Src.ElemType() == expr.Float
+	case *expr.Binary:
+		if n.Type() == expr.Int {
+			_, ok := linV(e, v)
+			return ok
+		}
+		if n.Op.IsCompare() && n.A.Type() == expr.Int {
+			_, ok1 := linV(n.A, v)
+			_, ok2 := linV(n.B, v)
+			return ok1 && ok2
+		}
+		return x.vexprOK(n.A, v) && x.vexprOK(n.B, v)
+	case *expr.Not:
+		return x.vexprOK(n.A, v)
+	case *expr.Select:
+		return x.vexprOK(n.Cond, v) && x.vexprOK(n.T, v) && x.vexprOK(n.F, v) &&
+			x.loadsInBounds(n.T) && x.loadsInBounds(n.F)
+	case *expr.Cast:
+		if n.A.Type() == expr.Int && n.To == expr.Float {
+			_, ok := linV(n.A, v)
+			return ok
+		}
+		return false
+	case *expr.Call:
+		// Every intrinsic has a four-lane form (wasm/wmath, sqrt, abs).
+		for _, a := range n.Args {
+			if !x.vexprOK(a, v) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
+// loadsInBounds reports whether every load of e stays inside its buffer
+// for all values of the enclosing loops.
+func (x *extractor) loadsInBounds(e expr.Expr) bool {
+	switch n := e.(type) {
+	case *expr.Load:
+		b, isBuf := n.Src.(*ir.Buffer)
+		if !isBuf || len(n.Index) != len(b.Shape) {
+			return false
+		}
+		for d, ix := range n.Index {
+			lo, hi, bounded := x.iv(ix, 0)
+			if !bounded || lo < 0 || hi >= b.Shape[d] || !x.loadsInBounds(ix) {
+				return false
+			}
+		}
+	case *expr.Binary:
+		return x.loadsInBounds(n.A) && x.loadsInBounds(n.B)
+	case *expr.Not:
+		return x.loadsInBounds(n.A)
+	case *expr.Select:
+		return x.loadsInBounds(n.Cond) && x.loadsInBounds(n.T) && x.loadsInBounds(n.F)
+	case *expr.Cast:
+		return x.loadsInBounds(n.A)
+	case *expr.Call:
+		for _, a := range n.Args {
+			if !x.loadsInBounds(a) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// linearConds reports whether c is a conjunction of integer comparisons
+// (not !=) linear in v.
+func linearConds(c expr.Expr, v *expr.Var) bool {
+	b, ok := c.(*expr.Binary)
+	if !ok {
+		return false
+	}
+	if b.Op == expr.And {
+		return linearConds(b.A, v) && linearConds(b.B, v)
+	}
+	if !b.Op.IsCompare() || b.Op == expr.NE || b.A.Type() != expr.Int {
+		return !dependsOn(c, v)
+	}
+	_, ok1 := linV(b.A, v)
+	_, ok2 := linV(b.B, v)
+	return ok1 && ok2
+}
+
+// linV returns k when the integer expression e is linear in v with the
+// constant coefficient k (0 when e does not use v).
+func linV(e expr.Expr, v *expr.Var) (int64, bool) {
+	switch n := e.(type) {
+	case *expr.Var:
+		if n == v {
+			return 1, true
+		}
+		return 0, true
+	case *expr.IntImm:
+		return 0, true
+	case *expr.Binary:
+		switch n.Op {
+		case expr.Add, expr.Sub:
+			a, ok1 := linV(n.A, v)
+			b, ok2 := linV(n.B, v)
+			if n.Op == expr.Sub {
+				b = -b
+			}
+			return a + b, ok1 && ok2
+		case expr.Mul:
+			a, ok1 := linV(n.A, v)
+			b, ok2 := linV(n.B, v)
+			if !ok1 || !ok2 {
+				return 0, false
+			}
+			if c, isConst := n.B.(*expr.IntImm); isConst {
+				return a * c.V, true
+			}
+			if c, isConst := n.A.(*expr.IntImm); isConst {
+				return b * c.V, true
+			}
+			if !dependsOn(n.A, v) && !dependsOn(n.B, v) {
+				return 0, true
+			}
+			return 0, false
+		}
+	}
+	if !dependsOn(e, v) {
+		return 0, true
+	}
+	return 0, false
+}
+
+// flatLinV is the coefficient of v in the element offset of an access.
+func flatLinV(b *ir.Buffer, index []expr.Expr, v *expr.Var) (int64, bool) {
+	if len(index) != len(b.Shape) {
+		return 0, false
+	}
+	sum := int64(0)
+	for d, ix := range index {
+		k, ok := linV(ix, v)
+		if !ok {
+			return 0, false
+		}
+		sum += k * strideOf(b, d)
+	}
+	return sum, true
+}
+
+// dependsOn reports whether e mentions v.
+func dependsOn(e expr.Expr, v *expr.Var) bool {
+	switch n := e.(type) {
+	case *expr.Var:
+		return n == v
+	case *expr.IntImm, *expr.FloatImm:
+		return false
+	case *expr.Binary:
+		return dependsOn(n.A, v) || dependsOn(n.B, v)
+	case *expr.Not:
+		return dependsOn(n.A, v)
+	case *expr.Select:
+		return dependsOn(n.Cond, v) || dependsOn(n.T, v) || dependsOn(n.F, v)
+	case *expr.Cast:
+		return dependsOn(n.A, v)
+	case *expr.Call:
+		for _, a := range n.Args {
+			if dependsOn(a, v) {
+				return true
+			}
+		}
+	case *expr.Load:
+		for _, a := range n.Index {
+			if dependsOn(a, v) {
+				return true
+			}
+		}
+	}
+	return false
+}
