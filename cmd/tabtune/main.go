@@ -10,11 +10,13 @@
 // as the workload's definition (check):
 //
 //	tabtune ops
-//	tabtune show  -workload SPEC [-steps FILE.json]
+//	tabtune show  -workload SPEC [-steps FILE.json] | -log FILE
 //	tabtune lower -workload SPEC [-steps FILE.json] [-trace]
 //	tabtune check -workload SPEC [-steps FILE.json] [-seed N] [-max-steps N]
 //	tabtune run   -workload SPEC [-steps FILE.json] [-target wasm-simd] [-measurer wasm|node] [-baseline]
+//	tabtune sketches -workload SPEC [-target wasm-simd]
 //	tabtune tune  -workload SPEC [-target wasm-simd] [-measurer wasm|node] [-trials N] [-log FILE] [-seed S]
+//	tabtune export -log FILE -workload SPEC [-target wasm-simd] -o DIR
 //	tabtune version
 //	tabtune help [COMMAND]
 //
@@ -58,7 +60,9 @@ func init() {
 		{"lower", "print the loop IR a schedule lowers to", runLower},
 		{"check", "lower a schedule, run it, compare with the workload's definition", runCheck},
 		{"run", "build a schedule for a target, verify it and time it", runRun},
+		{"sketches", "print the sketches the deducer derives for a workload", runSketches},
 		{"tune", "search for the fastest schedule of a workload", runTune},
+		{"export", "write the best kernel of a workload in a log", runExport},
 		{"version", "print the version of tabtune", runVersion},
 		{"help", "print this help, or a command's", runHelp},
 	}

@@ -1,0 +1,122 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/tabtune/tabtune/compiler/codegen/wasm/wasmbin"
+	"github.com/tabtune/tabtune/compiler/schedule"
+	"github.com/tabtune/tabtune/search/records"
+	"github.com/tabtune/tabtune/targets"
+	"github.com/tabtune/tabtune/targets/build"
+)
+
+// readLog reads a records file into a Log, reporting bad lines.
+func readLog(path string, stderr io.Writer) (*records.Log, error) {
+	recs, errs := records.ReadFile(path)
+	for _, e := range errs {
+		if errors.Is(e, os.ErrNotExist) {
+			return nil, e
+		}
+		fmt.Fprintf(stderr, "tabtune: %v (skipped)\n", e)
+	}
+	return records.NewLog(recs...), nil
+}
+
+// showLog prints, per workload and target of a log, the best schedule:
+// its time, GFLOP/s, and how it was found.
+func showLog(path string, stdout, stderr io.Writer) int {
+	log, err := readLog(path, stderr)
+	if err != nil {
+		return fail(stderr, "show", err)
+	}
+	ws := log.Workloads()
+	if len(ws) == 0 {
+		fmt.Fprintf(stdout, "%s holds no records\n", path)
+		return exitOK
+	}
+	for _, w := range ws {
+		for _, t := range log.Targets(w.Key) {
+			fmt.Fprintf(stdout, "workload %s on %s: %d records\n", w.Key, t, log.Count(w.Key, t))
+			fmt.Fprint(stdout, indent(w.Text))
+			best := log.Best(w.Key, t)
+			if best == nil {
+				fmt.Fprintf(stdout, "  no schedule verified\n\n")
+				continue
+			}
+			fmt.Fprintf(stdout, "  best: %.3f ms, %.2f GFLOP/s, measured with %s, found in round %d (%s) on %s\n",
+				best.Result.Median*1e3, best.GFLOPS(), best.Measurer, best.Round, best.Origin, best.Time.Format("2006-01-02 15:04"))
+			if st, err := best.State(); err == nil {
+				fmt.Fprintf(stdout, "  steps (%d):\n%s", len(st.Steps), indent(indent(st.StepsString())))
+			}
+			fmt.Fprintln(stdout)
+		}
+	}
+	return exitOK
+}
+
+// runExport writes the best kernel of a workload in a log: its module,
+// the module's text, and the steps.
+func runExport(args []string, stdout, stderr io.Writer) int {
+	fs := newFlags("export", "export -log FILE -workload SPEC [-target wasm-simd] -o DIR",
+		"Writes the best schedule the log holds for the workload and target into\n"+
+			"DIR: kernel.wasm (the module, with the calling convention of README),\n"+
+			"kernel.wat (its text) and steps.json (the schedule, to replay).", stderr)
+	logPath := fs.String("log", "", "the records `file`")
+	workload := fs.String("workload", "", "the workload `SPEC`")
+	target := fs.String("target", targets.WasmSIMD, "the `target`")
+	out := fs.String("o", "", "the output `directory`")
+	if status, ok := parseFlags(fs, args); !ok {
+		return status
+	}
+	if *logPath == "" || *workload == "" || *out == "" {
+		return fail(stderr, "export", errors.New("-log, -workload and -o are required"))
+	}
+	t, err := targets.ParseTarget(*target)
+	if err != nil {
+		return fail(stderr, "export", err)
+	}
+	d, err := loadWorkload(*workload)
+	if err != nil {
+		return fail(stderr, "export", err)
+	}
+	log, err := readLog(*logPath, stderr)
+	if err != nil {
+		return fail(stderr, "export", err)
+	}
+	best := log.Best(d.Key(), t.String())
+	if best == nil {
+		return fail(stderr, "export", fmt.Errorf("%s holds no verified schedule of this workload on %s", *logPath, t))
+	}
+	st, err := best.Replay(d)
+	if err != nil {
+		return fail(stderr, "export", err)
+	}
+	_, k, err := build.Wasm(st, t)
+	if err != nil {
+		return fail(stderr, "export", err)
+	}
+	wat, err := wasmbin.Disassemble(k.Wasm)
+	if err != nil {
+		return fail(stderr, "export", err)
+	}
+	steps, err := schedule.MarshalSteps(st.Steps)
+	if err != nil {
+		return fail(stderr, "export", err)
+	}
+	if err := os.MkdirAll(*out, 0o755); err != nil {
+		return fail(stderr, "export", err)
+	}
+	files := map[string][]byte{"kernel.wasm": k.Wasm, "kernel.wat": []byte(wat), "steps.json": append(steps, '\n')}
+	for _, name := range []string{"kernel.wasm", "kernel.wat", "steps.json"} {
+		if err := os.WriteFile(filepath.Join(*out, name), files[name], 0o644); err != nil {
+			return fail(stderr, "export", err)
+		}
+	}
+	fmt.Fprintf(stdout, "wrote %s: the best schedule (%.3f ms, %.2f GFLOP/s on %s), %d bytes of wasm, %d bytes of scratch\n",
+		*out, best.Result.Median*1e3, best.GFLOPS(), t, len(k.Wasm), k.ScratchBytes)
+	return exitOK
+}
