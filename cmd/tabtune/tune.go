@@ -32,6 +32,7 @@ func runTune(args []string, stdout, stderr io.Writer) int {
 			"nothing measured is measured again. Ctrl-C stops cleanly after flushing\n"+
 			"the log. At the end the best schedule's loop nest and speed are printed.", stderr)
 	workload := fs.String("workload", "", "the workload `SPEC`: an operator spec such as gmm:M=512,N=512,K=512, or a file in the text format")
+	network := fs.String("network", "", "tune the layers of a network under one budget: a built-in `NAME` (resnet50) or a file of \"WEIGHT SPEC\" lines")
 	target := fs.String("target", targets.WasmSIMD, "the `target`")
 	measurer := fs.String("measurer", "wasm", "who runs the kernels: wasm (wazero, in-process) or node (V8)")
 	trials := fs.Int("trials", 256, "how many schedules to measure")
@@ -45,12 +46,15 @@ func runTune(args []string, stdout, stderr io.Writer) int {
 	if status, ok := parseFlags(fs, args); !ok {
 		return status
 	}
-	if *workload == "" {
-		return fail(stderr, "tune", errors.New("-workload is required"))
+	if (*workload == "") == (*network == "") {
+		return fail(stderr, "tune", errors.New("give -workload or -network"))
 	}
 	t, err := targets.ParseTarget(*target)
 	if err != nil {
 		return fail(stderr, "tune", err)
+	}
+	if *network != "" {
+		return tuneNetwork(*network, t, *measurer, *trials, *batch, *population, *generations, *logPath, *seed, *minTime, stdout, stderr)
 	}
 	d, err := loadWorkload(*workload)
 	if err != nil {

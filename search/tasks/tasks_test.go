@@ -1,0 +1,104 @@
+package tasks
+
+import (
+	"context"
+	"hash/fnv"
+	"strings"
+	"testing"
+
+	"github.com/tabtune/tabtune/compiler/ops"
+	"github.com/tabtune/tabtune/search/evolve"
+	"github.com/tabtune/tabtune/search/tune"
+	"github.com/tabtune/tabtune/targets"
+	"github.com/tabtune/tabtune/targets/build"
+)
+
+func TestResNet50(t *testing.T) {
+	net, err := Network("resnet50")
+	if err != nil {
+		t.Fatal(err)
+	}
+	convs, total := 0, 0.0
+	for _, e := range net {
+		if _, err := ops.BuildSpec(e.Spec); err != nil {
+			t.Errorf("%s: %v", e.Spec, err)
+		}
+		if strings.HasPrefix(e.Spec, "c2d") {
+			convs += int(e.Weight)
+		}
+		total += e.Weight
+	}
+	// ResNet-50 has 53 convolutions (the stem, 3 in each of 16 blocks, 4
+	// downsampling shortcuts) and one dense layer.
+	if convs != 53 || total != 54 {
+		t.Errorf("%d convolutions, %v layers", convs, total)
+	}
+}
+
+func TestParseNetworkErrors(t *testing.T) {
+	for in, want := range map[string]string{
+		"":                "no layers",
+		"2 gmm extra":     `line 1: want "WEIGHT SPEC"`,
+		"0 gmm":           "line 1: weight \"0\" is not a positive number",
+		"# c\nx gmm:M=2\n": "line 2: weight \"x\"",
+	} {
+		if _, err := ParseNetwork(strings.NewReader(in)); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: %v, want %q", in, err, want)
+		}
+	}
+	if _, err := Network("vgg"); err == nil || !strings.Contains(err.Error(), "resnet50") {
+		t.Errorf("unknown network: %v", err)
+	}
+}
+
+type fakeMeasurer struct{ scale float64 }
+
+func (fakeMeasurer) Name() string { return "fake" }
+
+func (f fakeMeasurer) Measure(_ context.Context, _ *targets.Workload, cs []targets.Candidate) []targets.Result {
+	out := make([]targets.Result, len(cs))
+	for i, c := range cs {
+		h := fnv.New64a()
+		h.Write(c.Wasm)
+		s := f.scale * (1 + float64(h.Sum64()%1000)/100)
+		out[i] = targets.Timed([]float64{s})
+	}
+	return out
+}
+
+// TestScheduler: every task is warmed up, then rounds go where the
+// weighted latency can fall most: the heavy, slow task gets more.
+func TestScheduler(t *testing.T) {
+	var ts []*tune.Task
+	specs := []string{"gmm:M=16,N=16,K=16", "gmm:M=32,N=32,K=32"}
+	scales := []float64{1e-4, 1e-2}
+	for i, spec := range specs {
+		d, _ := ops.BuildSpec(spec)
+		w, err := build.Workload(d, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := evolve.DefaultParams()
+		p.Population = 32
+		task, err := tune.NewTask(d, w, tune.Options{Target: targets.MustParseTarget("wasm-simd"), Measurer: fakeMeasurer{scales[i]}, Batch: 4, Seed: 1, Search: p})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ts = append(ts, task)
+	}
+	s := NewScheduler(ts, []float64{1, 3})
+	counts := make([]int, 2)
+	for range 10 {
+		i, _, err := s.Step(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		counts[i]++
+	}
+	if counts[0] == 0 || counts[1] <= counts[0] {
+		t.Errorf("rounds per task %v: the slow, heavy task should get most", counts)
+	}
+	if s.Trials() != 40 {
+		t.Errorf("trials %d, want 40", s.Trials())
+	}
+}
