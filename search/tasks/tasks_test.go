@@ -37,9 +37,9 @@ func TestResNet50(t *testing.T) {
 
 func TestParseNetworkErrors(t *testing.T) {
 	for in, want := range map[string]string{
-		"":                "no layers",
-		"2 gmm extra":     `line 1: want "WEIGHT SPEC"`,
-		"0 gmm":           "line 1: weight \"0\" is not a positive number",
+		"":                 "no layers",
+		"2 gmm extra":      `line 1: want "WEIGHT SPEC"`,
+		"0 gmm":            "line 1: weight \"0\" is not a positive number",
 		"# c\nx gmm:M=2\n": "line 2: weight \"x\"",
 	} {
 		if _, err := ParseNetwork(strings.NewReader(in)); err == nil || !strings.Contains(err.Error(), want) {
