@@ -47,6 +47,9 @@ type Options struct {
 	Writer *records.Writer
 	// Tabtune is the version written in records.
 	Tabtune string
+	// Random makes the search a random search (no model, no evolution):
+	// the baseline the cost model has to beat.
+	Random bool
 }
 
 // Task tunes one workload on one target.
@@ -184,7 +187,7 @@ func (t *Task) Step(ctx context.Context) (Round, error) {
 	t.round++
 	origin := records.OriginEvolve
 	var cands []*evolve.Candidate
-	if t.model == nil {
+	if t.model == nil || t.opts.Random {
 		origin = records.OriginRandom
 		cands = t.search.Random(t.opts.Batch * 2)
 	} else {

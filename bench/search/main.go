@@ -1,0 +1,164 @@
+// Command search measures the quality of the search: for each workload it
+// tunes with the cost-model-guided evolutionary search and with random
+// search under the same trial budget, in the same run and with the same
+// measurer, and prints the best-so-far curves as a table, the trials it
+// took the model search to reach 90% of its final best, and the hand
+// schedule of compiler/codegen/wasm/testdata for reference.
+//
+//	go run ./bench/search [-workloads gmm,c2d] [-trials 512] [-measurer node]
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/tabtune/tabtune/compiler/ops"
+	"github.com/tabtune/tabtune/compiler/schedule"
+	"github.com/tabtune/tabtune/compiler/te"
+	"github.com/tabtune/tabtune/search/evolve"
+	"github.com/tabtune/tabtune/search/tune"
+	"github.com/tabtune/tabtune/targets"
+	"github.com/tabtune/tabtune/targets/build"
+	"github.com/tabtune/tabtune/targets/node"
+	"github.com/tabtune/tabtune/targets/wazero"
+)
+
+var known = map[string][2]string{
+	"gmm":      {"gmm:M=1024,N=1024,K=1024", "compiler/codegen/wasm/testdata/gmm1024.json"},
+	"c2d":      {"c2d:N=1,CI=64,H=56,W=56,CO=64,KH=3,KW=3,stride=1,pad=1", "compiler/codegen/wasm/testdata/c2d.json"},
+	"gmm256":   {"gmm:M=256,N=256,K=256", "compiler/codegen/wasm/testdata/gmm1024.json"},
+	"c2dsmall": {"c2d:N=1,CI=32,H=28,W=28,CO=32,KH=3,KW=3,stride=1,pad=1", "compiler/codegen/wasm/testdata/c2d.json"},
+}
+
+func main() {
+	names := flag.String("workloads", "gmm,c2d", "workloads: gmm, c2d (the WebAssembly issue's shapes), gmm256, c2dsmall")
+	trials := flag.Int("trials", 512, "trial budget of each search")
+	batch := flag.Int("batch", 64, "candidates per round")
+	population := flag.Int("population", 2048, "population of the evolutionary search")
+	measurerName := flag.String("measurer", "node", "wasm (wazero) or node (V8)")
+	minTime := flag.Duration("min-time", 20*time.Millisecond, "least timed total per candidate")
+	seed := flag.Uint64("seed", 1, "seed")
+	flag.Parse()
+	ctx := context.Background()
+	t := targets.MustParseTarget(targets.WasmSIMD)
+	opts := targets.Options{MinTime: *minTime, Timeout: time.Minute}
+	var m targets.Measurer
+	switch *measurerName {
+	case "node":
+		n := node.New(node.Config{Options: opts})
+		defer n.Close()
+		m = n
+	default:
+		w := wazero.New(wazero.Config{Options: opts})
+		defer w.Close()
+		m = w
+	}
+	ref := wazero.New(wazero.Config{})
+	defer ref.Close()
+	for _, name := range strings.Split(*names, ",") {
+		k, ok := known[name]
+		if !ok {
+			fmt.Fprintf(os.Stderr, "unknown workload %s\n", name)
+			os.Exit(2)
+		}
+		d, err := ops.BuildSpec(k[0])
+		check(err)
+		w, err := build.Workload(d, 1)
+		check(err)
+		if build.NeedsReference(w) {
+			naive, err := build.Naive(d)
+			check(err)
+			w.Want, err = ref.Reference(ctx, w, naive)
+			check(err)
+		}
+		hand := measureHand(ctx, m, w, d, k[1], t)
+		params := evolve.DefaultParams()
+		params.Population = *population
+		curves := map[string][][2]float64{}
+		for _, mode := range []string{"model", "random"} {
+			task, err := tune.NewTask(d, w, tune.Options{Target: t, Measurer: m, Batch: *batch, Seed: *seed, Search: params, Random: mode == "random"})
+			check(err)
+			start := time.Now()
+			for task.Trials < *trials {
+				r, err := task.Step(ctx)
+				check(err)
+				best := 0.0
+				if b := task.Best(); b != nil {
+					best = b.GFLOPS()
+				}
+				curves[mode] = append(curves[mode], [2]float64{float64(task.Trials), best})
+				fmt.Fprintf(os.Stderr, "\r%s %s: %d/%d trials, best %.2f GFLOP/s, %s", name, mode, task.Trials, *trials, best, time.Since(start).Round(time.Second))
+				if r.Measured == 0 {
+					break
+				}
+			}
+			fmt.Fprintln(os.Stderr)
+		}
+		report(name, k[0], curves, hand, m.Name())
+	}
+}
+
+// measureHand measures the hand-written schedule, in GFLOP/s (0 when it
+// cannot be measured).
+func measureHand(ctx context.Context, m targets.Measurer, w *targets.Workload, d *te.DAG, path string, t targets.Target) float64 {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return 0
+	}
+	steps, err := schedule.UnmarshalSteps(data)
+	if err != nil {
+		return 0
+	}
+	st, err := schedule.Replay(d, steps)
+	if err != nil {
+		return 0
+	}
+	c, _, err := build.Wasm(st, t)
+	if err != nil {
+		return 0
+	}
+	r := m.Measure(ctx, w, []targets.Candidate{c})[0]
+	if !r.OK() {
+		return 0
+	}
+	return d.FLOPs() / r.Median / 1e9
+}
+
+func report(name, spec string, curves map[string][][2]float64, hand float64, measurer string) {
+	fmt.Printf("\n%s (%s), measured with %s: best GFLOP/s so far\n", name, spec, measurer)
+	fmt.Printf("%8s %10s %10s\n", "trials", "model", "random")
+	mc, rc := curves["model"], curves["random"]
+	for i := range max(len(mc), len(rc)) {
+		var tr, a, b float64
+		if i < len(mc) {
+			tr, a = mc[i][0], mc[i][1]
+		}
+		if i < len(rc) {
+			tr, b = max(tr, rc[i][0]), rc[i][1]
+		}
+		fmt.Printf("%8.0f %10.2f %10.2f\n", tr, a, b)
+	}
+	if len(mc) > 0 {
+		final := mc[len(mc)-1][1]
+		for _, p := range mc {
+			if p[1] >= 0.9*final {
+				fmt.Printf("model search reached 90%% of its final best (%.2f GFLOP/s) after %.0f trials\n", final, p[0])
+				break
+			}
+		}
+	}
+	if hand > 0 {
+		fmt.Printf("hand-written schedule: %.2f GFLOP/s\n", hand)
+	}
+}
+
+func check(err error) {
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "search:", err)
+		os.Exit(1)
+	}
+}
