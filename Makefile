@@ -1,14 +1,16 @@
 # tabtune. Start with:
-#   make run    build the command line, lower, check, compile to wasm and time an example
+#   make run    build the command line and tune a matmul end to end (a few minutes)
 #   make test   everything CI checks: formatting, vet, tests, the js/wasm build
 #
-# Nothing here needs the network: the module has no dependencies yet.
+# Go modules come from the module proxy (wazero); bench/peer installs npm
+# packages on first use.
 
 GO ?= go
 
-# The example of `make run`: a matmul+relu in the text format and a tiled
-# schedule of it (see examples/README.md).
-EXAMPLE := -workload examples/matmul_relu.te -steps examples/matmul_tiled.json
+# The example of `make run`: a real tuning run of a 512x512x512 matmul on
+# wasm-simd, measured in-process with wazero, then the best kernel's loop
+# nest and its speed against the naive schedule.
+TUNE := -workload gmm:M=512,N=512,K=512 -target wasm-simd -measurer wasm -trials 192 -batch 64 -population 512 -baseline
 
 # The portable core: it must build for GOOS=js GOARCH=wasm (DESIGN.md, rule 1).
 PORTABLE := ./compiler/... ./targets/... ./search/...
@@ -23,9 +25,7 @@ GOFMT = $$($(GO) env GOROOT)/bin/gofmt
 .PHONY: run test check setup fmt vet unit wasm bench fuzz peer
 
 run: bin/tabtune
-	bin/tabtune lower $(EXAMPLE)
-	bin/tabtune check $(EXAMPLE)
-	bin/tabtune run $(EXAMPLE) -target wasm-simd -measurer wasm -baseline
+	bin/tabtune tune $(TUNE)
 
 # Always rebuilt: go build is incremental and knows what changed.
 .PHONY: bin/tabtune
