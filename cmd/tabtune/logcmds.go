@@ -26,6 +26,28 @@ func readLog(path string, stderr io.Writer) (*records.Log, error) {
 	return records.NewLog(recs...), nil
 }
 
+// openLog reads a records file for resuming (a missing file is an empty
+// log) and opens it for appending. close must be called when done; with
+// an empty path there is no file and the writer is nil.
+func openLog(path string, stderr io.Writer) (log *records.Log, w *records.Writer, close func(), err error) {
+	log = &records.Log{}
+	if path == "" {
+		return log, nil, func() {}, nil
+	}
+	recs, errs := records.ReadFile(path)
+	for _, e := range errs {
+		if !errors.Is(e, os.ErrNotExist) {
+			fmt.Fprintf(stderr, "tabtune: %v (skipped)\n", e)
+		}
+	}
+	log.Add(recs...)
+	f, err := records.OpenAppend(path)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return log, records.NewWriter(f), func() { f.Close() }, nil
+}
+
 // showLog prints, per workload and target of a log, the best schedule:
 // its time, GFLOP/s, and how it was found.
 func showLog(path string, stdout, stderr io.Writer) int {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -11,7 +10,6 @@ import (
 	"time"
 
 	"github.com/tabtune/tabtune/search/evolve"
-	"github.com/tabtune/tabtune/search/records"
 	"github.com/tabtune/tabtune/search/tasks"
 	"github.com/tabtune/tabtune/search/tune"
 	"github.com/tabtune/tabtune/targets"
@@ -35,23 +33,11 @@ func tuneNetwork(network string, t targets.Target, measurer string, trials, batc
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	log := &records.Log{}
-	var writer *records.Writer
-	if logPath != "" {
-		recs, errs := records.ReadFile(logPath)
-		for _, e := range errs {
-			if !errors.Is(e, os.ErrNotExist) {
-				fmt.Fprintf(stderr, "tabtune tune: %v (skipped)\n", e)
-			}
-		}
-		log.Add(recs...)
-		f, err := records.OpenAppend(logPath)
-		if err != nil {
-			return fail(stderr, "tune", err)
-		}
-		defer f.Close()
-		writer = records.NewWriter(f)
+	log, writer, closeLog, err := openLog(logPath, stderr)
+	if err != nil {
+		return fail(stderr, "tune", err)
 	}
+	defer closeLog()
 	m, closeM, err := newMeasurer(measurer, targets.Options{MinTime: minTime}, t)
 	if err != nil {
 		return fail(stderr, "tune", err)

@@ -13,7 +13,6 @@ import (
 	"github.com/tabtune/tabtune/compiler/lower"
 	"github.com/tabtune/tabtune/compiler/schedule"
 	"github.com/tabtune/tabtune/search/evolve"
-	"github.com/tabtune/tabtune/search/records"
 	"github.com/tabtune/tabtune/search/tune"
 	"github.com/tabtune/tabtune/targets"
 	"github.com/tabtune/tabtune/targets/build"
@@ -64,25 +63,13 @@ func runTune(args []string, stdout, stderr io.Writer) int {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	log := &records.Log{}
-	var writer *records.Writer
-	if *logPath != "" {
-		recs, errs := records.ReadFile(*logPath)
-		for _, e := range errs {
-			if !errors.Is(e, os.ErrNotExist) {
-				fmt.Fprintf(stderr, "tabtune tune: %v (skipped)\n", e)
-			}
-		}
-		log.Add(recs...)
-		if n := log.Count(d.Key(), t.String()); n > 0 {
-			fmt.Fprintf(stdout, "resuming: %d records of this workload and target in %s\n", n, *logPath)
-		}
-		f, err := records.OpenAppend(*logPath)
-		if err != nil {
-			return fail(stderr, "tune", err)
-		}
-		defer f.Close()
-		writer = records.NewWriter(f)
+	log, writer, closeLog, err := openLog(*logPath, stderr)
+	if err != nil {
+		return fail(stderr, "tune", err)
+	}
+	defer closeLog()
+	if n := log.Count(d.Key(), t.String()); n > 0 {
+		fmt.Fprintf(stdout, "resuming: %d records of this workload and target in %s\n", n, *logPath)
 	}
 	w, err := buildWorkload(ctx, d, 1, stderr)
 	if err != nil {

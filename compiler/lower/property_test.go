@@ -33,19 +33,7 @@ func TestRandomSchedules(t *testing.T) {
 	for c := 0; c < *propertyCases; c++ {
 		rng := rand.New(rand.NewPCG(uint64(c), 7))
 		w := c % len(dags)
-		st := schedule.New(dags[w])
-		for try := 0; try < 30 && len(st.Steps) < 12; try++ {
-			step := schedtest.RandomStep(rng, st)
-			if step == nil {
-				continue
-			}
-			next, err := st.Apply(step)
-			if err != nil {
-				continue
-			}
-			st = next
-			applied[step.Kind()]++
-		}
+		st := schedtest.RandomState(rng, dags[w], 12, func(s schedule.Step) { applied[s.Kind()]++ })
 		if err := checkState(st, dags[w], inputs[w], refs[w]); err != nil {
 			data, _ := schedule.MarshalSteps(st.Steps)
 			t.Fatalf("case %d, %s: %v\nsteps: %s\n%s", c, names[w], err, data, st.StepsString())

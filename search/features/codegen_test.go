@@ -31,7 +31,7 @@ func vectorLoops(f *ir.Func) int {
 // wasm code generator's decisions, on hand schedules and random ones.
 func TestVectorizeAsCodegen(t *testing.T) {
 	var states []*schedule.State
-	states = append(states, c2dSketch(t), build(t, "gmm:M=64,N=64,K=64", tiledMatmul))
+	states = append(states, schedtest.C2DSketch(t), build(t, "gmm:M=64,N=64,K=64", tiledMatmul))
 	names, dags := schedtest.SmallDAGs(t)
 	for _, d := range dags {
 		for _, r := range schedtest.Recipes {

@@ -146,7 +146,7 @@ func tiledMatmul(b *schedtest.Builder) {
 }
 
 func TestDeterministic(t *testing.T) {
-	for _, st := range []*schedule.State{c2dSketch(t), build(t, "gmm:M=64,N=64,K=64", tiledMatmul)} {
+	for _, st := range []*schedule.State{schedtest.C2DSketch(t), build(t, "gmm:M=64,N=64,K=64", tiledMatmul)} {
 		_, a := extract(t, st)
 		_, b := extract(t, st) // lowered again: new variables, same program
 		if !slices.EqualFunc(a, b, slices.Equal) {
@@ -378,7 +378,7 @@ func TestCopyBytes(t *testing.T) {
 func TestSerialReuseAndAllocs(t *testing.T) {
 	// The C2D sketch: the write-back reads out.local that the stores
 	// before it wrote inside the same parallel loop.
-	f, rows := extract(t, c2dSketch(t))
+	f, rows := extract(t, schedtest.C2DSketch(t))
 	if len(rows) != 4 {
 		t.Fatalf("%d rows\n%s", len(rows), f)
 	}
@@ -435,16 +435,7 @@ func TestRandomSchedules(t *testing.T) {
 	for c := 0; c < *propertyCases; c++ {
 		rng := rand.New(rand.NewPCG(uint64(c), 11))
 		w := c % len(dags)
-		st := schedule.New(dags[w])
-		for try := 0; try < 30 && len(st.Steps) < 12; try++ {
-			step := schedtest.RandomStep(rng, st)
-			if step == nil {
-				continue
-			}
-			if next, err := st.Apply(step); err == nil {
-				st = next
-			}
-		}
+		st := schedtest.RandomState(rng, dags[w], 12, nil)
 		f, err := lower.Lower(st)
 		if err != nil {
 			t.Fatalf("case %d, %s: %v", c, names[w], err)
@@ -531,7 +522,7 @@ func TestAllocs(t *testing.T) {
 		t.Skip("the race detector makes sync.Pool drop its items")
 	}
 	for _, st := range []*schedule.State{
-		c2dSketch(t),
+		schedtest.C2DSketch(t),
 		build(t, "gmm:M=10,N=12,K=5", schedtest.CacheParallel),
 		build(t, "c2d:N=1,CI=2,H=6,W=6,CO=4,KH=3,KW=3,stride=1,pad=1", schedtest.Tile),
 	} {

@@ -76,17 +76,7 @@ func TestRandomSchedulesWasm(t *testing.T) {
 	for c := 0; c < *propertyCases; c++ {
 		rng := rand.New(rand.NewPCG(uint64(c), 11))
 		w := c % len(dags)
-		st := schedule.New(dags[w])
-		for try := 0; try < 30 && len(st.Steps) < 12; try++ {
-			step := schedtest.RandomStep(rng, st)
-			if step == nil {
-				continue
-			}
-			if next, err := st.Apply(step); err == nil {
-				st = next
-			}
-		}
-		st = vectorizeInner(st, rng)
+		st := schedtest.VectorizeInner(schedtest.RandomState(rng, dags[w], 12, nil), rng)
 		k, err := compileState(st, Options{})
 		if err != nil {
 			t.Fatalf("case %d, %s: %v\n%s", c, names[w], err, st.StepsString())
@@ -101,26 +91,4 @@ func TestRandomSchedulesWasm(t *testing.T) {
 			t.Fatalf("case %d, %s: %v\n%s\n%s", c, names[w], err, st.StepsString(), k.Prepared)
 		}
 	}
-}
-
-// vectorizeInner tries, for each stage, to vectorize its innermost loop
-// and unroll the one outside it, as a wasm schedule would: random steps
-// alone rarely do.
-func vectorizeInner(st *schedule.State, rng *rand.Rand) *schedule.State {
-	for i := range st.Stages {
-		s := st.Stages[i]
-		if s.IsInput() || s.Attach.Kind == schedule.AttachInline || len(s.Iters) == 0 || rng.IntN(4) == 0 {
-			continue
-		}
-		n := len(s.Iters)
-		if next, err := st.Apply(schedule.Annotate{Stage: i, Iter: n - 1, Ann: schedule.AnnVectorize}); err == nil {
-			st = next
-		}
-		if n >= 2 && rng.IntN(2) == 0 {
-			if next, err := st.Apply(schedule.Annotate{Stage: i, Iter: n - 2, Ann: schedule.AnnUnroll}); err == nil {
-				st = next
-			}
-		}
-	}
-	return st
 }

@@ -329,3 +329,86 @@ func RandomStep(rng *rand.Rand, st *schedule.State) schedule.Step {
 		return schedule.PragmaStep{Stage: id, Iter: pick(), Pragma: "auto_unroll_max_step", Value: int64(rng.IntN(3) * 16)}
 	}
 }
+
+// RandomState applies up to maxSteps random steps (RandomStep) to the
+// initial state of d, skipping those that do not apply, and calls applied,
+// if not nil, with each step that did.
+func RandomState(rng *rand.Rand, d *te.DAG, maxSteps int, applied func(schedule.Step)) *schedule.State {
+	st := schedule.New(d)
+	for try := 0; try < 30 && len(st.Steps) < maxSteps; try++ {
+		step := RandomStep(rng, st)
+		if step == nil {
+			continue
+		}
+		next, err := st.Apply(step)
+		if err != nil {
+			continue
+		}
+		st = next
+		if applied != nil {
+			applied(step)
+		}
+	}
+	return st
+}
+
+// VectorizeInner tries, for each stage, to vectorize its innermost loop
+// and (half the time) unroll the one outside it, as a wasm schedule would:
+// random steps alone rarely do.
+func VectorizeInner(st *schedule.State, rng *rand.Rand) *schedule.State {
+	for i := range st.Stages {
+		s := st.Stages[i]
+		if s.IsInput() || s.Attach.Kind == schedule.AttachInline || len(s.Iters) == 0 || rng.IntN(4) == 0 {
+			continue
+		}
+		n := len(s.Iters)
+		if next, err := st.Apply(schedule.Annotate{Stage: i, Iter: n - 1, Ann: schedule.AnnVectorize}); err == nil {
+			st = next
+		}
+		if n >= 2 && rng.IntN(2) == 0 {
+			if next, err := st.Apply(schedule.Annotate{Stage: i, Iter: n - 2, Ann: schedule.AnnUnroll}); err == nil {
+				st = next
+			}
+		}
+	}
+	return st
+}
+
+// C2DSketch is the benchmarks' 20-step multi-level tiling of the default C2D (ResNet
+// 56x56x64, 3x3): a register tile in a local cache, outer tiles fused and
+// parallel, the padding computed per tile, the inner loop vectorized.
+func C2DSketch(tb testing.TB) *schedule.State {
+	d, err := ops.BuildSpec("c2d")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	b := New(tb, d)
+	b.Do(schedule.CacheWrite{Stage: b.Stage("out"), Scope: "local"})
+	var outer, inner []string
+	for _, n := range []string{"n", "co", "y", "x"} {
+		p := b.Split("out", n, map[string]int64{"n": 1, "co": 16, "y": 7, "x": 8}[n])
+		outer, inner = append(outer, p[0]), append(inner, p[1])
+	}
+	b.Reorder("out", append(append([]string{}, outer...), inner...))
+	b.Do(schedule.Fuse{Stage: b.Stage("out"), Iters: []int{0, 1, 2, 3}})
+	b.Do(schedule.Annotate{Stage: b.Stage("out"), Iter: 0, Ann: schedule.AnnParallel})
+	b.Do(schedule.ComputeAt{Stage: b.Stage("out.local"), Target: b.Stage("out"), TargetIter: 0})
+	tiles := map[string][]int64{"n": {1, 1}, "co": {4, 4}, "y": {7, 1}, "x": {1, 8}}
+	var s1, s2, s3 []string
+	for _, n := range []string{"n", "co", "y", "x"} {
+		p := b.Split("out.local", n, tiles[n]...)
+		s1, s2, s3 = append(s1, p[0]), append(s2, p[1]), append(s3, p[2])
+	}
+	var r0, r1 []string
+	for _, n := range []string{"ci", "ry", "rx"} {
+		p := b.Split("out.local", n, map[string]int64{"ci": 8, "ry": 1, "rx": 3}[n])
+		r0, r1 = append(r0, p[0]), append(r1, p[1])
+	}
+	order := append(append(append(append(append([]string{}, s1...), r0...), s2...), r1...), s3...)
+	b.Reorder("out.local", order)
+	b.Do(schedule.ComputeAt{Stage: b.Stage("pad"), Target: b.Stage("out.local"), TargetIter: b.Iter("out.local", "ci.0")})
+	b.Do(schedule.Annotate{Stage: b.Stage("out.local"), Iter: b.Iter("out.local", "x.2"), Ann: schedule.AnnVectorize})
+	b.Do(schedule.PragmaStep{Stage: b.Stage("out.local"), Iter: 0, Pragma: "auto_unroll_max_step", Value: 64})
+	return b.St
+}
+
