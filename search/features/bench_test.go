@@ -7,7 +7,6 @@ import (
 	"github.com/tabtune/tabtune/compiler/schedule/schedtest"
 )
 
-
 // BenchmarkExtractC2D extracts the features of the lowered C2D sketch.
 func BenchmarkExtractC2D(b *testing.B) {
 	f, err := lower.Lower(schedtest.C2DSketch(b))

@@ -411,4 +411,3 @@ func C2DSketch(tb testing.TB) *schedule.State {
 	b.Do(schedule.PragmaStep{Stage: b.Stage("out.local"), Iter: 0, Pragma: "auto_unroll_max_step", Value: 64})
 	return b.St
 }
-
