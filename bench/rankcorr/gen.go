@@ -217,6 +217,17 @@ func tileLength(rng *rand.Rand, e int64) int64 {
 	}
 }
 
+// registerLength picks the length of an innermost tile as a register
+// tile's: a multiple of four lanes along the contiguous axis, a few rows
+// along the others.
+func registerLength(rng *rand.Rand, e int64, contiguous bool) int64 {
+	l := []int64{1, 2, 3, 4, 6, 8}[rng.IntN(6)]
+	if contiguous {
+		l = []int64{4, 8, 12, 16}[rng.IntN(4)]
+	}
+	return max(1, min(l, e))
+}
+
 // tiled generates a schedule like the hand schedules of
 // compiler/codegen/wasm/testdata, with random parameters: the main
 // stage's result computed in a local (register) tile by cache_write, its
@@ -280,7 +291,11 @@ func tiled(rng *rand.Rand, d *te.DAG) (*schedule.State, error) {
 		lengths := make([]int64, k)
 		rest := e
 		for i := k - 1; i >= 0; i-- {
-			lengths[i] = tileLength(rng, rest)
+			if i == k-1 && rng.IntN(5) < 3 {
+				lengths[i] = registerLength(rng, rest, a == sp[len(sp)-1])
+			} else {
+				lengths[i] = tileLength(rng, rest)
+			}
 			rest = (rest + lengths[i] - 1) / lengths[i]
 		}
 		parts := b.split(main, a, lengths...)
@@ -332,7 +347,10 @@ func tiled(rng *rand.Rand, d *te.DAG) (*schedule.State, error) {
 	nOuter := len(order) - len(levels[nlev-1])
 	if cache {
 		pos := rng.IntN(len(order))
-		if nOuter > 0 && rng.IntN(10) < 7 {
+		switch r := rng.IntN(10); {
+		case nOuter > 0 && r < 5: // right outside the innermost tile, as by hand
+			pos = nOuter - 1
+		case nOuter > 0 && r < 8:
 			pos = rng.IntN(nOuter)
 		}
 		b.do(schedule.ComputeAt{Stage: b.stage(compute), Target: b.stage(main), TargetIter: pos})

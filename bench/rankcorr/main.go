@@ -9,30 +9,39 @@
 //
 // For each of two workloads, a 256³ matrix multiply (GMM) and a 3×3
 // convolution of 32 channels on 28×28 (C2D), it generates n/2 distinct
-// schedules deterministically from the seed: most like the hand schedules
-// of compiler/codegen/wasm/testdata (cache_write local, multi-level
-// tiles of random lengths, reductions placed at random, random
-// compute_at levels, unroll and vectorize choices; see tiled), a smaller
-// share fully random (schedtest.RandomStep, then vectorizeInner).
-// Schedules that do not apply, lower or compile are skipped and counted,
-// and kernels with the same wasm bytes are kept once.
+// kernels deterministically from the seed: the hand schedule of
+// compiler/codegen/wasm/testdata (an anchor at the fast end), then most
+// schedules like it with random parameters (cache_write local,
+// multi-level tiles of random lengths, reductions placed at random,
+// random compute_at levels for the local stage, the padding and a packed
+// input, random unroll and vectorize choices; see tiled), and a share
+// (-random, 25%) of fully random ones (schedtest.RandomStep, then
+// vectorizeInner). Schedules that do not apply, lower or compile are
+// skipped and counted, so are kernels that execute more than -max-work
+// times the naive kernel's stores (they recompute their producers and
+// take seconds per call), and kernels with the same wasm bytes or the
+// same prepared IR are kept once.
 //
-// Every kernel is measured by both measurers, in batches, on the same
-// workload (inputs from the seed, reference outputs from the interpreter
-// or, above build.InterpLimit, the naive kernel in wazero). The two
-// measurers take turns going first from batch to batch, so that a slow
-// drift of the machine affects both alike. Kernels that fail in either
-// are reported and left out.
+// Every kernel is measured by both measurers, in batches (-batch), on the
+// same workload (inputs from the seed, reference outputs from the
+// interpreter or, above build.InterpLimit FLOPs, as for GMM, from the
+// naive kernel in wazero). The measurers take turns going first from
+// batch to batch, so that a slow drift of the machine affects both alike.
+// Kernels that fail in either are reported and left out. Progress goes
+// to stderr.
 //
-// It prints, per workload (and per family of schedules) and overall:
-// the Spearman rank correlation and Kendall's tau-b of the two median
-// times, the median and range of the speed ratio (wazero time / V8 time:
-// above 1, V8 is faster), the top-10% agreement (how many of wazero's
-// fastest 10% are among V8's fastest 10%) and the regret (V8's time of
-// wazero's fastest kernel over V8's fastest time). With -retest every
-// kernel is measured a second time by both, which gives each measurer's
-// agreement with itself: the ceiling that noise puts on the correlation.
-// With -out each measurement is also written as a JSON line.
+// It prints, per workload (all kernels, each family, and the fast half)
+// and overall: the Spearman rank correlation and Kendall's tau-b of the
+// median times, the median and range of the speed ratio (wazero time /
+// V8 time: above 1, V8 is faster), the top-10% agreement (how many of
+// wazero's fastest 10% are among V8's fastest 10%) and the regret (V8's
+// time of wazero's fastest kernel over V8's fastest time); also the
+// correlation of the fastest samples, which load from other processes
+// disturbs less, and the load average. With -retest every kernel is
+// measured a second time by both, which gives each measurer's agreement
+// with itself: the ceiling that noise puts on the correlation. With -out
+// each kernel's measurements are also written as a JSON line (workload,
+// index, family, steps, wazero_s, v8_s, errors, kernel_bytes).
 package main
 
 import (
@@ -81,6 +90,7 @@ type cand struct {
 	steps       json.RawMessage
 	wasm        []byte
 	vectorLoops int
+	regBuffers  int // local buffers held in v128 locals (register tiles)
 	wz, v8      targets.Result
 	wz2, v82    targets.Result // the second measurements of -retest
 }
@@ -313,7 +323,7 @@ func generate(name string, d *te.DAG, n int, seed uint64, randomShare, maxWork f
 				counts.notApplied[fam.name]++
 				continue
 			}
-			out = append(out, &cand{index: len(out), family: fam.name, steps: steps, wasm: k.Wasm, vectorLoops: k.VectorLoops})
+			out = append(out, &cand{index: len(out), family: fam.name, steps: steps, wasm: k.Wasm, vectorLoops: k.VectorLoops, regBuffers: k.RegisterBuffers})
 			got++
 		}
 	}
@@ -397,10 +407,11 @@ type line struct {
 	V82S        *float64        `json:"v8_2_s,omitempty"`
 	KernelBytes int             `json:"kernel_bytes"`
 	VectorLoops int             `json:"vector_loops"`
+	RegBuffers  int             `json:"register_buffers"`
 }
 
 func record(wl workload, c *cand, retest bool) line {
-	l := line{Workload: wl.spec, Index: c.index, Family: c.family, Steps: c.steps, KernelBytes: len(c.wasm), VectorLoops: c.vectorLoops}
+	l := line{Workload: wl.spec, Index: c.index, Family: c.family, Steps: c.steps, KernelBytes: len(c.wasm), VectorLoops: c.vectorLoops, RegBuffers: c.regBuffers}
 	secs := func(r targets.Result) (*float64, string) {
 		if !r.OK() {
 			return nil, describe(r)

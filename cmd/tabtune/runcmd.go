@@ -25,7 +25,7 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 			"computes wrong results.", stderr)
 	workload, steps := workloadFlags(fs)
 	target := fs.String("target", targets.WasmSIMD, "the `target`: wasm-simd, or wasm-simd -relaxed (node only)")
-	measurer := fs.String("measurer", "wasm", "who runs the kernel: wasm (wazero, in-process) or node (V8, what a browser runs)")
+	measurer := fs.String("measurer", "auto", "who runs the kernel: node (V8, what a browser runs), wasm (wazero, in-process), or auto: node when installed, else wasm")
 	seed := fs.Int64("seed", 1, "seed of the random inputs")
 	baseline := fs.Bool("baseline", false, "also measure the naive schedule (slow for large workloads)")
 	minTime := fs.Duration("min-time", 200*time.Millisecond, "least total time of the timed samples")

@@ -8,10 +8,10 @@ import (
 )
 
 func TestRunMeasures(t *testing.T) {
-	status, out, errOut := tabtune(t, "run", "-workload", "gmm:M=16,N=16,K=8", "-steps", "testdata/gmm_tiled.json", "-min-time", "1ms", "-baseline")
+	status, out, errOut := tabtune(t, "run", "-workload", "gmm:M=16,N=16,K=8", "-steps", "testdata/gmm_tiled.json", "-min-time", "1ms", "-baseline", "-measurer", "wasm")
 	if status != 0 && !strings.Contains(errOut, "does not") {
 		// gmm_tiled.json is written for gmm:M=20,N=24,K=12; use that.
-		status, out, errOut = tabtune(t, "run", "-workload", gmmTiledSpec, "-steps", "testdata/gmm_tiled.json", "-min-time", "1ms", "-baseline")
+		status, out, errOut = tabtune(t, "run", "-workload", gmmTiledSpec, "-steps", "testdata/gmm_tiled.json", "-min-time", "1ms", "-baseline", "-measurer", "wasm")
 	}
 	if status != 0 || !strings.Contains(out, "GFLOP/s on wasm-simd (wasm)") || !strings.Contains(out, "speed-up over the naive schedule") {
 		t.Fatalf("status %d\n%s\n%s", status, out, errOut)

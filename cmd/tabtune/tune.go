@@ -33,7 +33,7 @@ func runTune(args []string, stdout, stderr io.Writer) int {
 	workload := fs.String("workload", "", "the workload `SPEC`: an operator spec such as gmm:M=512,N=512,K=512, or a file in the text format")
 	network := fs.String("network", "", "tune the layers of a network under one budget: a built-in `NAME` (resnet50) or a file of \"WEIGHT SPEC\" lines")
 	target := fs.String("target", targets.WasmSIMD, "the `target`")
-	measurer := fs.String("measurer", "wasm", "who runs the kernels: wasm (wazero, in-process) or node (V8)")
+	measurer := fs.String("measurer", "auto", "who runs the kernels: node (V8, what a browser runs), wasm (wazero, in-process), or auto: node when installed, else wasm")
 	trials := fs.Int("trials", 256, "how many schedules to measure")
 	batch := fs.Int("batch", 64, "schedules measured per round")
 	population := fs.Int("population", 512, "population of the evolutionary search")

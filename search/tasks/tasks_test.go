@@ -98,7 +98,8 @@ func TestScheduler(t *testing.T) {
 	if counts[0] == 0 || counts[1] <= counts[0] {
 		t.Errorf("rounds per task %v: the slow, heavy task should get most", counts)
 	}
-	if s.Trials() != 40 {
-		t.Errorf("trials %d, want 40", s.Trials())
+	t.Logf("rounds %v, trials %d", counts, s.Trials())
+	if s.Trials() > 40 || s.Trials() < 30 {
+		t.Errorf("trials %d: rounds of 4 should measure up to 4 new candidates each", s.Trials())
 	}
 }
