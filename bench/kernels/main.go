@@ -9,19 +9,14 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
-	"os/exec"
-	"path/filepath"
-	"strings"
 	"text/tabwriter"
 	"time"
 
+	"github.com/tabtune/tabtune/bench/internal/peer"
 	"github.com/tabtune/tabtune/compiler/ops"
 	"github.com/tabtune/tabtune/compiler/schedule"
 	"github.com/tabtune/tabtune/targets"
@@ -50,7 +45,7 @@ type row struct {
 func main() {
 	minTime := flag.Duration("min-time", time.Second, "least total time of each measurement's timed samples")
 	naive := flag.Bool("naive", true, "measure the naive schedule in node (about 15 s for GMM 1024)")
-	peer := flag.Bool("peer", true, "run the XNNPACK peer (bench/peer; installs its npm packages on first use)")
+	withPeer := flag.Bool("peer", true, "run the XNNPACK peer (bench/peer; installs its npm packages on first use)")
 	flag.Parse()
 	ctx := context.Background()
 	opts := targets.Options{MinTime: *minTime, Timeout: 10 * time.Minute, Warmup: 3}
@@ -96,15 +91,22 @@ func main() {
 			r.naive = seconds(r, "naive", v8.Measure(ctx, w, []targets.Candidate{nv})[0])
 		}
 	}
-	if *peer {
+	if *withPeer {
 		progress("XNNPACK (tfjs-backend-wasm) and the f32x4 peak in node")
-		p, err := runPeer(rows, *minTime)
+		var specs []string
+		for _, r := range rows {
+			specs = append(specs, r.spec)
+		}
+		res, err := peer.Run(specs, *minTime)
 		if err != nil {
 			for _, r := range rows {
 				r.notes = append(r.notes, "peer: "+err.Error())
 			}
 		}
-		peak = p
+		for _, r := range rows {
+			r.xnnpack = res.Seconds[r.spec]
+		}
+		peak = res.Peak
 	}
 	report(rows, peak)
 }
@@ -115,62 +117,6 @@ func seconds(r *row, who string, res targets.Result) float64 {
 		return 0
 	}
 	return res.Median
-}
-
-// runPeer runs bench/peer/run.sh (which installs its npm packages on
-// first use) and reads its JSON lines: XNNPACK on our workloads, and the
-// engine's f32x4 peak for scale.
-func runPeer(rows []*row, minTime time.Duration) (peak float64, err error) {
-	cmd := exec.Command("bash", filepath.Join("bench", "peer", "run.sh"), "--workloads", "gmm,c2d,peak",
-		"--min-time", fmt.Sprintf("%.3f", minTime.Seconds()))
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		return 0, fmt.Errorf("bench/peer/run.sh: %v: %s", err, lastLine(stderr.String()))
-	}
-	sc := bufio.NewScanner(bytes.NewReader(out))
-	for sc.Scan() {
-		var line struct {
-			Peer, Workload string
-			Ms, Gflops     float64
-		}
-		if json.Unmarshal(sc.Bytes(), &line) != nil {
-			continue
-		}
-		switch line.Peer {
-		case "peak":
-			peak = max(peak, line.Gflops)
-		case "xnnpack":
-			for _, r := range rows {
-				if sameWorkload(r.spec, line.Workload) {
-					r.xnnpack = line.Ms / 1e3
-				}
-			}
-		}
-	}
-	return peak, nil
-}
-
-// sameWorkload matches the peer's workload names with ours by operator
-// and parameters.
-func sameWorkload(ours, theirs string) bool {
-	a, aargs, err1 := ops.ParseSpec(ours)
-	b, bargs, err2 := ops.ParseSpec(theirs)
-	if err1 != nil || err2 != nil || a != b {
-		return false
-	}
-	ra, err1 := a.Resolve(aargs)
-	rb, err2 := b.Resolve(bargs)
-	if err1 != nil || err2 != nil {
-		return false
-	}
-	for k, v := range ra {
-		if rb[k] != v {
-			return false
-		}
-	}
-	return true
 }
 
 func report(rows []*row, peak float64) {
@@ -207,14 +153,6 @@ func report(rows []*row, peak float64) {
 
 func progress(format string, args ...any) {
 	fmt.Fprintf(os.Stderr, "[%s] %s\n", time.Now().Format("15:04:05"), fmt.Sprintf(format, args...))
-}
-
-func lastLine(s string) string {
-	s = strings.TrimSpace(s)
-	if i := strings.LastIndexByte(s, '\n'); i >= 0 {
-		return s[i+1:]
-	}
-	return s
 }
 
 func check(err error) {

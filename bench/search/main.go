@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tabtune/tabtune/bench/internal/peer"
 	"github.com/tabtune/tabtune/compiler/ops"
 	"github.com/tabtune/tabtune/compiler/schedule"
 	"github.com/tabtune/tabtune/compiler/te"
@@ -42,6 +43,7 @@ func main() {
 	measurerName := flag.String("measurer", "node", "wasm (wazero) or node (V8)")
 	minTime := flag.Duration("min-time", 20*time.Millisecond, "least timed total per candidate")
 	seed := flag.Uint64("seed", 1, "seed")
+	withPeer := flag.Bool("peer", true, "also run XNNPACK (bench/peer) in the same run, for the workloads it knows")
 	flag.Parse()
 	ctx := context.Background()
 	t := targets.MustParseTarget(targets.WasmSIMD)
@@ -98,7 +100,13 @@ func main() {
 			}
 			fmt.Fprintln(os.Stderr)
 		}
-		report(name, k[0], curves, hand, m.Name())
+		xnn := 0.0
+		if *withPeer {
+			if res, err := peer.Run([]string{k[0]}, time.Second); err == nil && res.Seconds[k[0]] > 0 {
+				xnn = d.FLOPs() / res.Seconds[k[0]] / 1e9
+			}
+		}
+		report(name, k[0], curves, hand, xnn, m.Name())
 	}
 }
 
@@ -128,7 +136,7 @@ func measureHand(ctx context.Context, m targets.Measurer, w *targets.Workload, d
 	return d.FLOPs() / r.Median / 1e9
 }
 
-func report(name, spec string, curves map[string][][2]float64, hand float64, measurer string) {
+func report(name, spec string, curves map[string][][2]float64, hand, xnnpack float64, measurer string) {
 	fmt.Printf("\n%s (%s), measured with %s: best GFLOP/s so far\n", name, spec, measurer)
 	fmt.Printf("%8s %10s %10s\n", "trials", "model", "random")
 	mc, rc := curves["model"], curves["random"]
@@ -153,6 +161,9 @@ func report(name, spec string, curves map[string][][2]float64, hand float64, mea
 	}
 	if hand > 0 {
 		fmt.Printf("hand-written schedule: %.2f GFLOP/s\n", hand)
+	}
+	if xnnpack > 0 {
+		fmt.Printf("XNNPACK (tfjs-backend-wasm) in the same run: %.2f GFLOP/s\n", xnnpack)
 	}
 }
 
