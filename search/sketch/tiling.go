@@ -2,6 +2,7 @@ package sketch
 
 import (
 	"fmt"
+	"sort"
 	"strconv"
 
 	"github.com/tabtune/tabtune/compiler/expr"
@@ -86,16 +87,33 @@ type tiled struct {
 // stage: each spatial iterator is split into as many levels as there are
 // S, each reduction iterator into as many as there are R, and the loops
 // are ordered level by level as the structure says.
-func (e *edit) tile(stage int, structure string) tiled {
+func (e *edit) tile(stage int, structure string, longReduceInner bool) tiled {
 	var t tiled
 	s := e.s.State.Stages[stage]
 	var spatial, reduce []string
+	var reduceExt []int64
 	for i := range s.Iters {
 		if s.Iter(i).Kind == schedule.Reduce {
 			reduce = append(reduce, s.Iter(i).Name)
+			reduceExt = append(reduceExt, s.Iter(i).Extent)
 		} else {
 			spatial = append(spatial, s.Iter(i).Name)
 		}
+	}
+	if longReduceInner {
+		// Within each reduction level, the longest reduction runs
+		// innermost (a convolution's channels inside its 3x3 window): a
+		// longer inner loop of few statements, with pointer increments.
+		idx := make([]int, len(reduce))
+		for i := range idx {
+			idx[i] = i
+		}
+		sort.SliceStable(idx, func(a, b int) bool { return reduceExt[idx[a]] < reduceExt[idx[b]] })
+		sorted := make([]string, len(reduce))
+		for i, k := range idx {
+			sorted[i] = reduce[k]
+		}
+		reduce = sorted
 	}
 	nS, nR := 0, 0
 	for _, c := range structure {
@@ -151,12 +169,16 @@ func (multiLevelTiling) Meets(_ *Policy, s *Sketch, i int) Condition {
 }
 
 func (multiLevelTiling) Apply(p *Policy, s *Sketch, i int) ([]Derived, error) {
-	e := newEdit(s)
-	e.tile(i, p.Structure)
-	if e.err != nil {
-		return nil, e.err
+	var out []Derived
+	for _, inner := range reduceOrders(s, i) {
+		e := newEdit(s)
+		e.tile(i, p.Structure, inner)
+		if e.err != nil {
+			return nil, e.err
+		}
+		out = append(out, Derived{Sketch: e.s, Next: i - 1})
 	}
-	return []Derived{{Sketch: e.s, Next: i - 1}}, nil
+	return out, nil
 }
 
 // multiLevelTilingWithFusion tiles a stage and computes it inside the
@@ -179,10 +201,42 @@ func (multiLevelTilingWithFusion) Meets(_ *Policy, s *Sketch, i int) Condition {
 
 func (multiLevelTilingWithFusion) Apply(p *Policy, s *Sketch, i int) ([]Derived, error) {
 	var out []Derived
-	for _, level := range []int{1, 2} {
+	for _, inner := range reduceOrders(s, i) {
+		for _, level := range []int{1, 2} {
+			d, err := fuseAt(p, s, i, level, inner)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, d...)
+		}
+	}
+	return out, nil
+}
+
+// reduceOrders are the orders of the reduction loops within a level that
+// tiling tries: as written, and, when it differs, the longest innermost.
+func reduceOrders(s *Sketch, i int) []bool {
+	st := s.State.Stages[i]
+	prev := int64(0)
+	for n := range st.Iters {
+		if it := st.Iter(n); it.Kind == schedule.Reduce {
+			if it.Extent < prev {
+				return []bool{false, true}
+			}
+			prev = it.Extent
+		}
+	}
+	return []bool{false}
+}
+
+// fuseAt tiles stage i and fuses it into its consumer's tile at the given
+// level, with the packed-panel variant when an input qualifies.
+func fuseAt(p *Policy, s *Sketch, i, level int, longReduceInner bool) ([]Derived, error) {
+	var out []Derived
+	{
 		e := newEdit(s)
 		c := fusibleConsumer(e.s.State, i)
-		t := e.tile(i, p.Structure)
+		t := e.tile(i, p.Structure, longReduceInner)
 		// The consumer follows the first level spatial splits.
 		cs := e.s.State.Stages[c]
 		var names []string
