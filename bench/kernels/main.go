@@ -71,15 +71,9 @@ func main() {
 		check(err)
 		hand, _, err := build.Wasm(st, t)
 		check(err)
-		w, err := build.Workload(d, 1)
+		progress("%s: workload and reference outputs", wl.name)
+		w, err := wz.Workload(ctx, d, 1)
 		check(err)
-		if build.NeedsReference(w) {
-			progress("%s: reference outputs from the naive kernel in wazero", wl.name)
-			ref, err := build.Naive(d)
-			check(err)
-			w.Want, err = wz.Reference(ctx, w, ref)
-			check(err)
-		}
 		progress("%s: hand schedule in wazero", wl.name)
 		r.wazero = seconds(r, "wazero", wz.Measure(ctx, w, []targets.Candidate{hand})[0])
 		progress("%s: hand schedule in node", wl.name)

@@ -3,6 +3,8 @@ package main
 import (
 	"fmt"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 
 	"github.com/tabtune/tabtune/compiler/ir"
 	"github.com/tabtune/tabtune/compiler/schedule"
@@ -14,7 +16,7 @@ import (
 const (
 	famHand   = "hand"   // the hand schedule of compiler/codegen/wasm/testdata
 	famTiled  = "tiled"  // hand-schedule-like: cache_write, multi-level tiles
-	famRandom = "random" // schedtest.RandomStep then vectorizeInner
+	famRandom = "random" // schedtest.RandomState then VectorizeInner
 )
 
 // builder applies steps by stage and iterator name, like schedtest.Builder,
@@ -140,33 +142,6 @@ func (b *builder) annotate(stage string, pos int, ann schedule.Annotation) {
 	b.try(schedule.Annotate{Stage: si, Iter: pos, Ann: ann})
 }
 
-// mainStage is the stage the tiled family tiles: the last reduction, or
-// the last stage.
-func mainStage(st *schedule.State) string {
-	name := st.Stages[len(st.Stages)-1].Name()
-	for _, s := range st.Stages {
-		if !s.IsInput() && s.Op.Reduce != nil {
-			name = s.Name()
-		}
-	}
-	return name
-}
-
-// producers lists the computed stages at the root that only main reads
-// (the padding stage of a convolution).
-func producers(st *schedule.State, main int) []string {
-	var out []string
-	for i, s := range st.Stages {
-		if s.IsInput() || s.Attach.Kind != schedule.AttachRoot {
-			continue
-		}
-		if c := st.Consumers(i); len(c) == 1 && c[0] == main {
-			out = append(out, s.Name())
-		}
-	}
-	return out
-}
-
 // inputsOf lists the input stages that stage main reads directly.
 func inputsOf(st *schedule.State, main int) []string {
 	var out []string
@@ -238,8 +213,8 @@ func registerLength(rng *rand.Rand, e int64, contiguous bool) int64 {
 // inner loops.
 func tiled(rng *rand.Rand, d *te.DAG) (*schedule.State, error) {
 	b := &builder{st: schedule.New(d)}
-	main := mainStage(b.st)
-	prods := producers(b.st, b.stage(main))
+	main := schedtest.MainStage(b.st)
+	prods := schedtest.ProducersOf(b.st, b.stage(main))
 	// Producers: inlined, left at the root, or computed at a level of
 	// their consumer (decided after tiling).
 	var computeAt []string
@@ -445,84 +420,34 @@ func innerLast(rng *rand.Rand, sp []string) []string {
 }
 
 // random generates a schedule of up to 12 random steps
-// (schedtest.RandomStep), then vectorizes inner loops as
+// (schedtest.RandomState), then vectorizes inner loops as
 // compiler/codegen/wasm's property test does.
 func random(rng *rand.Rand, d *te.DAG) (*schedule.State, error) {
-	st := schedule.New(d)
-	for try := 0; try < 30 && len(st.Steps) < 12; try++ {
-		step := schedtest.RandomStep(rng, st)
-		if step == nil {
-			continue
-		}
-		if next, err := st.Apply(step); err == nil {
-			st = next
-		}
-	}
-	return vectorizeInner(st, rng), nil
+	return schedtest.VectorizeInner(schedtest.RandomState(rng, d, 12, nil), rng), nil
 }
 
-// vectorizeInner tries, for each stage, to vectorize its innermost loop
-// and unroll the one outside it, as a wasm schedule would (a copy of the
-// helper of compiler/codegen/wasm's tests).
-func vectorizeInner(st *schedule.State, rng *rand.Rand) *schedule.State {
-	for i := range st.Stages {
-		s := st.Stages[i]
-		if s.IsInput() || s.Attach.Kind == schedule.AttachInline || len(s.Iters) == 0 || rng.IntN(4) == 0 {
-			continue
-		}
-		n := len(s.Iters)
-		if next, err := st.Apply(schedule.Annotate{Stage: i, Iter: n - 1, Ann: schedule.AnnVectorize}); err == nil {
-			st = next
-		}
-		if n >= 2 && rng.IntN(2) == 0 {
-			if next, err := st.Apply(schedule.Annotate{Stage: i, Iter: n - 2, Ann: schedule.AnnUnroll}); err == nil {
-				st = next
-			}
-		}
-	}
-	return st
-}
-
-// handSteps are the hand schedules of compiler/codegen/wasm/testdata
-// (gmm1024.json, c2d.json), by workload name: the fast end of the range,
-// as a tuner would find it.
-var handSteps = map[string]string{
-	"gmm": `{"version": 1, "steps": [
-  {"kind": "cache_write", "stage": 2, "scope": "local"},
-  {"kind": "cache_read", "stage": 1, "scope": "global", "readers": [2]},
-  {"kind": "split", "stage": 4, "iter": 0, "lengths": [4], "inner_to_outer": true},
-  {"kind": "split", "stage": 4, "iter": 2, "lengths": [8], "inner_to_outer": true},
-  {"kind": "reorder", "stage": 4, "order": [2, 0, 1, 3]},
-  {"kind": "compute_at", "stage": 3, "target": 4, "target_iter": 1},
-  {"kind": "compute_at", "stage": 2, "target": 4, "target_iter": 0},
-  {"kind": "reorder", "stage": 3, "order": [2, 0, 1]},
-  {"kind": "annotate", "stage": 3, "iter": 1, "ann": "unroll"},
-  {"kind": "annotate", "stage": 3, "iter": 2, "ann": "vectorize"},
-  {"kind": "annotate", "stage": 4, "iter": 2, "ann": "unroll"},
-  {"kind": "annotate", "stage": 4, "iter": 3, "ann": "vectorize"},
-  {"kind": "annotate", "stage": 2, "iter": 1, "ann": "vectorize"}
-]}`,
-	"c2d": `{"version": 1, "steps": [
-  {"kind": "cache_write", "stage": 3, "scope": "local"},
-  {"kind": "split", "stage": 4, "iter": 1, "lengths": [4], "inner_to_outer": true},
-  {"kind": "split", "stage": 4, "iter": 4, "lengths": [8], "inner_to_outer": true},
-  {"kind": "reorder", "stage": 4, "order": [0, 3, 1, 4, 2, 5]},
-  {"kind": "compute_at", "stage": 3, "target": 4, "target_iter": 3},
-  {"kind": "reorder", "stage": 3, "order": [5, 6, 4, 0, 2, 1, 3]},
-  {"kind": "annotate", "stage": 3, "iter": 5, "ann": "unroll"},
-  {"kind": "annotate", "stage": 3, "iter": 6, "ann": "vectorize"},
-  {"kind": "annotate", "stage": 4, "iter": 4, "ann": "unroll"},
-  {"kind": "annotate", "stage": 4, "iter": 5, "ann": "vectorize"}
-]}`,
+// handFiles are the hand schedules of compiler/codegen/wasm/testdata, by
+// workload name: the fast end of the range, as a tuner would find it. The
+// program runs from the repository root.
+var handFiles = map[string]string{
+	"gmm": "compiler/codegen/wasm/testdata/gmm1024.json",
+	"c2d": "compiler/codegen/wasm/testdata/c2d.json",
 }
 
 // hand replays the hand schedule of the named workload, if it has one.
 func hand(name string, d *te.DAG) (*schedule.State, bool, error) {
-	src, ok := handSteps[name]
+	path, ok := handFiles[name]
 	if !ok {
 		return nil, false, nil
 	}
-	steps, err := schedule.UnmarshalSteps([]byte(src))
+	src, err := os.ReadFile(path)
+	if err != nil {
+		// From the package's own directory (go test), the root is two up.
+		if src, err = os.ReadFile(filepath.Join("..", "..", path)); err != nil {
+			return nil, true, err
+		}
+	}
+	steps, err := schedule.UnmarshalSteps(src)
 	if err != nil {
 		return nil, true, err
 	}

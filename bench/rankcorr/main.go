@@ -68,7 +68,6 @@ import (
 	"github.com/tabtune/tabtune/compiler/schedule"
 	"github.com/tabtune/tabtune/compiler/te"
 	"github.com/tabtune/tabtune/targets"
-	"github.com/tabtune/tabtune/targets/build"
 	"github.com/tabtune/tabtune/targets/node"
 	"github.com/tabtune/tabtune/targets/wazero"
 )
@@ -266,7 +265,7 @@ func generate(name string, d *te.DAG, n int, seed uint64, randomShare, maxWork f
 	workLimit := maxWork * stores(naive.Body)
 	nRandom := int(math.Round(randomShare * float64(n)))
 	nHand := 0
-	if _, ok := handSteps[name]; ok && n-nRandom > 1 {
+	if _, ok := handFiles[name]; ok && n-nRandom > 1 {
 		nHand = 1
 	}
 	seen := map[[32]byte]bool{}
@@ -345,28 +344,11 @@ func printCounts(w io.Writer, c genCounts) {
 	}
 }
 
-// buildWorkload makes the measuring workload of d, as tabtune run does:
-// reference outputs from the interpreter, or from the naive kernel in
-// wazero for programs above build.InterpLimit FLOPs.
+// buildWorkload makes the measuring workload of d, as tabtune run does.
 func buildWorkload(ctx context.Context, d *te.DAG, seed int64, progress io.Writer) (*targets.Workload, error) {
-	w, err := build.Workload(d, seed)
-	if err != nil {
-		return nil, err
-	}
-	if !build.NeedsReference(w) {
-		return w, nil
-	}
-	fmt.Fprintf(progress, "computing reference outputs with the naive kernel in wazero (%.3g FLOPs > interpreter limit %.3g)\n", d.FLOPs(), build.InterpLimit)
-	naive, err := build.Naive(d)
-	if err != nil {
-		return nil, err
-	}
 	m := wazero.New(wazero.Config{})
 	defer m.Close()
-	if w.Want, err = m.Reference(ctx, w, naive); err != nil {
-		return nil, err
-	}
-	return w, nil
+	return m.Workload(ctx, d, seed)
 }
 
 func measureErrors(rs []targets.Result) int {

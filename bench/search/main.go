@@ -69,14 +69,8 @@ func main() {
 		}
 		d, err := ops.BuildSpec(k[0])
 		check(err)
-		w, err := build.Workload(d, 1)
+		w, err := ref.Workload(ctx, d, 1)
 		check(err)
-		if build.NeedsReference(w) {
-			naive, err := build.Naive(d)
-			check(err)
-			w.Want, err = ref.Reference(ctx, w, naive)
-			check(err)
-		}
 		hand := measureHand(ctx, m, w, d, k[1], t)
 		params := evolve.DefaultParams()
 		params.Population = *population

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"time"
 
 	"github.com/tabtune/tabtune/compiler/te"
 	"github.com/tabtune/tabtune/targets"
@@ -39,28 +38,13 @@ func newMeasurer(name string, opts targets.Options, t targets.Target) (targets.M
 	return nil, nil, fmt.Errorf("unknown measurer %q: use auto, wasm (wazero, in-process) or node (V8)", name)
 }
 
-// buildWorkload makes the measuring workload of d: inputs from seed and
-// reference outputs, from the interpreter for small programs, else from
-// the naive schedule compiled to wasm and run in wazero.
+// buildWorkload makes the measuring workload of d (wazero's Workload),
+// saying so when the reference needs the naive kernel, which takes a while.
 func buildWorkload(ctx context.Context, d *te.DAG, seed int64, progress io.Writer) (*targets.Workload, error) {
-	w, err := build.Workload(d, seed)
-	if err != nil {
-		return nil, err
-	}
-	if !build.NeedsReference(w) {
-		return w, nil
-	}
-	fmt.Fprintf(progress, "computing reference outputs with the naive kernel in wazero...\n")
-	start := time.Now()
-	naive, err := build.Naive(d)
-	if err != nil {
-		return nil, err
+	if d.FLOPs() > build.InterpLimit {
+		fmt.Fprintf(progress, "computing reference outputs with the naive kernel in wazero...\n")
 	}
 	m := wazero.New(wazero.Config{})
 	defer m.Close()
-	if w.Want, err = m.Reference(ctx, w, naive); err != nil {
-		return nil, err
-	}
-	fmt.Fprintf(progress, "reference ready in %.1fs\n", time.Since(start).Seconds())
-	return w, nil
+	return m.Workload(ctx, d, seed)
 }

@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"strings"
 	"time"
 
 	"github.com/tabtune/tabtune/search/evolve"
@@ -81,10 +80,8 @@ func tuneNetwork(network string, t targets.Target, measurer string, trials, batc
 		if v := s.Total(); v < 1e300 {
 			total = fmt.Sprintf("network %.3f ms", v*1e3)
 		}
-		const width = 30
-		filled := min(width, s.Trials()*width/max(trials, 1))
-		fmt.Fprintf(stderr, "\r[%s%s] %d/%d trials, %s, last round: layer %d (%d measured), %s elapsed ",
-			strings.Repeat("#", filled), strings.Repeat(".", width-filled), s.Trials(), trials, total, i+1, r.Measured, time.Since(start).Round(time.Second))
+		fmt.Fprintf(stderr, "\r%s, %s, last round: layer %d (%d measured), %s elapsed ",
+			bar(s.Trials(), trials), total, i+1, r.Measured, time.Since(start).Round(time.Second))
 	}
 	fmt.Fprintln(stderr)
 	for i, task := range ts {

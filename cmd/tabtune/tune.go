@@ -141,14 +141,19 @@ func runTune(args []string, stdout, stderr io.Writer) int {
 	return exitOK
 }
 
-// progressBar redraws one line: trials done, the best so far, the round.
-func progressBar(w io.Writer, done, total int, r tune.Round, flops float64, elapsed time.Duration) {
+// bar draws the bar of a progress line: done of total, 30 cells wide.
+func bar(done, total int) string {
 	const width = 30
 	filled := min(width, done*width/max(total, 1))
+	return fmt.Sprintf("[%s%s] %d/%d trials", strings.Repeat("#", filled), strings.Repeat(".", width-filled), done, total)
+}
+
+// progressBar redraws one line: trials done, the best so far, the round.
+func progressBar(w io.Writer, done, total int, r tune.Round, flops float64, elapsed time.Duration) {
 	best := "none verified yet"
 	if r.Best != nil {
 		best = fmt.Sprintf("best %.2f GFLOP/s (%.3f ms)", flops/r.Best.Result.Median/1e9, r.Best.Result.Median*1e3)
 	}
-	fmt.Fprintf(w, "\r[%s%s] %d/%d trials, %s, round %d: %d measured, %d failed, %.1fs; %s elapsed ",
-		strings.Repeat("#", filled), strings.Repeat(".", width-filled), done, total, best, r.Index, r.Measured, r.Failed, r.Took.Seconds(), elapsed.Round(time.Second))
+	fmt.Fprintf(w, "\r%s, %s, round %d: %d measured, %d failed, %.1fs; %s elapsed ",
+		bar(done, total), best, r.Index, r.Measured, r.Failed, r.Took.Seconds(), elapsed.Round(time.Second))
 }

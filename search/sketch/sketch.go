@@ -18,7 +18,6 @@ package sketch
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/tabtune/tabtune/compiler/schedule"
@@ -175,11 +174,4 @@ func (s *Sketch) String() string {
 	fmt.Fprintf(&b, "rules: %s\n", strings.Join(s.Rules, ", "))
 	b.WriteString(s.State.StringWithExtents(ext))
 	return b.String()
-}
-
-// Sorted returns the knobs ordered by step.
-func (s *Sketch) Sorted() []TileKnob {
-	out := append([]TileKnob(nil), s.Tiles...)
-	sort.Slice(out, func(i, j int) bool { return out[i].Step < out[j].Step })
-	return out
 }

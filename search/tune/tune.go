@@ -61,7 +61,7 @@ type Task struct {
 	model    *model.Model
 	// train holds the training programs: features and measured seconds
 	// (0 for failures).
-	train []sample1
+	train []trainSample
 	// measured are this session's measured candidates, best first, the
 	// seeds of evolution.
 	measured []*evolve.Candidate
@@ -71,7 +71,7 @@ type Task struct {
 	Trials int
 }
 
-type sample1 struct {
+type trainSample struct {
 	rows    [][]float32
 	seconds float64
 }
@@ -117,7 +117,7 @@ func NewTask(d *te.DAG, w *targets.Workload, opts Options) (*Task, error) {
 			continue
 		}
 		if rows, err := features.ExtractState(st); err == nil {
-			t.train = append(t.train, sample1{rows, r.Result.Median})
+			t.train = append(t.train, trainSample{rows, r.Result.Median})
 		}
 	}
 	t.best = opts.Log.Best(d.Key(), opts.Target.String())
@@ -257,7 +257,7 @@ func (t *Task) Step(ctx context.Context) (Round, error) {
 			res.Failed++
 		}
 		if rows, err := features.ExtractState(c.State); err == nil {
-			t.train = append(t.train, sample1{rows, secs})
+			t.train = append(t.train, trainSample{rows, secs})
 		}
 	}
 	sort.SliceStable(t.measured, func(i, j int) bool { return t.measured[i].Score > t.measured[j].Score })

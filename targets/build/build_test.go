@@ -1,4 +1,4 @@
-package build
+package build_test
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"github.com/tabtune/tabtune/compiler/ops"
 	"github.com/tabtune/tabtune/compiler/schedule"
 	"github.com/tabtune/tabtune/targets"
+	"github.com/tabtune/tabtune/targets/build"
 	"github.com/tabtune/tabtune/targets/node"
 	"github.com/tabtune/tabtune/targets/wazero"
 )
@@ -32,11 +33,11 @@ func handGMM(t *testing.T) (*schedule.State, *targets.Workload) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w, err := Workload(d, 1)
+	w, err := build.Workload(d, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if NeedsReference(w) {
+	if build.NeedsReference(w) {
 		t.Fatal("a small workload should get its reference from the interpreter")
 	}
 	return st, w
@@ -45,7 +46,7 @@ func handGMM(t *testing.T) (*schedule.State, *targets.Workload) {
 // TestWasmVerifies builds the hand GMM schedule and measures it in wazero.
 func TestWasmVerifies(t *testing.T) {
 	st, w := handGMM(t)
-	c, k, err := Wasm(st, targets.MustParseTarget("wasm-simd"))
+	c, k, err := build.Wasm(st, targets.MustParseTarget("wasm-simd"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,7 +59,7 @@ func TestWasmVerifies(t *testing.T) {
 		t.Fatalf("%s: %s", r.Err, r.Msg)
 	}
 	// The naive kernel, run as a reference, agrees with the interpreter.
-	naive, err := Naive(st.DAG)
+	naive, err := build.Naive(st.DAG)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,7 +78,7 @@ func TestWasmVerifies(t *testing.T) {
 // which wazero refuses and V8 runs.
 func TestRelaxed(t *testing.T) {
 	st, w := handGMM(t)
-	c, k, err := Wasm(st, targets.MustParseTarget("wasm-simd -relaxed"))
+	c, k, err := build.Wasm(st, targets.MustParseTarget("wasm-simd -relaxed"))
 	if err != nil {
 		t.Fatal(err)
 	}

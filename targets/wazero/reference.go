@@ -6,7 +6,9 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/tabtune/tabtune/compiler/te"
 	"github.com/tabtune/tabtune/targets"
+	"github.com/tabtune/tabtune/targets/build"
 )
 
 // Reference runs a trusted kernel once and returns its outputs: how the
@@ -52,4 +54,23 @@ func (m *Measurer) Reference(ctx context.Context, w *targets.Workload, wasm []by
 		out[i] = targets.Decode(t.DType, mem[off:off+uint32(t.Bytes())])
 	}
 	return out, nil
+}
+
+// Workload makes the measuring workload of a program (build.Workload):
+// inputs from seed, reference outputs from the interpreter, or, for
+// programs above build.InterpLimit FLOPs, from the naive kernel
+// (build.Naive) run by Reference.
+func (m *Measurer) Workload(ctx context.Context, d *te.DAG, seed int64) (*targets.Workload, error) {
+	w, err := build.Workload(d, seed)
+	if err != nil || !build.NeedsReference(w) {
+		return w, err
+	}
+	naive, err := build.Naive(d)
+	if err != nil {
+		return nil, err
+	}
+	if w.Want, err = m.Reference(ctx, w, naive); err != nil {
+		return nil, err
+	}
+	return w, nil
 }

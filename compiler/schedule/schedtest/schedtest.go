@@ -98,9 +98,9 @@ func (b *Builder) IterNames(stage string) (spatial, reduce []string) {
 	return
 }
 
-// mainStage is the stage a schedule tiles: the last reduction, or the
+// MainStage is the stage a schedule tiles: the last reduction, or the
 // last stage.
-func mainStage(st *schedule.State) string {
+func MainStage(st *schedule.State) string {
 	name := st.Stages[len(st.Stages)-1].Name()
 	for _, s := range st.Stages {
 		if !s.IsInput() && s.Op.Reduce != nil {
@@ -110,8 +110,8 @@ func mainStage(st *schedule.State) string {
 	return name
 }
 
-// producersOf lists the computed stages that only main reads.
-func producersOf(st *schedule.State, main int) []string {
+// ProducersOf lists the computed stages that only main reads.
+func ProducersOf(st *schedule.State, main int) []string {
 	var out []string
 	for i, s := range st.Stages {
 		if s.IsInput() || s.Attach.Kind != schedule.AttachRoot {
@@ -127,7 +127,7 @@ func producersOf(st *schedule.State, main int) []string {
 // Tile is multi-level tiling "SSRSRS" with the main stage's producers
 // (padding, an element-wise stage) computed inside its tiles.
 func Tile(b *Builder) {
-	main := mainStage(b.St)
+	main := MainStage(b.St)
 	sp, red := b.IterNames(main)
 	var s0, s1, s2, r0, r1 []string
 	for _, n := range sp {
@@ -141,7 +141,7 @@ func Tile(b *Builder) {
 	order := append(append(append(append(append([]string{}, s0...), s1...), r0...), s2...), r1...)
 	b.Reorder(main, order)
 	at := s1[len(s1)-1]
-	for _, p := range producersOf(b.St, b.Stage(main)) {
+	for _, p := range ProducersOf(b.St, b.Stage(main)) {
 		b.Do(schedule.ComputeAt{Stage: b.Stage(p), Target: b.Stage(main), TargetIter: b.Iter(main, at)})
 	}
 }
@@ -150,7 +150,7 @@ func Tile(b *Builder) {
 // out by loops whose outer tiles are fused and parallel and whose inner
 // loop is vectorized.
 func CacheParallel(b *Builder) {
-	main := mainStage(b.St)
+	main := MainStage(b.St)
 	b.Do(schedule.CacheWrite{Stage: b.Stage(main), Scope: "local"})
 	sp, _ := b.IterNames(main)
 	var outer, inner []string
