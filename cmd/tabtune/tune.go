@@ -92,7 +92,7 @@ func runTune(args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stdout, "tuning on %s with the %s measurer: %d trials, batches of %d, seed %d\n", t, m.Name(), *trials, *batch, *seed)
 	start := time.Now()
 	for task.Trials < *trials {
-		r, err := task.Step(ctx)
+		r, err := task.StepUpTo(ctx, *trials-task.Trials)
 		if ctx.Err() != nil {
 			fmt.Fprintf(stderr, "\ninterrupted: the log holds every measurement made\n")
 			break

@@ -182,24 +182,29 @@ func (t *Task) retrain() error {
 }
 
 // Step runs one round: search, build, measure, record, retrain.
-func (t *Task) Step(ctx context.Context) (Round, error) {
+func (t *Task) Step(ctx context.Context) (Round, error) { return t.StepUpTo(ctx, t.opts.Batch) }
+
+// StepUpTo runs one round that measures at most n candidates: the last
+// round of a trial budget.
+func (t *Task) StepUpTo(ctx context.Context, n int) (Round, error) {
+	n = max(1, min(n, t.opts.Batch))
 	start := time.Now()
 	t.round++
 	origin := records.OriginEvolve
 	var cands []*evolve.Candidate
 	if t.model == nil || t.opts.Random {
 		origin = records.OriginRandom
-		cands = t.search.Random(t.opts.Batch * 2)
+		cands = t.search.Random(n * 2)
 	} else {
 		seeds := t.measured[:min(len(t.measured), t.opts.Search.Population/8)]
-		cands = t.search.Next(t, seeds, t.opts.Batch*2)
+		cands = t.search.Next(t, seeds, n*2)
 	}
 	key, target := t.DAG.Key(), t.opts.Target.String()
 	var batch []*evolve.Candidate
 	var built []targets.Candidate
 	seenBytes := map[string]bool{}
 	for _, c := range cands {
-		if len(batch) == t.opts.Batch {
+		if len(batch) == n {
 			break
 		}
 		t.search.Measured[c.Key()] = true
