@@ -201,6 +201,12 @@ type Candidate struct {
 	// Launch is the CUDA grid and block dimensions (x, y, z each) that
 	// the thread bindings imply (KindCUDA).
 	Launch [6]int
+	// Cutoff, when positive, spares the time of timing a slow kernel
+	// precisely: one whose first run takes longer than Cutoff is timed
+	// by that run alone, with no warm-up and no repeats. A tuner sets it
+	// to a multiple of the best time so far (Ansor bounds such kernels
+	// by a timeout instead); the kernel is still verified.
+	Cutoff time.Duration
 }
 
 // WasmKind reports whether c is a WebAssembly candidate.

@@ -1,6 +1,9 @@
 package targets
 
-import "sort"
+import (
+	"sort"
+	"time"
+)
 
 // maxCallsPerSample caps how many calls one sample makes.
 const maxCallsPerSample = 1 << 20
@@ -22,15 +25,21 @@ const maxWarmupCalls = 100000
 //  3. times samples of n calls until there are o.Repeats of them and they
 //     add up to o.MinTime, or there are o.MaxRepeats.
 //
+// A kernel whose first call takes longer than cutoff (when cutoff > 0) is
+// timed by that call alone (see Candidate.Cutoff).
+//
 // It returns seconds per call of each sample. The node harness
 // (targets/node/harness.js) follows the same steps in JavaScript.
-func Sample(o Options, call func(n int) (float64, error)) ([]float64, error) {
+func Sample(o Options, cutoff time.Duration, call func(n int) (float64, error)) ([]float64, error) {
 	o = o.WithDefaults()
 	spent := 0.0
 	for i := 0; i < maxWarmupCalls && (i < o.Warmup || spent < o.WarmupTime.Seconds()); i++ {
 		s, err := call(1)
 		if err != nil {
 			return nil, err
+		}
+		if i == 0 && cutoff > 0 && s > cutoff.Seconds() {
+			return []float64{s}, nil
 		}
 		spent += s
 	}

@@ -11,7 +11,7 @@ func TestSample(t *testing.T) {
 	for _, per := range []float64{1e-7, 1e-4, 0.05} {
 		calls, warm := 0, 0
 		var ns []int
-		times, err := Sample(o, func(n int) (float64, error) {
+		times, err := Sample(o, 0, func(n int) (float64, error) {
 			calls += n
 			if n == 1 && len(ns) == warm {
 				warm++ // leading single calls: warm-up, then calibration's first
@@ -45,9 +45,29 @@ func TestSample(t *testing.T) {
 	}
 }
 
+func TestSampleCutoff(t *testing.T) {
+	o := Options{Warmup: 2, Repeats: 3, MinTime: 10 * time.Millisecond}
+	for _, c := range []struct {
+		per         float64
+		calls, want int
+	}{{0.05, 1, 1}, {0.001, 0, 3}} {
+		calls := 0
+		times, err := Sample(o, 10*time.Millisecond, func(n int) (float64, error) {
+			calls += n
+			return c.per * float64(n), nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(times) < c.want || (c.calls > 0 && (calls != c.calls || len(times) != c.want)) {
+			t.Errorf("%g s per call, cutoff 10ms: %d calls, times %v", c.per, calls, times)
+		}
+	}
+}
+
 func TestSampleCoarseClockAndErrors(t *testing.T) {
 	// A clock that sees nothing below 1 ms: n doubles until it does.
-	times, err := Sample(Options{}, func(n int) (float64, error) {
+	times, err := Sample(Options{}, 0, func(n int) (float64, error) {
 		if n < 1000 {
 			return 0, nil
 		}
@@ -57,7 +77,7 @@ func TestSampleCoarseClockAndErrors(t *testing.T) {
 		t.Errorf("%v %v", times, err)
 	}
 	boom := errors.New("trap")
-	if _, err := Sample(Options{}, func(int) (float64, error) { return 0, boom }); err != boom {
+	if _, err := Sample(Options{}, 0, func(int) (float64, error) { return 0, boom }); err != boom {
 		t.Errorf("error %v", err)
 	}
 }

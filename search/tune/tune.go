@@ -29,6 +29,13 @@ import (
 	"github.com/tabtune/tabtune/targets/build"
 )
 
+// CutoffFactor sets the measurers' cutoff (targets.Candidate.Cutoff):
+// a candidate whose first run is this many times slower than the best so
+// far is timed by that run alone. Its precise time would not change what
+// the search does next, and on big workloads the first rounds are mostly
+// such kernels (a random GMM 1024 kernel can take seconds a run).
+const CutoffFactor = 8
+
 // Options configure a task's tuning.
 type Options struct {
 	Target   targets.Target
@@ -228,11 +235,42 @@ func (t *Task) StepUpTo(ctx context.Context, n int) (Round, error) {
 		res.Best = t.best
 		return res, nil
 	}
+	// The batch goes to the measurer in growing chunks, each cut off by
+	// the best time of those before it: the first round of a big
+	// workload has no best time yet and many slow kernels.
+	for chunk := firstChunk; len(batch) > 0; chunk *= 2 {
+		n := min(chunk, len(batch))
+		if err := t.measure(ctx, batch[:n], built[:n], origin, &res); err != nil {
+			return res, err
+		}
+		batch, built = batch[n:], built[n:]
+	}
+	sort.SliceStable(t.measured, func(i, j int) bool { return t.measured[i].Score > t.measured[j].Score })
+	if err := t.retrain(); err != nil {
+		return res, err
+	}
+	res.Best = t.best
+	res.Took = time.Since(start)
+	return res, nil
+}
+
+// firstChunk is the size of a round's first chunk of measurements.
+const firstChunk = 4
+
+// measure measures built candidates, records each result and adds it to
+// the training set and the seeds of evolution.
+func (t *Task) measure(ctx context.Context, batch []*evolve.Candidate, built []targets.Candidate, origin string, res *Round) error {
+	if t.best != nil {
+		for i := range built {
+			built[i].Cutoff = time.Duration(CutoffFactor * t.best.Result.Median * float64(time.Second))
+		}
+	}
+	target := t.opts.Target.String()
 	results := t.opts.Measurer.Measure(ctx, t.Workload, built)
 	for i, r := range results {
 		if r.Err == targets.MeasureError {
 			if ctx.Err() != nil {
-				return res, ctx.Err()
+				return ctx.Err()
 			}
 			continue
 		}
@@ -244,7 +282,7 @@ func (t *Task) StepUpTo(ctx context.Context, n int) (Round, error) {
 		}
 		if t.opts.Writer != nil {
 			if err := t.opts.Writer.Write(rec); err != nil {
-				return res, err
+				return err
 			}
 		}
 		t.opts.Log.Add(rec)
@@ -265,11 +303,5 @@ func (t *Task) StepUpTo(ctx context.Context, n int) (Round, error) {
 			t.train = append(t.train, trainSample{rows, secs})
 		}
 	}
-	sort.SliceStable(t.measured, func(i, j int) bool { return t.measured[i].Score > t.measured[j].Score })
-	if err := t.retrain(); err != nil {
-		return res, err
-	}
-	res.Best = t.best
-	res.Took = time.Since(start)
-	return res, nil
+	return nil
 }

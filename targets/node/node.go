@@ -249,7 +249,7 @@ func (m *Measurer) measureOne(ctx context.Context, w *targets.Workload, layout t
 		ID: id, Op: "measure", Key: digest, Wasm: c.Wasm,
 		MinPages: info.MemoryMin, MaxPages: o.MaxPages(), ImportMax: info.MemoryMax, HasImportMax: info.HasMemoryMax,
 		Warmup: o.Warmup, WarmupTime: o.WarmupTime.Seconds(), Repeats: o.Repeats,
-		MinTime: o.MinTime.Seconds(), MaxRepeats: o.MaxRepeats,
+		MinTime: o.MinTime.Seconds(), MaxRepeats: o.MaxRepeats, Cutoff: c.Cutoff.Seconds(),
 	}
 	if err := p.send(req); err != nil {
 		m.kill()
@@ -497,6 +497,7 @@ type (
 		Repeats      int     `json:"repeats"`
 		MinTime      float64 `json:"min_time"`
 		MaxRepeats   int     `json:"max_repeats"`
+		Cutoff       float64 `json:"cutoff,omitempty"`
 	}
 	reply struct {
 		ID      int     `json:"id"`

@@ -221,7 +221,7 @@ func (m *Measurer) Measure(ctx context.Context, w *targets.Workload, cands []tar
 		if err := ctx.Err(); err != nil {
 			results[i] = targets.Failed(targets.MeasureError, "not timed: %v", err)
 		} else {
-			results[i] = m.safeTime(w, layout, code)
+			results[i] = m.safeTime(w, layout, code, cands[i].Cutoff)
 		}
 		code.Close(context.Background())
 	}
@@ -240,13 +240,13 @@ func (m *Measurer) safeVerify(ctx context.Context, w *targets.Workload, layout t
 }
 
 // safeTime is timeOne, with a panic reported as a MeasureError.
-func (m *Measurer) safeTime(w *targets.Workload, layout targets.Layout, code wazero.CompiledModule) (r targets.Result) {
+func (m *Measurer) safeTime(w *targets.Workload, layout targets.Layout, code wazero.CompiledModule, cutoff time.Duration) (r targets.Result) {
 	defer func() {
 		if p := recover(); p != nil {
 			r = targets.Failed(targets.MeasureError, "wazero: internal error: %v", p)
 		}
 	}()
-	return m.timeOne(w, layout, code)
+	return m.timeOne(w, layout, code, cutoff)
 }
 
 // verify runs one candidate in the guarded runtime. For a candidate that
@@ -318,7 +318,8 @@ func (m *Measurer) callError(ctx context.Context, err error) targets.Result {
 
 // timeOne times a verified candidate in the timed runtime, from the same
 // memory image as its verification, and checks the outputs again after.
-func (m *Measurer) timeOne(w *targets.Workload, layout targets.Layout, code wazero.CompiledModule) targets.Result {
+// A kernel slower than cutoff is timed by one call (targets.Sample).
+func (m *Measurer) timeOne(w *targets.Workload, layout targets.Layout, code wazero.CompiledModule, cutoff time.Duration) targets.Result {
 	ctx := context.Background()
 	inst, res := m.instantiate(ctx, m.timed, code, memoryNeeds(code), layout)
 	if inst == nil {
@@ -329,7 +330,7 @@ func (m *Measurer) timeOne(w *targets.Workload, layout targets.Layout, code waze
 	inst.layout.Prepare(mem, w)
 	stack := inst.stack()
 	args := append([]uint64(nil), stack...)
-	times, err := targets.Sample(m.opts, func(n int) (float64, error) {
+	times, err := targets.Sample(m.opts, cutoff, func(n int) (float64, error) {
 		start := time.Now()
 		for range n {
 			copy(stack, args)

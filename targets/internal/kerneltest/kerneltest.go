@@ -273,6 +273,25 @@ func Run(t *testing.T, m targets.Measurer) {
 	for i, c := range cases {
 		CheckResult(t, c.Name, rs[i], c.Want, c.Msg)
 	}
+	RunCutoff(t, m)
+}
+
+// RunCutoff checks Candidate.Cutoff: a kernel slower than its cutoff is
+// verified and timed by one run; one faster than it is timed as usual.
+func RunCutoff(t *testing.T, m targets.Measurer) {
+	t.Helper()
+	rs := m.Measure(context.Background(), Workload(), []targets.Candidate{
+		{Wasm: VecAdd(), Cutoff: time.Nanosecond},
+		{Wasm: VecAdd(), Cutoff: time.Minute},
+		{Wasm: Subtract(), Cutoff: time.Nanosecond},
+	})
+	if r := rs[0]; !r.OK() || len(r.Times) != 1 || r.Median != r.Times[0] || !(r.Median > 0) {
+		t.Errorf("slower than its cutoff: got %+v, want one time", r)
+	}
+	CheckResult(t, "faster than its cutoff", rs[1], targets.None, "")
+	if rs[2].Err != targets.WrongResult {
+		t.Errorf("a wrong kernel slower than its cutoff: got %v (%s), want %v", rs[2].Err, rs[2].Msg, targets.WrongResult)
+	}
 }
 
 // CheckResult checks one result: its kind, its message, and for a
