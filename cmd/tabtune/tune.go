@@ -36,7 +36,7 @@ func runTune(args []string, stdout, stderr io.Writer) int {
 	measurer := fs.String("measurer", "auto", "who runs the kernels: node (V8, what a browser runs), wasm (wazero, in-process), or auto: node when installed, else wasm")
 	trials := fs.Int("trials", 256, "how many schedules to measure")
 	batch := fs.Int("batch", 64, "schedules measured per round")
-	population := fs.Int("population", 512, "population of the evolutionary search")
+	population := fs.Int("population", evolve.DefaultPopulation, "population of the evolutionary search")
 	generations := fs.Int("generations", 4, "generations of the evolutionary search per round")
 	logPath := fs.String("log", "", "the records `file` (JSON lines) to append to and resume from")
 	seed := fs.Uint64("seed", 1, "seed of every random choice")

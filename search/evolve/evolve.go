@@ -35,9 +35,19 @@ type Params struct {
 	Elite       int     // best configs carried over unchanged each generation (Population/16)
 }
 
-// DefaultParams are Ansor's defaults.
-func DefaultParams() Params {
+// AnsorParams are Ansor's defaults: population 2048, 4 generations.
+func AnsorParams() Params {
 	return Params{Population: 2048, Generations: 4, MutateProb: 0.85, EpsGreedy: 0.05}
+}
+
+// DefaultParams are Ansor's defaults, with the population scaled to the
+// platform: DefaultPopulation is 2048 natively and smaller when the search
+// runs as WebAssembly in a browser tab, where a round is several times
+// slower (see DefaultPopulation).
+func DefaultParams() Params {
+	p := AnsorParams()
+	p.Population = DefaultPopulation
+	return p
 }
 
 // Candidate is a config of one space, with its state and score.

@@ -18,7 +18,7 @@ func mutate(rng *rand.Rand, sp *sample.Space, c sample.Config) sample.Config {
 				return false
 			}
 			i := rng.IntN(len(c.Unroll))
-			c.Unroll[i] = rng.IntN(len(sample.UnrollSteps))
+			c.Unroll[i] = rng.IntN(len(sp.UnrollChoices()))
 			return true
 		},
 		func() bool {

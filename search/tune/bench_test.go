@@ -1,6 +1,7 @@
 package tune
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"testing"
 
@@ -14,7 +15,8 @@ import (
 )
 
 // BenchmarkRoundC2D times one evolutionary round for the default C2D at
-// Ansor's default population (2048, 4 generations): sampling, building and
+// Ansor's default population (2048, 4 generations) and at the platform's
+// default (the same natively, smaller in a browser): sampling, building and
 // lowering every candidate, extracting its features and scoring it with a
 // trained model. Run natively, and under GOOS=js GOARCH=wasm in node (the
 // browser runs this code):
@@ -56,13 +58,15 @@ func BenchmarkRoundC2D(b *testing.B) {
 		b.Fatal(err)
 	}
 	task := &Task{model: m}
-	params := evolve.DefaultParams()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		s := &evolve.Search{Spaces: spaces, Params: params, Rng: rand.New(rand.NewPCG(uint64(i), 3)), Measured: map[string]bool{}}
-		if got := s.Next(task, nil, 64); len(got) == 0 {
-			b.Fatal("no candidates")
-		}
+	for _, params := range []evolve.Params{evolve.AnsorParams(), evolve.DefaultParams()} {
+		b.Run(fmt.Sprintf("population=%d", params.Population), func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				s := &evolve.Search{Spaces: spaces, Params: params, Rng: rand.New(rand.NewPCG(uint64(i), 3)), Measured: map[string]bool{}}
+				if got := s.Next(task, nil, 64); len(got) == 0 {
+					b.Fatal("no candidates")
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/round")
+		})
 	}
-	b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/round")
 }

@@ -34,7 +34,7 @@ import (
 // far is timed by that run alone. Its precise time would not change what
 // the search does next, and on big workloads the first rounds are mostly
 // such kernels (a random GMM 1024 kernel can take seconds a run).
-const CutoffFactor = 8
+const CutoffFactor = 4
 
 // Options configure a task's tuning.
 type Options struct {
