@@ -23,6 +23,10 @@ func TestSketches(t *testing.T) {
 	if status != 0 || !strings.Contains(out, "5 sketches for wasm-simd") || !strings.Contains(out, "for k.0 in 0..?") {
 		t.Fatalf("status %d\n%s\n%s", status, out, errOut)
 	}
+	status, out, errOut = tabtune(t, "sketches", "-workload", "gmm:M=64,N=64,K=64", "-target", "cuda")
+	if status != 0 || !strings.Contains(out, "1 sketches for cuda") || !strings.Contains(out, "add_cache_read(A)") || !strings.Contains(out, "A.shared = ...") {
+		t.Fatalf("cuda: status %d\n%s\n%s", status, out, errOut)
+	}
 }
 
 // TestTuneShowExport tunes a small workload, resumes, then reads the log

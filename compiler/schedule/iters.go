@@ -12,7 +12,7 @@ func (s *Stage) Extents(roots []int64) []int64 {
 	for _, r := range s.Rels {
 		switch r.Kind {
 		case RelSplit:
-			for i, x := range splitExtents(ext[r.In[0]], r.Lengths, r.InnerToOuter) {
+			for i, x := range SplitExtents(ext[r.In[0]], r.Lengths, r.InnerToOuter) {
 				ext[r.Out[i]] = x
 			}
 		case RelFuse:

@@ -57,7 +57,7 @@ func applySplit(c *ctx, stageID, pos int, lengths []int64, innerToOuter bool) er
 		return c.errorf("cannot split an iterator annotated %s", node.Ann)
 	}
 	m := c.mut(stageID)
-	exts := splitExtents(node.Extent, lengths, innerToOuter)
+	exts := SplitExtents(node.Extent, lengths, innerToOuter)
 	rel := Rel{Kind: RelSplit, In: []int{n}, Lengths: append([]int64(nil), lengths...), InnerToOuter: innerToOuter}
 	newIters := make([]int, 0, len(m.Iters)+len(lengths))
 	newIters = append(newIters, m.Iters[:pos]...)
@@ -82,13 +82,13 @@ func checkNotAttachPoint(c *ctx, stageID, n int) error {
 
 func ceilDiv(a, b int64) int64 { return (a + b - 1) / b }
 
-// splitExtents returns the extents of the loops a split of extent e makes.
+// SplitExtents returns the extents of the loops a split of extent e makes.
 // As TVM's bound inference does, an inner loop is never longer than what
 // is left of its parent: splitting 6 by [4, 3] gives 1, 2, 3, not 1, 4, 3
 // (which would run 4 iterations of which 2 are guarded off). This matters
 // for a stage computed inside a tile, whose region is smaller than the
 // extents its splits were written for.
-func splitExtents(e int64, lengths []int64, innerToOuter bool) []int64 {
+func SplitExtents(e int64, lengths []int64, innerToOuter bool) []int64 {
 	exts := make([]int64, len(lengths)+1)
 	if innerToOuter {
 		rem := e

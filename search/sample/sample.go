@@ -2,7 +2,8 @@
 // concrete schedules, as Ansor's initial-population rules do: tile sizes
 // (random factorizations of each extent over the tile levels), where
 // untiled producers are computed, vectorization of innermost loops, the
-// auto-unroll budget, and parallel outer loops on multi-core CPUs.
+// auto-unroll budget, and parallel outer loops on multi-core CPUs or
+// thread bindings on GPUs (gpu.go).
 //
 // A candidate is a Config: the sketch it comes from and a value for every
 // knob. Build turns a Config into a schedule.State deterministically, so
@@ -20,7 +21,8 @@ import (
 	"github.com/tabtune/tabtune/targets"
 )
 
-// UnrollSteps are the auto_unroll_max_step values a config chooses from.
+// UnrollSteps are the auto_unroll_max_step values a CPU or wasm config
+// chooses from (GPU configs: GPUUnrollSteps; see Space.UnrollChoices).
 var UnrollSteps = []int64{0, 16, 64, 512}
 
 // Space is what can be chosen for one sketch.
@@ -28,7 +30,8 @@ type Space struct {
 	Sketch *sketch.Sketch
 	Target targets.Target
 	// Locations are the stages whose compute location is a knob: each may
-	// stay at the root or go inside a loop of its consumer.
+	// stay at the root or go inside a loop of its consumer. GPU spaces
+	// have none: their sketches decide.
 	Locations []Location
 	// Stages are the stages that get an unroll pragma and may vectorize
 	// their innermost loop (indices in the sketch's final state).
@@ -51,7 +54,8 @@ type Config struct {
 	// Vectorize says, per stage of Space.Stages, whether its innermost
 	// loop is vectorized.
 	Vectorize []bool
-	// Unroll is an index into UnrollSteps, per stage of Space.Stages.
+	// Unroll is an index into Space.UnrollChoices (UnrollSteps on CPU
+	// and wasm), per stage of Space.Stages.
 	Unroll []int
 }
 
@@ -64,7 +68,7 @@ func NewSpace(sk *sketch.Sketch, t targets.Target) *Space {
 			continue
 		}
 		sp.Stages = append(sp.Stages, i)
-		if s.Attach.Kind != schedule.AttachRoot || s.Transformed() || st.IsOutput(i) {
+		if s.Attach.Kind != schedule.AttachRoot || s.Transformed() || st.IsOutput(i) || t.IsGPU() {
 			continue
 		}
 		cons := st.Consumers(i)
@@ -92,7 +96,7 @@ func (sp *Space) Random(rng *rand.Rand) Config {
 	}
 	for range sp.Stages {
 		c.Vectorize = append(c.Vectorize, rng.IntN(4) != 0)
-		c.Unroll = append(c.Unroll, rng.IntN(len(UnrollSteps)))
+		c.Unroll = append(c.Unroll, rng.IntN(len(sp.UnrollChoices())))
 	}
 	return c
 }
@@ -181,6 +185,9 @@ func divisors(n, limit int64) []int64 {
 // sizes filled, then the compute locations, vectorization and unroll
 // pragmas.
 func (sp *Space) Build(c Config) (*schedule.State, error) {
+	if sp.Target.IsGPU() {
+		c = sp.fitGPU(c) // gpu.go: tiles that fit the device's limits
+	}
 	steps := append([]schedule.Step(nil), sp.Sketch.State.Steps...)
 	for i, k := range sp.Sketch.Tiles {
 		s, ok := steps[k.Step].(schedule.Split)
@@ -193,6 +200,9 @@ func (sp *Space) Build(c Config) (*schedule.State, error) {
 	st, err := schedule.Replay(sp.Sketch.State.DAG, steps)
 	if err != nil {
 		return nil, err
+	}
+	if sp.Target.IsGPU() {
+		return sp.buildGPU(st, c) // gpu.go: thread bindings instead of locations, vectorize, parallel
 	}
 	apply := func(s schedule.Step) error {
 		next, err := st.Apply(s)
@@ -212,19 +222,12 @@ func (sp *Space) Build(c Config) (*schedule.State, error) {
 	for i, s := range sp.Stages {
 		stg := st.Stages[s]
 		n := len(stg.Iters)
-		if n == 0 {
+		if n == 0 || !c.Vectorize[i] {
 			continue
 		}
-		if c.Vectorize[i] {
-			last := stg.Iter(n - 1)
-			if last.Kind == schedule.Spatial && last.Extent >= 2 && last.Ann == schedule.AnnNone {
-				if err := apply(schedule.Annotate{Stage: s, Iter: n - 1, Ann: schedule.AnnVectorize}); err != nil {
-					return nil, err
-				}
-			}
-		}
-		if u := UnrollSteps[c.Unroll[i]]; u > 0 {
-			if err := apply(schedule.PragmaStep{Stage: s, Iter: 0, Pragma: "auto_unroll_max_step", Value: u}); err != nil {
+		last := stg.Iter(n - 1)
+		if last.Kind == schedule.Spatial && last.Extent >= 2 && last.Ann == schedule.AnnNone {
+			if err := apply(schedule.Annotate{Stage: s, Iter: n - 1, Ann: schedule.AnnVectorize}); err != nil {
 				return nil, err
 			}
 		}
@@ -232,6 +235,18 @@ func (sp *Space) Build(c Config) (*schedule.State, error) {
 	if sp.Target.Parallel() {
 		if err := sp.parallelize(&st); err != nil {
 			return nil, err
+		}
+	}
+	// The unroll pragmas go last: on the outer loop as it is after
+	// parallelize fused it (a pragma on a loop that is then fused is lost).
+	for i, s := range sp.Stages {
+		if len(st.Stages[s].Iters) == 0 {
+			continue
+		}
+		if u := UnrollSteps[c.Unroll[i]]; u > 0 {
+			if err := apply(schedule.PragmaStep{Stage: s, Iter: 0, Pragma: "auto_unroll_max_step", Value: u}); err != nil {
+				return nil, err
+			}
 		}
 	}
 	return st, nil

@@ -2,10 +2,12 @@ package sample
 
 import (
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/tabtune/tabtune/compiler/interp"
 	"github.com/tabtune/tabtune/compiler/lower"
+	"github.com/tabtune/tabtune/compiler/schedule"
 	"github.com/tabtune/tabtune/compiler/schedule/schedtest"
 	"github.com/tabtune/tabtune/search/sketch"
 	"github.com/tabtune/tabtune/targets"
@@ -30,11 +32,17 @@ func TestRandomConfigs(t *testing.T) {
 				sp := NewSpace(sk, tg)
 				for range 8 {
 					tried++
-					st, err := sp.Build(sp.Random(rng))
+					cfg := sp.Random(rng)
+					st, err := sp.Build(cfg)
 					if err != nil {
 						continue
 					}
 					built++
+					for i, s := range sp.Stages {
+						if sp.UnrollChoices()[cfg.Unroll[i]] > 0 && !livePragma(st.Stages[s]) {
+							t.Fatalf("%s on %s: the unroll pragma of stage %s is on no loop\n%s", names[w], target, st.Stages[s].Name(), st.StepsString())
+						}
+					}
 					f, err := lower.Lower(st)
 					if err != nil {
 						t.Fatalf("%s: %v\n%s", names[w], err, st.StepsString())
@@ -50,6 +58,16 @@ func TestRandomConfigs(t *testing.T) {
 			t.Errorf("%s: only %d of %d random configs built", target, built, tried)
 		}
 	}
+}
+
+// livePragma reports whether a pragma of stage s is on one of its loops.
+func livePragma(s *schedule.Stage) bool {
+	for _, p := range s.Pragmas {
+		if slices.Contains(s.Iters, p.Node) {
+			return true
+		}
+	}
+	return false
 }
 
 func TestRandomTileIsAFactorization(t *testing.T) {

@@ -10,13 +10,19 @@ import (
 // local accumulator stage (Ansor's RuleAddCacheWrite): the original stage
 // becomes an element-wise copy, into which the accumulator is then fused
 // by multi-level tiling with fusion. The variant without the cache stays
-// (the rules after this one apply too).
+// (the rules after this one apply too), except on GPU, where Ansor always
+// keeps the tile's accumulator in registers.
 type addCacheWrite struct{}
 
 func (addCacheWrite) Name() string { return "add_cache_write" }
 
-func (addCacheWrite) Meets(_ *Policy, s *Sketch, i int) Condition {
+func (addCacheWrite) Meets(p *Policy, s *Sketch, i int) Condition {
 	if isCompute(s.State, i) && untouched(s.State, i) && hasReuse(s.State, i) && fusibleConsumer(s.State, i) < 0 {
+		if p.Target.IsGPU() {
+			// On GPU the accumulator always lives in registers: no
+			// variant without it.
+			return ApplyAndSkipRest
+		}
 		return Apply
 	}
 	return Pass
@@ -36,14 +42,16 @@ func (addCacheWrite) Apply(_ *Policy, s *Sketch, i int) ([]Derived, error) {
 // RuleAlwaysInline), except padding-like stages that read inside select
 // branches: inlined into a reduction they would put a condition in its
 // inner loop; those keep their own loops, and sampling chooses where
-// they are computed.
+// they are computed. On GPU every such stage is inlined, as Ansor does:
+// a padding stage then lands in the shared-memory fetch that
+// cache_read adds, not in the inner loop, and GPUs predicate cheaply.
 type alwaysInline struct{}
 
 func (alwaysInline) Name() string { return "always_inline" }
 
-func (alwaysInline) Meets(_ *Policy, s *Sketch, i int) Condition {
+func (alwaysInline) Meets(p *Policy, s *Sketch, i int) Condition {
 	st := s.State
-	if !isCompute(st, i) || !untouched(st, i) || st.Stages[i].Op.Reduce != nil || st.IsOutput(i) || hasPadding(st, i) {
+	if !isCompute(st, i) || !untouched(st, i) || st.Stages[i].Op.Reduce != nil || st.IsOutput(i) || hasPadding(st, i) && !p.Target.IsGPU() {
 		return Pass
 	}
 	return ApplyAndSkipRest
@@ -81,21 +89,7 @@ func (addRfactor) Meets(_ *Policy, s *Sketch, i int) Condition {
 
 func (addRfactor) Apply(_ *Policy, s *Sketch, i int) ([]Derived, error) {
 	e := newEdit(s)
-	st := e.s.State.Stages[i]
-	var red []int
-	for n := range st.Iters {
-		if st.Iter(n).Kind == schedule.Reduce {
-			red = append(red, n)
-		}
-	}
-	name := st.Iter(red[0]).Name
-	if len(red) > 1 {
-		e.apply(schedule.Fuse{Stage: i, Iters: red})
-		for _, n := range red[1:] {
-			name += "@" + st.Iter(n).Name
-		}
-	}
-	parts, _ := e.split(i, name, 2)
+	parts, _ := e.split(i, e.fuseReductions(i), 2)
 	e.apply(schedule.Rfactor{Stage: i, Iter: e.iter(i, parts[1]), FactorIter: 0})
 	if e.err != nil {
 		return nil, e.err

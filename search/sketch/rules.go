@@ -30,6 +30,24 @@ var CPURules = []Rule{
 	skipStage{},
 }
 
+// GPURules are the rules for GPU targets (Ansor's GPU sketch rules), in
+// the order they are tried at each stage: inputs of tiled stages go to
+// shared memory first, short reductions go into their consumer's
+// threads, element-wise stages are inlined, long reductions are spread
+// over threads, and stages with reuse are tiled with a register
+// accumulator, fused into their consumer below the block, virtual-thread
+// and thread levels.
+var GPURules = []Rule{
+	addCacheRead{},
+	specialComputeLocationGPU{},
+	alwaysInline{},
+	crossThreadReduction{},
+	addCacheWrite{},
+	multiLevelTilingWithFusionGPU{},
+	multiLevelTiling{},
+	skipStage{},
+}
+
 // skipStage leaves a stage as it is and moves to the one before.
 type skipStage struct{}
 

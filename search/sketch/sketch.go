@@ -57,7 +57,7 @@ type Policy struct {
 func NewPolicy(t targets.Target) *Policy {
 	p := &Policy{Target: t, Structure: "SSRSRS", Rules: CPURules}
 	if t.IsGPU() {
-		p.Structure = "SSSRRSRS"
+		p.Structure, p.Rules = "SSSRRSRS", GPURules
 	}
 	return p
 }
@@ -151,6 +151,25 @@ func (s *Sketch) String() string {
 			stage, made = x.Stage, x.NSplit+1
 		case schedule.FollowFusedSplit:
 			stage, made = x.Stage, 2
+		case schedule.Rfactor:
+			// The partials' stage and the final reduction are new
+			// stages whose loops are named after the old stage's
+			// leaves: those that were open stay open.
+			name := st.Stages[x.Stage].Name()
+			was := map[string]bool{}
+			for r := range open {
+				if r.stage == name {
+					was[st.Stages[x.Stage].Nodes[r.node].Name] = true
+					delete(open, r)
+				}
+			}
+			for _, ns := range next.Stages[x.Stage : x.Stage+2] {
+				for n, node := range ns.Nodes {
+					if was[node.Name] {
+						open[nodeRef{ns.Name(), n}] = true
+					}
+				}
+			}
 		}
 		if made > 0 {
 			ns := next.Stages[stage]

@@ -11,13 +11,15 @@ import (
 	"github.com/tabtune/tabtune/targets"
 )
 
-func generate(t *testing.T, spec string) []*Sketch {
+func generate(t *testing.T, spec string) []*Sketch { return generateFor(t, spec, "wasm-simd") }
+
+func generateFor(t *testing.T, spec, target string) []*Sketch {
 	t.Helper()
 	d, err := ops.BuildSpec(spec)
 	if err != nil {
 		t.Fatal(err)
 	}
-	sk, err := NewPolicy(targets.MustParseTarget("wasm-simd")).Generate(d)
+	sk, err := NewPolicy(targets.MustParseTarget(target)).Generate(d)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -26,20 +28,33 @@ func generate(t *testing.T, spec string) []*Sketch {
 
 func TestRulesPerOperator(t *testing.T) {
 	cases := []struct {
-		spec  string
-		count int
-		has   []string // rule applications some sketch must show
+		target string // wasm-simd when empty
+		spec   string
+		count  int
+		has    []string // rule applications some sketch must show
 	}{
-		{"gmm:M=64,N=64,K=64", 5, []string{"multi_level_tiling(C)", "add_cache_write(C)", "multi_level_tiling_with_fusion(C.local)", "skip(B.global)"}},
-		{"c2d:N=1,CI=8,H=8,W=8,CO=8", 6, []string{"multi_level_tiling(out)", "multi_level_tiling_with_fusion(out.local)"}},
-		{"dense_bias_relu:M=16,N=16,K=16", 3, []string{"always_inline(bias_add)", "add_cache_write(dense)"}},
-		{"nrm:B=1,M=32,N=32", 2, []string{"add_rfactor(norm_red)"}},
-		{"softmax:M=4,N=128", 4, []string{"add_rfactor(expsum)", "always_inline(exps)"}},
+		{"", "gmm:M=64,N=64,K=64", 5, []string{"multi_level_tiling(C)", "add_cache_write(C)", "multi_level_tiling_with_fusion(C.local)", "skip(B.global)"}},
+		{"", "c2d:N=1,CI=8,H=8,W=8,CO=8", 6, []string{"multi_level_tiling(out)", "multi_level_tiling_with_fusion(out.local)"}},
+		{"", "dense_bias_relu:M=16,N=16,K=16", 3, []string{"always_inline(bias_add)", "add_cache_write(dense)"}},
+		{"", "nrm:B=1,M=32,N=32", 2, []string{"add_rfactor(norm_red)"}},
+		{"", "softmax:M=4,N=128", 4, []string{"add_rfactor(expsum)", "always_inline(exps)"}},
+		// GPU: shared-memory inputs, a register accumulator, no CPU panels.
+		{"cuda", "gmm:M=64,N=64,K=64", 1, []string{"add_cache_write(C) multi_level_tiling_with_fusion(C.local) add_cache_read(B) skip(B) add_cache_read(A) skip(A)"}},
+		{"cuda", "c2d:N=1,CI=8,H=8,W=8,CO=8", 2, []string{"multi_level_tiling_with_fusion(out.local) add_cache_read(pad) always_inline(pad) add_cache_read(kernel)"}},
+		{"cuda", "dense_bias_relu:M=16,N=16,K=16", 1, []string{"always_inline(bias_add)", "add_cache_write(dense)", "add_cache_read(W)", "add_cache_read(X)"}},
+		{"cuda", "nrm:B=1,M=32,N=32", 2, []string{"cross_thread_reduction(norm_red)", "skip(norm_red)"}},
+		{"cuda", "softmax:M=4,N=128", 4, []string{"cross_thread_reduction(expsum) always_inline(exps) cross_thread_reduction(maxelem)"}},
+		{"cuda", "layernorm:M=4,N=64", 4, []string{"cross_thread_reduction(sqdev) always_inline(mean) cross_thread_reduction(total)"}},
+		{"cuda", "avgpool2d:N=1,C=3,H=7,W=6,K=3,stride=2,pad=1", 1, []string{"special_compute_location_gpu(window_sum) always_inline(pad)"}},
 	}
 	for _, c := range cases {
-		sk := generate(t, c.spec)
+		target := c.target
+		if target == "" {
+			target = "wasm-simd"
+		}
+		sk := generateFor(t, c.spec, target)
 		if len(sk) != c.count {
-			t.Errorf("%s: %d sketches, want %d", c.spec, len(sk), c.count)
+			t.Errorf("%s %s: %d sketches, want %d", target, c.spec, len(sk), c.count)
 		}
 		all := ""
 		for _, s := range sk {
@@ -47,7 +62,7 @@ func TestRulesPerOperator(t *testing.T) {
 		}
 		for _, h := range c.has {
 			if !strings.Contains(all, h) {
-				t.Errorf("%s: no sketch applies %s:\n%s", c.spec, h, all)
+				t.Errorf("%s %s: no sketch applies %s:\n%s", target, c.spec, h, all)
 			}
 		}
 	}
@@ -61,27 +76,30 @@ func TestSketchPrintsKnobs(t *testing.T) {
 	}
 }
 
-// TestSketchesLower: every sketch of every zoo operator, with its
-// placeholder tile sizes, lowers to a program that computes the reference.
+// TestSketchesLower: every sketch of every zoo operator, for CPU and GPU
+// targets, with its placeholder tile sizes, lowers to a program that
+// computes the reference.
 func TestSketchesLower(t *testing.T) {
 	names, dags := schedtest.SmallDAGs(t)
-	p := NewPolicy(targets.MustParseTarget("wasm-simd"))
-	for w, d := range dags {
-		sk, err := p.Generate(d)
-		if err != nil {
-			t.Fatalf("%s: %v", names[w], err)
-		}
-		if len(sk) == 0 {
-			t.Errorf("%s: no sketch", names[w])
-		}
-		for i, s := range sk {
-			f, err := lower.Lower(s.State)
+	for _, target := range []string{"wasm-simd", "cuda"} {
+		p := NewPolicy(targets.MustParseTarget(target))
+		for w, d := range dags {
+			sk, err := p.Generate(d)
 			if err != nil {
-				t.Fatalf("%s sketch %d: %v\n%s", names[w], i, err, s)
+				t.Fatalf("%s %s: %v", target, names[w], err)
 			}
-			diff, err := interp.Check(f, d, 1)
-			if err != nil || !diff.OK {
-				t.Fatalf("%s sketch %d: %v %v\n%s", names[w], i, err, diff, s)
+			if len(sk) == 0 {
+				t.Errorf("%s %s: no sketch", target, names[w])
+			}
+			for i, s := range sk {
+				f, err := lower.Lower(s.State)
+				if err != nil {
+					t.Fatalf("%s %s sketch %d: %v\n%s", target, names[w], i, err, s)
+				}
+				diff, err := interp.Check(f, d, 1)
+				if err != nil || !diff.OK {
+					t.Fatalf("%s %s sketch %d: %v %v\n%s", target, names[w], i, err, diff, s)
+				}
 			}
 		}
 	}

@@ -68,6 +68,26 @@ func (e *edit) split(stage int, name string, parts int) ([]string, int) {
 	return names, step
 }
 
+// fuseReductions fuses the reduction iterators of an untransformed stage
+// into one loop (they come last, consecutively) and returns its name.
+func (e *edit) fuseReductions(stage int) string {
+	st := e.s.State.Stages[stage]
+	var red []int
+	for n := range st.Iters {
+		if st.Iter(n).Kind == schedule.Reduce {
+			red = append(red, n)
+		}
+	}
+	name := st.Iter(red[0]).Name
+	if len(red) > 1 {
+		e.apply(schedule.Fuse{Stage: stage, Iters: red})
+		for _, n := range red[1:] {
+			name += "@" + st.Iter(n).Name
+		}
+	}
+	return name
+}
+
 func (e *edit) reorder(stage int, names []string) {
 	order := make([]int, len(names))
 	for i, n := range names {
@@ -203,7 +223,7 @@ func (multiLevelTilingWithFusion) Apply(p *Policy, s *Sketch, i int) ([]Derived,
 	var out []Derived
 	for _, inner := range reduceOrders(s, i) {
 		for _, level := range []int{1, 2} {
-			d, err := fuseAt(p, s, i, level, inner)
+			d, err := fuseAt(p, s, i, level, inner, true)
 			if err != nil {
 				return nil, err
 			}
@@ -230,8 +250,9 @@ func reduceOrders(s *Sketch, i int) []bool {
 }
 
 // fuseAt tiles stage i and fuses it into its consumer's tile at the given
-// level, with the packed-panel variant when an input qualifies.
-func fuseAt(p *Policy, s *Sketch, i, level int, longReduceInner bool) ([]Derived, error) {
+// level, with the packed-panel variant when panel is set and an input
+// qualifies.
+func fuseAt(p *Policy, s *Sketch, i, level int, longReduceInner, panel bool) ([]Derived, error) {
 	var out []Derived
 	{
 		e := newEdit(s)
@@ -264,6 +285,9 @@ func fuseAt(p *Policy, s *Sketch, i, level int, longReduceInner bool) ([]Derived
 			return nil, e.err
 		}
 		out = append(out, Derived{Sketch: e.s, Next: i - 1})
+		if !panel {
+			return out, nil
+		}
 		if packed := packPanel(e.s, i, c, cLevels[0][len(cLevels[0])-1]); packed != nil {
 			// The panel's stage was inserted before this one.
 			out = append(out, Derived{Sketch: packed, Next: i})
