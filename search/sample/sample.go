@@ -80,19 +80,25 @@ func NewSpace(sk *sketch.Sketch, t targets.Target) *Space {
 	return sp
 }
 
-// Random draws a config.
+// Random draws a config. Half of the draws are shaped like register
+// micro-kernels (microTiles); a location knob keeps its producer at the
+// root half of the time, the one choice that never computes a producer's
+// element twice, and otherwise picks among all places uniformly.
 func (sp *Space) Random(rng *rand.Rand) Config {
 	var c Config
-	microKernel := rng.IntN(2) == 0
-	for _, k := range sp.Sketch.Tiles {
-		if microKernel {
-			c.Tiles = append(c.Tiles, microTile(rng, k))
-			continue
+	if rng.IntN(2) == 0 {
+		c.Tiles = sp.microTiles(rng)
+	} else {
+		for _, k := range sp.Sketch.Tiles {
+			c.Tiles = append(c.Tiles, randomTile(rng, k))
 		}
-		c.Tiles = append(c.Tiles, randomTile(rng, k))
 	}
 	for _, l := range sp.Locations {
-		c.Locations = append(c.Locations, rng.IntN(l.Choices))
+		loc := 0
+		if rng.IntN(2) == 0 {
+			loc = rng.IntN(l.Choices)
+		}
+		c.Locations = append(c.Locations, loc)
 	}
 	for range sp.Stages {
 		c.Vectorize = append(c.Vectorize, rng.IntN(4) != 0)
@@ -125,41 +131,109 @@ func randomTile(rng *rand.Rand, k sketch.TileKnob) []int64 {
 	return lengths
 }
 
-// microTile picks inner lengths shaped like a register micro-kernel, as
-// the hand-written schedules are: a small innermost spatial tile (1 to 8,
-// dividing the extent where possible), the levels between left at 1, and
-// the reduction kept in its outer loop. The rest of a spatial extent goes
-// to the outermost level or, half of the time, to the next one: an outer
-// loop of 1 over an axis lets a packed panel that does not depend on it
-// be made once instead of once per tile (GMM's B panel per column tile
-// made once, not once per row tile: 3.5x faster at 1024). Half of
-// Random's draws use it: uniform factorizations rarely land on such tiles.
-func microTile(rng *rand.Rand, k sketch.TileKnob) []int64 {
-	lengths := make([]int64, k.Parts-1)
-	for i := range lengths {
-		lengths[i] = 1
-	}
-	if k.Reduce {
-		if rng.IntN(3) == 0 {
-			return randomTile(rng, k)
+// microTiles picks the tile sizes of a draw shaped like a register
+// micro-kernel, as hand-written schedules are: per tiled stage, a small
+// innermost tile whose accumulators fit the vector registers, the levels
+// between left at 1, and (two draws in three) every reduction kept in its
+// outer loop. The innermost spatial axis, the one vectorized, gets one to
+// four vectors of lanes; each other spatial axis 1, 2, 4 or 8, while the
+// tile stays within microRegisters vectors (all dividing their extents
+// where they can). The rest of a spatial extent goes to the outermost
+// level or, half of the time, to the next one: an outer loop of 1 over an
+// axis lets a packed panel that does not depend on it be made once rather
+// than once per tile (GMM 1024's B panel per column tile: 3.5x faster).
+// Uniform factorizations rarely land on such tiles.
+func (sp *Space) microTiles(rng *rand.Rand) [][]int64 {
+	knobs := sp.Sketch.Tiles
+	tiles := make([][]int64, len(knobs))
+	reduceOuter := rng.IntN(3) != 0
+	lanes := int64(max(sp.Target.VectorLanes(), 1))
+	// The knobs of each stage, and which spatial one is innermost.
+	byStage := map[int][]int{}
+	var stages []int
+	for i, k := range knobs {
+		st := sp.knobStage(k)
+		if _, ok := byStage[st]; !ok {
+			stages = append(stages, st)
 		}
-		return lengths
+		byStage[st] = append(byStage[st], i)
 	}
-	var choices []int64
-	for _, l := range []int64{1, 2, 4, 8} {
-		if l <= k.Extent && k.Extent%l == 0 {
-			choices = append(choices, l)
+	for _, st := range stages {
+		ids := byStage[st]
+		vec := -1
+		for _, i := range ids {
+			if !knobs[i].Reduce {
+				vec = i
+			}
+		}
+		budget := int64(microRegisters)
+		order := append([]int(nil), ids...)
+		rng.Shuffle(len(order), func(a, b int) { order[a], order[b] = order[b], order[a] })
+		if vec >= 0 {
+			// The vector axis first: it sets the budget of the others.
+			for j, i := range order {
+				if i == vec {
+					order[0], order[j] = order[j], order[0]
+				}
+			}
+		}
+		for _, i := range order {
+			k := knobs[i]
+			lengths := make([]int64, k.Parts-1)
+			for l := range lengths {
+				lengths[l] = 1
+			}
+			tiles[i] = lengths
+			if k.Reduce {
+				if !reduceOuter {
+					tiles[i] = randomTile(rng, k)
+				}
+				continue
+			}
+			var choices []int64
+			if i == vec {
+				for _, v := range []int64{1, 2, 4} {
+					if l := v * lanes; l <= k.Extent && k.Extent%l == 0 {
+						choices = append(choices, l)
+					}
+				}
+			}
+			if len(choices) == 0 {
+				for _, l := range []int64{1, 2, 4, 8} {
+					if l <= k.Extent && k.Extent%l == 0 && l <= budget {
+						choices = append(choices, l)
+					}
+				}
+			}
+			if len(choices) == 0 {
+				choices = []int64{1}
+			}
+			inner := choices[rng.IntN(len(choices))]
+			if i == vec {
+				budget = max(1, budget/max(1, inner/lanes))
+			} else {
+				budget = max(1, budget/inner)
+			}
+			lengths[len(lengths)-1] = inner
+			if len(lengths) > 1 && rng.IntN(2) == 0 {
+				lengths[0] = k.Extent / inner
+			}
 		}
 	}
-	if len(choices) == 0 {
-		choices = []int64{1}
+	return tiles
+}
+
+// microRegisters is the number of vector accumulators a micro-kernel
+// draw's tile holds at most: the 16 SIMD registers of x86-64 and of the
+// wasm engines' register allocators there, less room for the operands.
+const microRegisters = 12
+
+// knobStage returns the stage a tile knob splits.
+func (sp *Space) knobStage(k sketch.TileKnob) int {
+	if s, ok := sp.Sketch.State.Steps[k.Step].(schedule.Split); ok {
+		return s.Stage
 	}
-	inner := choices[rng.IntN(len(choices))]
-	lengths[len(lengths)-1] = inner
-	if len(lengths) > 1 && rng.IntN(2) == 0 {
-		lengths[0] = k.Extent / inner
-	}
-	return lengths
+	return -1
 }
 
 // divisors lists the divisors of n that are at most limit.
