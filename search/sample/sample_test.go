@@ -7,6 +7,7 @@ import (
 
 	"github.com/tabtune/tabtune/compiler/interp"
 	"github.com/tabtune/tabtune/compiler/lower"
+	"github.com/tabtune/tabtune/compiler/ops"
 	"github.com/tabtune/tabtune/compiler/schedule"
 	"github.com/tabtune/tabtune/compiler/schedule/schedtest"
 	"github.com/tabtune/tabtune/search/sketch"
@@ -89,4 +90,78 @@ func TestRandomTileIsAFactorization(t *testing.T) {
 			t.Fatalf("lengths %v overshoot extent %d", ls, k.Extent)
 		}
 	}
+}
+
+// TestMicroTiles: micro-kernel draws give the vectorized axis whole
+// vectors, keep the register tile within microRegisters vectors, and keep
+// the levels between the outer and the innermost at 1.
+func TestMicroTiles(t *testing.T) {
+	tg := targets.MustParseTarget("wasm-simd")
+	for _, spec := range []string{"gmm:M=1024,N=1024,K=1024", "c2d"} {
+		d, err := ops.BuildSpec(spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sks, err := sketch.NewPolicy(tg).Generate(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rng := rand.New(rand.NewPCG(1, 2))
+		reduceOuter := 0
+		for _, sk := range sks {
+			sp := NewSpace(sk, tg)
+			for range 50 {
+				tiles := sp.microTiles(rng)
+				vectors := map[int]int64{}
+				outer := true
+				for i, k := range sk.Tiles {
+					ls := tiles[i]
+					inner := ls[len(ls)-1]
+					if k.Reduce {
+						outer = outer && slices.Max(ls) == 1
+						continue
+					}
+					for _, l := range ls[1 : len(ls)-1] {
+						if l != 1 {
+							t.Fatalf("%s: tile %v of knob %d has a middle level", spec, ls, i)
+						}
+					}
+					st := sp.knobStage(k)
+					if vectors[st] == 0 {
+						vectors[st] = 1
+					}
+					if last := lastSpatial(sk, st); last == i {
+						if inner%4 != 0 {
+							t.Fatalf("%s: vectorized axis tile %d is not whole vectors", spec, inner)
+						}
+						vectors[st] *= inner / 4
+					} else {
+						vectors[st] *= inner
+					}
+				}
+				if outer {
+					reduceOuter++
+				}
+				for st, v := range vectors {
+					if v > microRegisters {
+						t.Fatalf("%s: stage %d holds %d vectors: %v", spec, st, v, tiles)
+					}
+				}
+			}
+		}
+		if n := 50 * len(sks); reduceOuter < n/2 || reduceOuter == n {
+			t.Errorf("%s: %d of %d draws keep every reduction outside", spec, reduceOuter, n)
+		}
+	}
+}
+
+// lastSpatial returns the index of the last spatial tile knob of stage st.
+func lastSpatial(sk *sketch.Sketch, st int) int {
+	last := -1
+	for i, k := range sk.Tiles {
+		if s, ok := sk.State.Steps[k.Step].(schedule.Split); ok && s.Stage == st && !k.Reduce {
+			last = i
+		}
+	}
+	return last
 }
