@@ -33,11 +33,20 @@ type Params struct {
 	MutateProb  float64 // 0.85: the share of children made by mutation (the rest by crossover)
 	EpsGreedy   float64 // 0.05: the share of a batch drawn at random
 	Elite       int     // best configs carried over unchanged each generation (Population/16)
+	// SketchShare is the share of a batch that goes to each sketch in
+	// turn, its best-scored candidate each time (0.25; Ansor has none).
+	// The rest of the batch is the best-scored candidates of all sketches,
+	// which after a few rounds all descend from the best measured ones:
+	// without this share, a sketch whose programs the model has seen
+	// little of (so it scores them at the average) is never measured
+	// again, however good its best programs are.
+	SketchShare float64
 }
 
-// AnsorParams are Ansor's defaults: population 2048, 4 generations.
+// AnsorParams are Ansor's defaults (population 2048, 4 generations,
+// eps-greedy 0.05), and our SketchShare.
 func AnsorParams() Params {
-	return Params{Population: 2048, Generations: 4, MutateProb: 0.85, EpsGreedy: 0.05}
+	return Params{Population: 2048, Generations: 4, MutateProb: 0.85, EpsGreedy: 0.05, SketchShare: 0.25}
 }
 
 // DefaultParams are Ansor's defaults, with the population scaled to the
@@ -95,7 +104,9 @@ func (s *Search) make(space int, cfg sample.Config) *Candidate {
 }
 
 // Next runs the evolution and returns up to n candidates to measure:
-// the best-scored new ones, and about EpsGreedy*n random ones. seeds are
+// about SketchShare*n taken from each sketch in turn (its best-scored new
+// one), the best-scored new ones of all sketches, and about EpsGreedy*n
+// random ones. seeds are
 // good candidates to start from (the best measured so far).
 func (s *Search) Next(scorer Scorer, seeds []*Candidate, n int) []*Candidate {
 	p := s.Params
@@ -129,18 +140,44 @@ func (s *Search) Next(scorer Scorer, seeds []*Candidate, n int) []*Candidate {
 	if len(ranked) < n-nRandom {
 		nRandom = n - len(ranked)
 	}
-	out := ranked[:min(len(ranked), n-nRandom)]
+	nModel := min(len(ranked), n-nRandom)
+	var out []*Candidate
 	taken := map[string]bool{}
-	for _, c := range out {
+	take := func(c *Candidate) {
+		out = append(out, c)
 		taken[c.Key()] = true
+	}
+	// Each sketch in turn: its best-scored candidate.
+	if nShare := min(int(float64(n)*p.SketchShare+0.5), nModel); nShare > 0 && len(s.Spaces) > 1 {
+		bySpace := make([][]*Candidate, len(s.Spaces))
+		for _, c := range ranked {
+			bySpace[c.Space] = append(bySpace[c.Space], c)
+		}
+		for added := true; added && len(out) < nShare; {
+			added = false
+			for sp := range bySpace {
+				if len(out) < nShare && len(bySpace[sp]) > 0 {
+					take(bySpace[sp][0])
+					bySpace[sp] = bySpace[sp][1:]
+					added = true
+				}
+			}
+		}
+	}
+	for _, c := range ranked {
+		if len(out) >= nModel {
+			break
+		}
+		if !taken[c.Key()] {
+			take(c)
+		}
 	}
 	for _, c := range s.Random(nRandom * 2) {
 		if len(out) >= n {
 			break
 		}
 		if !taken[c.Key()] {
-			out = append(out, c)
-			taken[c.Key()] = true
+			take(c)
 		}
 	}
 	return out
