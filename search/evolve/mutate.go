@@ -68,7 +68,7 @@ func mutateTile(rng *rand.Rand, sp *sample.Space, c *sample.Config) bool {
 	if levels[from] <= 1 {
 		return false
 	}
-	p := smallestPrime(levels[from])
+	p := sample.SmallestPrime(levels[from])
 	if rng.IntN(2) == 0 {
 		p = randomPrimeFactor(rng, levels[from])
 	}
@@ -85,15 +85,6 @@ func mutateTile(rng *rand.Rand, sp *sample.Space, c *sample.Config) bool {
 		return false
 	}
 	return true
-}
-
-func smallestPrime(n int64) int64 {
-	for p := int64(2); p*p <= n; p++ {
-		if n%p == 0 {
-			return p
-		}
-	}
-	return n
 }
 
 func randomPrimeFactor(rng *rand.Rand, n int64) int64 {

@@ -123,7 +123,7 @@ func shrinkLevel(tiles [][]int64, knobs []int, l int) bool {
 	if best < 0 {
 		return false
 	}
-	tiles[best][l] /= smallestFactor(tiles[best][l])
+	tiles[best][l] /= SmallestPrime(tiles[best][l])
 	return true
 }
 
@@ -141,9 +141,9 @@ func growLevel(tiles [][]int64, knobs []int, knob []sketch.TileKnob, l int, limi
 			var f int64
 			switch {
 			case src == -1 && before[0] > 1:
-				f = smallestFactor(before[0])
+				f = SmallestPrime(before[0])
 			case src >= 0 && src != l && tiles[k][src] > 1:
-				f = smallestFactor(tiles[k][src])
+				f = SmallestPrime(tiles[k][src])
 			default:
 				continue
 			}
@@ -162,16 +162,6 @@ func growLevel(tiles [][]int64, knobs []int, knob []sketch.TileKnob, l int, limi
 		}
 	}
 	return false
-}
-
-// smallestFactor returns the smallest prime factor of n > 1.
-func smallestFactor(n int64) int64 {
-	for f := int64(2); f*f <= n; f++ {
-		if n%f == 0 {
-			return f
-		}
-	}
-	return n
 }
 
 // buildGPU finishes the state of a GPU config whose tile sizes are

@@ -395,3 +395,14 @@ func (c Config) Clone() Config {
 	}
 	return d
 }
+
+// SmallestPrime returns the smallest prime factor of n > 1 (n itself
+// when n is prime).
+func SmallestPrime(n int64) int64 {
+	for f := int64(2); f*f <= n; f++ {
+		if n%f == 0 {
+			return f
+		}
+	}
+	return n
+}
