@@ -87,7 +87,7 @@ func main() {
 			check(err)
 			start := time.Now()
 			for task.Trials < *trials {
-				r, err := task.Step(ctx)
+				r, err := task.StepUpTo(ctx, min(*batch, *trials-task.Trials))
 				check(err)
 				best := 0.0
 				if b := task.Best(); b != nil {
