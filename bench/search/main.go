@@ -12,9 +12,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"time"
@@ -24,6 +26,7 @@ import (
 	"github.com/tabtune/tabtune/compiler/schedule"
 	"github.com/tabtune/tabtune/compiler/te"
 	"github.com/tabtune/tabtune/search/evolve"
+	"github.com/tabtune/tabtune/search/records"
 	"github.com/tabtune/tabtune/search/tune"
 	"github.com/tabtune/tabtune/targets"
 	"github.com/tabtune/tabtune/targets/build"
@@ -47,6 +50,8 @@ func main() {
 	minTime := flag.Duration("min-time", 20*time.Millisecond, "least timed total per candidate")
 	seed := flag.Uint64("seed", 1, "seed")
 	withPeer := flag.Bool("peer", true, "also run XNNPACK (bench/peer) in the same run, for the workloads it knows")
+	modes := flag.String("modes", "model,random", "which searches to run: model (cost-model guided), random, or both")
+	logDir := flag.String("logs", "", "write each search's records to DIR/WORKLOAD-MODE-sSEED.jsonl (appends; a search resumes from its file)")
 	flag.Parse()
 	ctx := context.Background()
 	t := targets.MustParseTarget(targets.WasmSIMD)
@@ -82,8 +87,13 @@ func main() {
 		if hand != nil {
 			finalists["hand"] = *hand
 		}
-		for _, mode := range []string{"model", "random"} {
-			task, err := tune.NewTask(d, w, tune.Options{Target: t, Measurer: m, Batch: *batch, Seed: *seed, Search: params, Random: mode == "random"})
+		for _, mode := range strings.Split(*modes, ",") {
+			opts := tune.Options{Target: t, Measurer: m, Batch: *batch, Seed: *seed, Search: params, Random: mode == "random"}
+			closeLog := func() {}
+			if *logDir != "" {
+				opts.Log, opts.Writer, closeLog = openLog(filepath.Join(*logDir, fmt.Sprintf("%s-%s-s%d.jsonl", name, mode, *seed)))
+			}
+			task, err := tune.NewTask(d, w, opts)
 			check(err)
 			start := time.Now()
 			for task.Trials < *trials {
@@ -100,6 +110,7 @@ func main() {
 				}
 			}
 			fmt.Fprintln(os.Stderr)
+			closeLog()
 			if b := task.Best(); b != nil {
 				if st, err := b.Replay(d); err == nil {
 					if c, _, err := build.Wasm(st, t); err == nil {
@@ -115,8 +126,22 @@ func main() {
 				xnn = d.FLOPs() / res.Seconds[k[0]] / 1e9
 			}
 		}
-		report(name, k[0], curves, final, xnn, m.Name())
+		report(name, k[0], *batch, curves, final, xnn, m.Name())
 	}
+}
+
+// openLog reads the records of path, if any, and opens it for appending.
+func openLog(path string) (*records.Log, *records.Writer, func()) {
+	check(os.MkdirAll(filepath.Dir(path), 0o755))
+	recs, errs := records.ReadFile(path)
+	for _, err := range errs {
+		if !errors.Is(err, os.ErrNotExist) {
+			check(err)
+		}
+	}
+	f, err := records.OpenAppend(path)
+	check(err)
+	return records.NewLog(recs...), records.NewWriter(f), func() { f.Close() }
 }
 
 // handCandidate builds the hand-written schedule (nil when it cannot).
@@ -165,19 +190,22 @@ func remeasure(ctx context.Context, m targets.Measurer, w *targets.Workload, d *
 	return out
 }
 
-func report(name, spec string, curves map[string][][2]float64, final map[string]float64, xnnpack float64, measurer string) {
+func report(name, spec string, batch int, curves map[string][][2]float64, final map[string]float64, xnnpack float64, measurer string) {
 	fmt.Printf("\n%s (%s), measured with %s: best GFLOP/s so far\n", name, spec, measurer)
 	fmt.Printf("%8s %10s %10s\n", "trials", "model", "random")
 	mc, rc := curves["model"], curves["random"]
-	for i := range max(len(mc), len(rc)) {
-		var tr, a, b float64
-		if i < len(mc) {
-			tr, a = mc[i][0], mc[i][1]
+	last := 0.0
+	for _, c := range [][][2]float64{mc, rc} {
+		if len(c) > 0 {
+			last = max(last, c[len(c)-1][0])
 		}
-		if i < len(rc) {
-			tr, b = max(tr, rc[i][0]), rc[i][1]
+	}
+	for at := batch; ; at += batch {
+		at = min(at, int(last))
+		fmt.Printf("%8d %10.2f %10.2f\n", at, bestAt(mc, at), bestAt(rc, at))
+		if at >= int(last) {
+			break
 		}
-		fmt.Printf("%8.0f %10.2f %10.2f\n", tr, a, b)
 	}
 	if len(mc) > 0 {
 		final := mc[len(mc)-1][1]
@@ -200,6 +228,17 @@ func report(name, spec string, curves map[string][][2]float64, final map[string]
 	if xnnpack > 0 {
 		fmt.Printf("XNNPACK (tfjs-backend-wasm), measured right after: %.2f GFLOP/s; model search / XNNPACK: %.2fx\n", xnnpack, tuned/xnnpack)
 	}
+}
+
+// bestAt is a best-so-far curve's value after at most at trials.
+func bestAt(curve [][2]float64, at int) float64 {
+	best := 0.0
+	for _, p := range curve {
+		if int(p[0]) <= at {
+			best = p[1]
+		}
+	}
+	return best
 }
 
 func check(err error) {

@@ -106,3 +106,31 @@ func TestEvolutionBeatsRandom(t *testing.T) {
 		}
 	}
 }
+
+// TestFreshShare: with the whole batch given to fresh draws, Next returns
+// the best-scored of this round's random draws, not their descendants.
+func TestFreshShare(t *testing.T) {
+	const n = 12
+	s := newSearch(t, 3)
+	fresh := s.Random(s.Params.Population)
+	score(tileScorer{}, fresh)
+	fresh = rank(fresh)
+	s = newSearch(t, 3)
+	s.Params.FreshShare, s.Params.EpsGreedy = 1, 0
+	got := s.Next(tileScorer{}, nil, n)
+	if len(got) != n {
+		t.Fatalf("got %d candidates, want %d", len(got), n)
+	}
+	for i, c := range got {
+		if c.Key() != fresh[i].Key() {
+			t.Fatalf("candidate %d is %s (score %v), want the fresh draw %s (score %v)", i, c.Key(), c.Score, fresh[i].Key(), fresh[i].Score)
+		}
+	}
+	// With no fresh share, the evolution finds better-scored descendants.
+	s = newSearch(t, 3)
+	s.Params.EpsGreedy = 0
+	evolved := s.Next(tileScorer{}, nil, n)
+	if evolved[0].Score <= fresh[0].Score {
+		t.Errorf("the evolution's best %v is no better than the best fresh draw %v", evolved[0].Score, fresh[0].Score)
+	}
+}
