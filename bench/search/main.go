@@ -88,6 +88,9 @@ func main() {
 			finalists["hand"] = *hand
 		}
 		for _, mode := range strings.Split(*modes, ",") {
+			if mode != "model" && mode != "random" {
+				check(fmt.Errorf("unknown search %q in -modes: want model or random", mode))
+			}
 			opts := tune.Options{Target: t, Measurer: m, Batch: *batch, Seed: *seed, Search: params, Random: mode == "random"}
 			closeLog := func() {}
 			if *logDir != "" {
