@@ -122,3 +122,67 @@ func TestResume(t *testing.T) {
 		}
 	}
 }
+
+// recordingMeasurer is fakeMeasurer that keeps the bytes it measured.
+type recordingMeasurer struct {
+	fakeMeasurer
+	wasm [][]byte
+}
+
+func (m *recordingMeasurer) Measure(ctx context.Context, w *targets.Workload, cs []targets.Candidate) []targets.Result {
+	for _, c := range cs {
+		m.wasm = append(m.wasm, c.Wasm)
+	}
+	return m.fakeMeasurer.Measure(ctx, w, cs)
+}
+
+// TestLogReplaysMeasuredKernels: every record of a tuning log, replayed
+// from its steps alone, builds the very kernel that was measured, for
+// every sketch of a convolution (padding, cache stages, fusion) and a
+// matmul.
+func TestLogReplaysMeasuredKernels(t *testing.T) {
+	tg := targets.MustParseTarget("wasm-simd")
+	for _, spec := range []string{"c2d:N=1,CI=8,H=10,W=10,CO=8,KH=3,KW=3,stride=1,pad=1", "gmm:M=24,N=40,K=16"} {
+		d, err := ops.BuildSpec(spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w, err := build.Workload(d, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var log bytes.Buffer
+		m := &recordingMeasurer{}
+		p := evolve.DefaultParams()
+		p.Population = 64
+		task, err := NewTask(d, w, Options{Target: tg, Measurer: m, Batch: 24, Seed: 5, Search: p, Writer: records.NewWriter(&log)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range 3 {
+			if _, err := task.Step(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		recs, errs := records.Read(&log)
+		if len(errs) > 0 {
+			t.Fatal(errs[0])
+		}
+		if len(recs) != len(m.wasm) || len(recs) < 48 {
+			t.Fatalf("%s: %d records for %d measured kernels", spec, len(recs), len(m.wasm))
+		}
+		for i, r := range recs {
+			st, err := r.State()
+			if err != nil {
+				t.Fatalf("%s: record %d: %v", spec, i, err)
+			}
+			c, _, err := build.Wasm(st, tg)
+			if err != nil {
+				t.Fatalf("%s: record %d: %v", spec, i, err)
+			}
+			if !bytes.Equal(c.Wasm, m.wasm[i]) {
+				t.Fatalf("%s: record %d replays to another kernel than the one measured", spec, i)
+			}
+		}
+	}
+}
