@@ -17,6 +17,7 @@ import (
 	"sort"
 
 	"github.com/tabtune/tabtune/compiler/schedule"
+	"github.com/tabtune/tabtune/search/records"
 	"github.com/tabtune/tabtune/search/sample"
 )
 
@@ -77,6 +78,9 @@ type Candidate struct {
 	Config sample.Config
 	State  *schedule.State
 	Score  float64
+	// Origin says which part of a batch took it: records.OriginEvolve,
+	// OriginSketch, OriginFresh or OriginRandom.
+	Origin string
 }
 
 // Key identifies a candidate for de-duplication.
@@ -101,6 +105,7 @@ func (s *Search) Random(n int) []*Candidate {
 		if c == nil || seen[c.Key()] || s.Measured[c.Key()] {
 			continue
 		}
+		c.Origin = records.OriginRandom
 		seen[c.Key()] = true
 		out = append(out, c)
 	}
@@ -151,50 +156,82 @@ func (s *Search) Next(scorer Scorer, seeds []*Candidate, n int) []*Candidate {
 		nRandom = n - len(ranked)
 	}
 	nModel := min(len(ranked), n-nRandom)
-	var out []*Candidate
+	nSketch := min(int(float64(n)*p.SketchShare+0.5), nModel)
+	if len(s.Spaces) < 2 {
+		nSketch = 0
+	}
+	nFresh := min(int(float64(n)*p.FreshShare+0.5), nModel-nSketch)
 	taken := map[string]bool{}
-	take := func(c *Candidate) {
-		out = append(out, c)
+	var groups [4][]*Candidate
+	take := func(g int, c *Candidate, origin string) {
+		c.Origin = origin
+		groups[g] = append(groups[g], c)
 		taken[c.Key()] = true
 	}
 	// Each sketch in turn: its best-scored candidate.
-	if nShare := min(int(float64(n)*p.SketchShare+0.5), nModel); nShare > 0 && len(s.Spaces) > 1 {
-		bySpace := make([][]*Candidate, len(s.Spaces))
-		for _, c := range ranked {
-			bySpace[c.Space] = append(bySpace[c.Space], c)
-		}
-		for added := true; added && len(out) < nShare; {
-			added = false
-			for sp := range bySpace {
-				if len(out) < nShare && len(bySpace[sp]) > 0 {
-					take(bySpace[sp][0])
-					bySpace[sp] = bySpace[sp][1:]
-					added = true
-				}
+	bySpace := make([][]*Candidate, len(s.Spaces))
+	for _, c := range ranked {
+		bySpace[c.Space] = append(bySpace[c.Space], c)
+	}
+	for added := true; added && len(groups[0]) < nSketch; {
+		added = false
+		for sp := range bySpace {
+			if len(groups[0]) < nSketch && len(bySpace[sp]) > 0 {
+				take(0, bySpace[sp][0], records.OriginSketch)
+				bySpace[sp] = bySpace[sp][1:]
+				added = true
 			}
 		}
 	}
 	// The best-scored fresh draws.
-	for i, nFresh := 0, min(len(out)+int(float64(n)*p.FreshShare+0.5), nModel); i < len(fresh) && len(out) < nFresh; i++ {
+	for i := 0; i < len(fresh) && len(groups[1]) < nFresh; i++ {
 		if !taken[fresh[i].Key()] {
-			take(fresh[i])
+			take(1, fresh[i], records.OriginFresh)
 		}
 	}
+	// The best-scored of all.
 	for _, c := range ranked {
-		if len(out) >= nModel {
+		if len(groups[0])+len(groups[1])+len(groups[2]) >= nModel {
 			break
 		}
 		if !taken[c.Key()] {
-			take(c)
+			take(2, c, records.OriginEvolve)
 		}
 	}
 	for _, c := range s.Random(nRandom * 2) {
-		if len(out) >= n {
+		if len(groups[0])+len(groups[1])+len(groups[2])+len(groups[3]) >= n {
 			break
 		}
 		if !taken[c.Key()] {
-			take(c)
+			take(3, c, records.OriginRandom)
 		}
+	}
+	return interleave(groups[:])
+}
+
+// interleave merges groups into one list in which every prefix holds
+// about the groups' shares of the whole (the caller may measure only the
+// first few, when some fail to build), each group in its own order.
+func interleave(groups [][]*Candidate) []*Candidate {
+	total := 0
+	for _, g := range groups {
+		total += len(g)
+	}
+	out := make([]*Candidate, 0, total)
+	next := make([]int, len(groups))
+	for k := 1; k <= total; k++ {
+		best, lag := -1, 0.0
+		for g := range groups {
+			if next[g] == len(groups[g]) {
+				continue
+			}
+			// How far group g is behind its share after k picks.
+			if l := float64(len(groups[g]))*float64(k)/float64(total) - float64(next[g]); best < 0 || l > lag {
+				best, lag = g, l
+			}
+		}
+		out = append(out, groups[best][next[best]])
+		next[best]++
 	}
 	return out
 }

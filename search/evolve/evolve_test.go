@@ -6,6 +6,7 @@ import (
 
 	"github.com/tabtune/tabtune/compiler/ops"
 	"github.com/tabtune/tabtune/compiler/schedule"
+	"github.com/tabtune/tabtune/search/records"
 	"github.com/tabtune/tabtune/search/sample"
 	"github.com/tabtune/tabtune/search/sketch"
 	"github.com/tabtune/tabtune/targets"
@@ -132,5 +133,35 @@ func TestFreshShare(t *testing.T) {
 	evolved := s.Next(tileScorer{}, nil, n)
 	if evolved[0].Score <= fresh[0].Score {
 		t.Errorf("the evolution's best %v is no better than the best fresh draw %v", evolved[0].Score, fresh[0].Score)
+	}
+}
+
+// TestBatchShares: every prefix of Next's list holds about each part's
+// share (the caller measures only the first n of 2n when it asks for
+// spares), and every candidate says which part took it.
+func TestBatchShares(t *testing.T) {
+	s := newSearch(t, 4)
+	s.Params.SketchShare, s.Params.FreshShare, s.Params.EpsGreedy = 0.25, 0.25, 0.1
+	const n = 80
+	got := s.Next(tileScorer{}, nil, n)
+	if len(got) != n {
+		t.Fatalf("got %d candidates, want %d", len(got), n)
+	}
+	count := func(cs []*Candidate) map[string]int {
+		m := map[string]int{}
+		for _, c := range cs {
+			m[c.Origin]++
+		}
+		return m
+	}
+	all, half := count(got), count(got[:n/2])
+	want := map[string]int{records.OriginSketch: 20, records.OriginFresh: 20, records.OriginRandom: 8, records.OriginEvolve: 32}
+	for o, w := range want {
+		if all[o] != w {
+			t.Errorf("%d candidates from %s, want %d (all: %v)", all[o], o, w, all)
+		}
+		if h := half[o]; h < w/2-1 || h > w/2+1 {
+			t.Errorf("the first half holds %d candidates from %s, want about %d (%v)", h, o, w/2, half)
+		}
 	}
 }

@@ -70,7 +70,9 @@ const Version = 1
 // others.
 const (
 	OriginSample = "sample" // filled in from a sketch by the sampler
-	OriginEvolve = "evolve" // made by the evolutionary search
+	OriginEvolve = "evolve" // made by the evolutionary search, among the best it scored
+	OriginSketch = "sketch" // the best the evolution scored in one sketch, measured in turn (evolve.Params.SketchShare)
+	OriginFresh  = "fresh"  // a random draw of the round, among the best the model scored (evolve.Params.FreshShare)
 	OriginRandom = "random" // picked at random, for exploration
 	OriginHand   = "hand"   // written by a person
 )

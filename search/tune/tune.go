@@ -197,10 +197,8 @@ func (t *Task) StepUpTo(ctx context.Context, n int) (Round, error) {
 	n = max(1, min(n, t.opts.Batch))
 	start := time.Now()
 	t.round++
-	origin := records.OriginEvolve
 	var cands []*evolve.Candidate
 	if t.model == nil || t.opts.Random {
-		origin = records.OriginRandom
 		cands = t.search.Random(n * 2)
 	} else {
 		seeds := t.measured[:min(len(t.measured), t.opts.Search.Population/8)]
@@ -240,7 +238,7 @@ func (t *Task) StepUpTo(ctx context.Context, n int) (Round, error) {
 	// workload has no best time yet and many slow kernels.
 	for chunk := firstChunk; len(batch) > 0; chunk *= 2 {
 		n := min(chunk, len(batch))
-		if err := t.measure(ctx, batch[:n], built[:n], origin, &res); err != nil {
+		if err := t.measure(ctx, batch[:n], built[:n], &res); err != nil {
 			return res, err
 		}
 		batch, built = batch[n:], built[n:]
@@ -259,7 +257,7 @@ const firstChunk = 4
 
 // measure measures built candidates, records each result and adds it to
 // the training set and the seeds of evolution.
-func (t *Task) measure(ctx context.Context, batch []*evolve.Candidate, built []targets.Candidate, origin string, res *Round) error {
+func (t *Task) measure(ctx context.Context, batch []*evolve.Candidate, built []targets.Candidate, res *Round) error {
 	if t.best != nil {
 		for i := range built {
 			built[i].Cutoff = time.Duration(CutoffFactor * t.best.Result.Median * float64(time.Second))
@@ -278,7 +276,7 @@ func (t *Task) measure(ctx context.Context, batch []*evolve.Candidate, built []t
 		rec := &records.Record{
 			Workload: records.WorkloadOf(t.DAG), Target: target, Measurer: t.opts.Measurer.Name(),
 			Steps: c.State.Steps, Result: r, FLOPs: t.DAG.FLOPs(), Time: time.Now().UTC(),
-			Tabtune: t.opts.Tabtune, Round: t.round, Origin: origin,
+			Tabtune: t.opts.Tabtune, Round: t.round, Origin: c.Origin,
 		}
 		if t.opts.Writer != nil {
 			if err := t.opts.Writer.Write(rec); err != nil {
