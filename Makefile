@@ -56,13 +56,18 @@ wasm:
 
 # Go benchmarks of the compiler (lowering, the interpreter, kernels in
 # wazero) and of the search (feature extraction, the model, one
-# evolutionary round), then the kernel benchmark: hand schedules in wazero
+# evolutionary round natively and, when node is installed, as
+# WebAssembly under GOOS=js), then the kernel benchmark: hand schedules in wazero
 # and node, the naive schedule, and XNNPACK (tfjs-backend-wasm) in the same
 # node; then the search benchmark: model-guided and random search, 512
 # trials each, on GMM 1024 and C2D in node, against the hand schedules and
-# XNNPACK (about an hour on two cores).
+# XNNPACK (about half an hour on two cores).
 bench:
 	$(GO) test -run='^$$' -bench=. -benchmem ./compiler/... ./search/...
+	@if command -v node >/dev/null; then \
+		echo "GOOS=js GOARCH=wasm $(GO) test -bench=RoundC2D ./search/tune (in node)"; \
+		GOOS=js GOARCH=wasm $(GO) test -exec="$$($(GO) env GOROOT)/lib/wasm/go_js_wasm_exec" -run='^$$' -bench=RoundC2D ./search/tune; \
+	else echo "node not found: skipping the search round under GOOS=js"; fi
 	$(GO) run ./bench/kernels
 	$(GO) run ./bench/search
 
