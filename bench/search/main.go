@@ -7,7 +7,7 @@
 // and the hand schedule of compiler/codegen/wasm/testdata together, and
 // XNNPACK right after (bench/peer), and prints their ratios.
 //
-//	go run ./bench/search [-workloads gmm,c2d] [-trials 512] [-measurer node]
+//	go run ./bench/search [-workloads gmm,c2d] [-trials 512] [-measurer node] [-seeds 1,2,3] [-logs DIR]
 package main
 
 import (
@@ -15,9 +15,11 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -48,7 +50,7 @@ func main() {
 	population := flag.Int("population", 2048, "population of the evolutionary search")
 	measurerName := flag.String("measurer", "node", "wasm (wazero) or node (V8)")
 	minTime := flag.Duration("min-time", 20*time.Millisecond, "least timed total per candidate")
-	seed := flag.Uint64("seed", 1, "seed")
+	seedList := flag.String("seeds", "1", "seeds, comma-separated: each runs both searches; with several, a summary over seeds follows")
 	withPeer := flag.Bool("peer", true, "also run XNNPACK (bench/peer) in the same run, for the workloads it knows")
 	modes := flag.String("modes", "model,random", "which searches to run: model (cost-model guided), random, or both")
 	logDir := flag.String("logs", "", "write each search's records to DIR/WORKLOAD-MODE-sSEED.jsonl (appends; a search resumes from its file)")
@@ -82,55 +84,71 @@ func main() {
 		hand := handCandidate(d, k[1], t)
 		params := evolve.DefaultParams()
 		params.Population = *population
-		curves := map[string][][2]float64{}
-		finalists := map[string]targets.Candidate{}
-		if hand != nil {
-			finalists["hand"] = *hand
-		}
-		for _, mode := range strings.Split(*modes, ",") {
-			if mode != "model" && mode != "random" {
-				check(fmt.Errorf("unknown search %q in -modes: want model or random", mode))
-			}
-			opts := tune.Options{Target: t, Measurer: m, Batch: *batch, Seed: *seed, Search: params, Random: mode == "random"}
-			closeLog := func() {}
-			if *logDir != "" {
-				opts.Log, opts.Writer, closeLog = openLog(filepath.Join(*logDir, fmt.Sprintf("%s-%s-s%d.jsonl", name, mode, *seed)))
-			}
-			task, err := tune.NewTask(d, w, opts)
+		var runs []run
+		for _, f := range strings.Split(*seedList, ",") {
+			seed, err := strconv.ParseUint(strings.TrimSpace(f), 10, 64)
 			check(err)
-			start := time.Now()
-			for task.Trials < *trials {
-				r, err := task.StepUpTo(ctx, min(*batch, *trials-task.Trials))
-				check(err)
-				best := 0.0
-				if b := task.Best(); b != nil {
-					best = b.GFLOPS()
-				}
-				curves[mode] = append(curves[mode], [2]float64{float64(task.Trials), best})
-				fmt.Fprintf(os.Stderr, "\r%s %s: %d/%d trials, best %.2f GFLOP/s, %s", name, mode, task.Trials, *trials, best, time.Since(start).Round(time.Second))
-				if r.Measured == 0 {
-					break
-				}
+			curves := map[string][][2]float64{}
+			finalists := map[string]targets.Candidate{}
+			if hand != nil {
+				finalists["hand"] = *hand
 			}
-			fmt.Fprintln(os.Stderr)
-			closeLog()
-			if b := task.Best(); b != nil {
-				if st, err := b.Replay(d); err == nil {
-					if c, _, err := build.Wasm(st, t); err == nil {
-						finalists[mode] = c
+			for _, mode := range strings.Split(*modes, ",") {
+				if mode != "model" && mode != "random" {
+					check(fmt.Errorf("unknown search %q in -modes: want model or random", mode))
+				}
+				opts := tune.Options{Target: t, Measurer: m, Batch: *batch, Seed: seed, Search: params, Random: mode == "random"}
+				closeLog := func() {}
+				if *logDir != "" {
+					opts.Log, opts.Writer, closeLog = openLog(filepath.Join(*logDir, fmt.Sprintf("%s-%s-s%d.jsonl", name, mode, seed)))
+				}
+				task, err := tune.NewTask(d, w, opts)
+				check(err)
+				start := time.Now()
+				for task.Trials < *trials {
+					r, err := task.StepUpTo(ctx, min(*batch, *trials-task.Trials))
+					check(err)
+					best := 0.0
+					if b := task.Best(); b != nil {
+						best = b.GFLOPS()
+					}
+					curves[mode] = append(curves[mode], [2]float64{float64(task.Trials), best})
+					fmt.Fprintf(os.Stderr, "\r%s %s seed %d: %d/%d trials, best %.2f GFLOP/s, %s", name, mode, seed, task.Trials, *trials, best, time.Since(start).Round(time.Second))
+					if r.Measured == 0 {
+						break
+					}
+				}
+				fmt.Fprintln(os.Stderr)
+				closeLog()
+				if b := task.Best(); b != nil {
+					if st, err := b.Replay(d); err == nil {
+						if c, _, err := build.Wasm(st, t); err == nil {
+							finalists[mode] = c
+						}
 					}
 				}
 			}
-		}
-		final := remeasure(ctx, m, w, d, finalists)
-		xnn := 0.0
-		if *withPeer {
-			if res, err := peer.Run([]string{k[0]}, time.Second); err == nil && res.Seconds[k[0]] > 0 {
-				xnn = d.FLOPs() / res.Seconds[k[0]] / 1e9
+			r := run{seed: seed, curves: curves, final: remeasure(ctx, m, w, d, finalists)}
+			if *withPeer {
+				if res, err := peer.Run([]string{k[0]}, time.Second); err == nil && res.Seconds[k[0]] > 0 {
+					r.xnnpack = d.FLOPs() / res.Seconds[k[0]] / 1e9
+				}
 			}
+			report(name, k[0], *batch, r, m.Name())
+			runs = append(runs, r)
 		}
-		report(name, k[0], *batch, curves, final, xnn, m.Name())
+		if len(runs) > 1 {
+			summary(name, *batch, runs)
+		}
 	}
+}
+
+// run is what one seed's searches of one workload gave.
+type run struct {
+	seed    uint64
+	curves  map[string][][2]float64 // best GFLOP/s so far after each round, per search
+	final   map[string]float64      // re-measured GFLOP/s of each finalist
+	xnnpack float64                 // XNNPACK's GFLOP/s right after, 0 when not run
 }
 
 // openLog reads the records of path, if any, and opens it for appending.
@@ -193,8 +211,9 @@ func remeasure(ctx context.Context, m targets.Measurer, w *targets.Workload, d *
 	return out
 }
 
-func report(name, spec string, batch int, curves map[string][][2]float64, final map[string]float64, xnnpack float64, measurer string) {
-	fmt.Printf("\n%s (%s), measured with %s: best GFLOP/s so far\n", name, spec, measurer)
+func report(name, spec string, batch int, r run, measurer string) {
+	curves, final, xnnpack := r.curves, r.final, r.xnnpack
+	fmt.Printf("\n%s (%s), seed %d, measured with %s: best GFLOP/s so far\n", name, spec, r.seed, measurer)
 	fmt.Printf("%8s %10s %10s\n", "trials", "model", "random")
 	mc, rc := curves["model"], curves["random"]
 	last := 0.0
@@ -210,14 +229,8 @@ func report(name, spec string, batch int, curves map[string][][2]float64, final 
 			break
 		}
 	}
-	if len(mc) > 0 {
-		final := mc[len(mc)-1][1]
-		for _, p := range mc {
-			if p[1] >= 0.9*final {
-				fmt.Printf("model search reached 90%% of its final best (%.2f GFLOP/s) after %.0f trials\n", final, p[0])
-				break
-			}
-		}
+	if n, best := trials90(mc); n > 0 {
+		fmt.Printf("model search reached 90%% of its final best (%.2f GFLOP/s) after %d trials\n", best, n)
 	}
 	fmt.Printf("re-measured together at the end (best of 3): model search %.2f, random search %.2f, hand-written schedule %.2f GFLOP/s\n",
 		final["model"], final["random"], final["hand"])
@@ -231,6 +244,72 @@ func report(name, spec string, batch int, curves map[string][][2]float64, final 
 	if xnnpack > 0 {
 		fmt.Printf("XNNPACK (tfjs-backend-wasm), measured right after: %.2f GFLOP/s; model search / XNNPACK: %.2fx\n", xnnpack, tuned/xnnpack)
 	}
+}
+
+// trials90 is the number of trials after which a best-so-far curve first
+// reached 90% of its final value, and that value (0, 0 for no curve).
+func trials90(curve [][2]float64) (int, float64) {
+	if len(curve) == 0 {
+		return 0, 0
+	}
+	final := curve[len(curve)-1][1]
+	for _, p := range curve {
+		if p[1] >= 0.9*final {
+			return int(p[0]), final
+		}
+	}
+	return 0, final
+}
+
+// summary prints, over the seeds' runs, the mean best-so-far curves, the
+// mean trials to 90% of the final best, and the geometric means of the
+// re-measured ratios.
+func summary(name string, batch int, runs []run) {
+	fmt.Printf("\n%s, over %d seeds: mean best GFLOP/s so far\n", name, len(runs))
+	fmt.Printf("%8s %10s %10s\n", "trials", "model", "random")
+	last := 0
+	for _, r := range runs {
+		for _, c := range r.curves {
+			if len(c) > 0 {
+				last = max(last, int(c[len(c)-1][0]))
+			}
+		}
+	}
+	for at := batch; ; at += batch {
+		at = min(at, last)
+		var m, rnd float64
+		for _, r := range runs {
+			m += bestAt(r.curves["model"], at) / float64(len(runs))
+			rnd += bestAt(r.curves["random"], at) / float64(len(runs))
+		}
+		fmt.Printf("%8d %10.2f %10.2f\n", at, m, rnd)
+		if at >= last {
+			break
+		}
+	}
+	for _, mode := range []string{"model", "random"} {
+		sum := 0
+		for _, r := range runs {
+			n, _ := trials90(r.curves[mode])
+			sum += n
+		}
+		fmt.Printf("%s search: 90%% of its final best after %.0f trials on average\n", mode, float64(sum)/float64(len(runs)))
+	}
+	ratio := func(over string, of func(run) float64) {
+		logSum, n := 0.0, 0
+		for _, r := range runs {
+			if a, b := r.final["model"], of(r); a > 0 && b > 0 {
+				logSum += math.Log(a / b)
+				n++
+			}
+		}
+		if n > 0 {
+			fmt.Printf("model search / %s, re-measured: %.2fx (geometric mean of %d seeds)\n", over, math.Exp(logSum/float64(n)), n)
+		}
+	}
+	ratio("random search", func(r run) float64 { return r.final["random"] })
+	ratio("hand-written schedule", func(r run) float64 { return r.final["hand"] })
+	ratio("XNNPACK", func(r run) float64 { return r.xnnpack })
 }
 
 // bestAt is a best-so-far curve's value after at most at trials.
