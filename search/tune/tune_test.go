@@ -31,8 +31,11 @@ func (fakeMeasurer) Measure(_ context.Context, _ *targets.Workload, cs []targets
 	return out
 }
 
-func tuneOnce(t *testing.T, seed uint64) string {
-	d, err := ops.BuildSpec("gmm:M=32,N=32,K=32")
+// loggedTask makes a task of spec on wasm-simd at population 64 that
+// writes its records to the returned buffer.
+func loggedTask(t *testing.T, spec string, m targets.Measurer, batch int, seed uint64) (*Task, *bytes.Buffer) {
+	t.Helper()
+	d, err := ops.BuildSpec(spec)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,12 +47,17 @@ func tuneOnce(t *testing.T, seed uint64) string {
 	p := evolve.DefaultParams()
 	p.Population = 64
 	task, err := NewTask(d, w, Options{
-		Target: targets.MustParseTarget("wasm-simd"), Measurer: fakeMeasurer{}, Batch: 16, Seed: seed,
+		Target: targets.MustParseTarget("wasm-simd"), Measurer: m, Batch: batch, Seed: seed,
 		Search: p, Writer: records.NewWriter(&log), Tabtune: "test",
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
+	return task, &log
+}
+
+func tuneOnce(t *testing.T, seed uint64) string {
+	task, log := loggedTask(t, "gmm:M=32,N=32,K=32", fakeMeasurer{}, 16, seed)
 	for task.Trials < 48 {
 		r, err := task.Step(context.Background())
 		if err != nil {
@@ -143,28 +151,14 @@ func (m *recordingMeasurer) Measure(ctx context.Context, w *targets.Workload, cs
 func TestLogReplaysMeasuredKernels(t *testing.T) {
 	tg := targets.MustParseTarget("wasm-simd")
 	for _, spec := range []string{"c2d:N=1,CI=8,H=10,W=10,CO=8,KH=3,KW=3,stride=1,pad=1", "gmm:M=24,N=40,K=16"} {
-		d, err := ops.BuildSpec(spec)
-		if err != nil {
-			t.Fatal(err)
-		}
-		w, err := build.Workload(d, 1)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var log bytes.Buffer
 		m := &recordingMeasurer{}
-		p := evolve.DefaultParams()
-		p.Population = 64
-		task, err := NewTask(d, w, Options{Target: tg, Measurer: m, Batch: 24, Seed: 5, Search: p, Writer: records.NewWriter(&log)})
-		if err != nil {
-			t.Fatal(err)
-		}
+		task, log := loggedTask(t, spec, m, 24, 5)
 		for range 3 {
 			if _, err := task.Step(context.Background()); err != nil {
 				t.Fatal(err)
 			}
 		}
-		recs, errs := records.Read(&log)
+		recs, errs := records.Read(log)
 		if len(errs) > 0 {
 			t.Fatal(errs[0])
 		}
