@@ -16,7 +16,7 @@ import (
 
 // tuneNetwork tunes the layers of a network under one trial budget with the
 // task scheduler.
-func tuneNetwork(network string, t targets.Target, measurer string, trials, batch, population, generations int,
+func tuneNetwork(network string, t targets.Target, measurer string, trials, batch, population, generations, confirm int,
 	logPath string, seed uint64, minTime time.Duration, stdout, stderr io.Writer) int {
 	entries, err := tasks.Network(network)
 	if err != nil {
@@ -84,6 +84,17 @@ func tuneNetwork(network string, t targets.Target, measurer string, trials, batc
 			bar(s.Trials(), trials), total, i+1, r.Measured, time.Since(start).Round(time.Second))
 	}
 	fmt.Fprintln(stderr)
+	if confirm > 0 && ctx.Err() == nil {
+		fmt.Fprintf(stderr, "confirming: timing the %d fastest schedules of each layer twice more...\n", confirm)
+		for _, task := range ts {
+			if _, err := task.Confirm(ctx, confirm, confirmTimes); err != nil {
+				if ctx.Err() != nil {
+					break
+				}
+				return fail(stderr, "tune", err)
+			}
+		}
+	}
 	for i, task := range ts {
 		b := task.Best()
 		if b == nil {

@@ -29,7 +29,9 @@ func runTune(args []string, stdout, stderr io.Writer) int {
 			"every result is appended to the log at once, and the model is retrained.\n"+
 			"With an existing -log, tuning resumes: the model learns from the log and\n"+
 			"nothing measured is measured again. Ctrl-C stops cleanly after flushing\n"+
-			"the log. At the end the best schedule's loop nest and speed are printed.", stderr)
+			"the log. At the end the fastest few schedules are timed again (-confirm),\n"+
+			"so that a lucky timing on a busy machine does not make the best, and the\n"+
+			"best schedule's loop nest and speed are printed.", stderr)
 	workload := fs.String("workload", "", "the workload `SPEC`: an operator spec such as gmm:M=512,N=512,K=512, or a file in the text format")
 	network := fs.String("network", "", "tune the layers of a network under one budget: a built-in `NAME` (resnet50) or a file of \"WEIGHT SPEC\" lines")
 	target := fs.String("target", targets.WasmSIMD, "the `target`")
@@ -41,6 +43,7 @@ func runTune(args []string, stdout, stderr io.Writer) int {
 	logPath := fs.String("log", "", "the records `file` (JSON lines) to append to and resume from")
 	seed := fs.Uint64("seed", 1, "seed of every random choice")
 	minTime := fs.Duration("min-time", 20*time.Millisecond, "least total time of each candidate's timed samples")
+	confirm := fs.Int("confirm", 4, "at the end, time the `N` fastest schedules twice more and rank each by the lower median of its times (0: off)")
 	baseline := fs.Bool("baseline", false, "at the end, measure the naive schedule too and print the speed-up (slow for large workloads)")
 	if status, ok := parseFlags(fs, args); !ok {
 		return status
@@ -53,7 +56,7 @@ func runTune(args []string, stdout, stderr io.Writer) int {
 		return fail(stderr, "tune", err)
 	}
 	if *network != "" {
-		return tuneNetwork(*network, t, *measurer, *trials, *batch, *population, *generations, *logPath, *seed, *minTime, stdout, stderr)
+		return tuneNetwork(*network, t, *measurer, *trials, *batch, *population, *generations, *confirm, *logPath, *seed, *minTime, stdout, stderr)
 	}
 	d, err := loadWorkload(*workload)
 	if err != nil {
@@ -107,6 +110,12 @@ func runTune(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	fmt.Fprintln(stderr)
+	if *confirm > 0 && ctx.Err() == nil && task.Best() != nil {
+		fmt.Fprintf(stderr, "confirming: timing the %d fastest schedules twice more...\n", *confirm)
+		if _, err := task.Confirm(ctx, *confirm, confirmTimes); err != nil && ctx.Err() == nil {
+			return fail(stderr, "tune", err)
+		}
+	}
 	best := task.Best()
 	if best == nil {
 		fmt.Fprintf(stdout, "no schedule verified\n")
@@ -120,8 +129,8 @@ func runTune(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(stderr, "tune", err)
 	}
-	fmt.Fprintf(stdout, "best: %.3f ms, %.2f GFLOP/s on %s (%s), found in round %d (%s), after %d trials in %s\n",
-		best.Result.Median*1e3, best.GFLOPS(), t, m.Name(), best.Round, best.Origin, task.Trials, time.Since(start).Round(time.Second))
+	fmt.Fprintf(stdout, "best: %.3f ms, %.2f GFLOP/s on %s (%s), %s, after %d trials in %s\n",
+		best.Result.Median*1e3, best.GFLOPS(), t, m.Name(), howFound(log, d.Key(), t.String(), best, false), task.Trials, time.Since(start).Round(time.Second))
 	fmt.Fprintf(stdout, "steps (%d):\n%s", len(st.Steps), indent(st.StepsString()))
 	fmt.Fprintf(stdout, "loop nest:\n%s", indent(f.String()))
 	if *baseline {

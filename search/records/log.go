@@ -55,7 +55,8 @@ type groupKey struct{ key, target string }
 // group is the records of one workload on one target.
 type group struct {
 	n        int
-	ok       []entry // the timed records, sorted by median when sorted
+	ok       []entry // the timed records, in the order added
+	ranked   []entry // one record per schedule, fastest first, when sorted
 	sorted   bool
 	measured map[string]bool // steps hashes
 }
@@ -119,51 +120,102 @@ func (l *Log) Add(rs ...*Record) {
 	}
 }
 
-// group returns the records of a workload on a target, the timed ones
-// sorted by median time (ties in the order added); nil if there are none.
-// l.mu is held.
+// group returns the records of a workload on a target, ranked; nil if
+// there are none. l.mu is held.
+//
+// A schedule measured more than once (tune confirms its best few by
+// measuring them again) is ranked by the lower median of its records'
+// median times, and stands for itself with that record: one lucky timing
+// on a noisy machine does not make a schedule the best.
 func (l *Log) group(key, target string) *group {
 	g := l.groups[groupKey{key, canonTarget(target)}]
-	if g != nil && !g.sorted {
-		slices.SortStableFunc(g.ok, func(a, b entry) int { return cmp.Compare(a.r.Result.Median, b.r.Result.Median) })
-		g.sorted = true
+	if g == nil || g.sorted {
+		return g
 	}
+	byHash := map[string][]entry{}
+	var order []string
+	for _, e := range g.ok {
+		if _, ok := byHash[e.hash]; !ok {
+			order = append(order, e.hash)
+		}
+		byHash[e.hash] = append(byHash[e.hash], e)
+	}
+	g.ranked = g.ranked[:0]
+	for _, h := range order {
+		es := byHash[h]
+		slices.SortStableFunc(es, func(a, b entry) int { return cmp.Compare(a.r.Result.Median, b.r.Result.Median) })
+		g.ranked = append(g.ranked, es[(len(es)-1)/2])
+	}
+	slices.SortStableFunc(g.ranked, func(a, b entry) int { return cmp.Compare(a.r.Result.Median, b.r.Result.Median) })
+	g.sorted = true
 	return g
 }
 
-// Best returns the record with the least median time of a workload on a
+// Best returns the record of the fastest schedule of a workload on a
 // target, among those that verified and were timed; nil if there is none.
+// A schedule measured several times counts with the lower median of its
+// times (see TimesMeasured).
 func (l *Log) Best(key, target string) *Record {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if g := l.group(key, target); g != nil && len(g.ok) > 0 {
-		return g.ok[0].r
+	if g := l.group(key, target); g != nil && len(g.ranked) > 0 {
+		return g.ranked[0].r
 	}
 	return nil
 }
 
-// TopK returns up to k records of a workload on a target with the least
-// median times, fastest first, among those that verified and were timed.
-// Each schedule appears once, with its best time.
+// TopK returns the records of up to k fastest schedules of a workload on
+// a target, fastest first, among those that verified and were timed, one
+// record per schedule, ranked as Best ranks them.
 func (l *Log) TopK(key, target string, k int) []*Record {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	g := l.group(key, target)
-	if g == nil || k <= 0 {
+	if g == nil || k <= 0 || len(g.ranked) == 0 {
 		return nil
 	}
-	var out []*Record
-	seen := map[string]bool{}
-	for _, e := range g.ok {
-		if len(out) == k {
-			break
-		}
-		if !seen[e.hash] {
-			seen[e.hash] = true
-			out = append(out, e.r)
-		}
+	return recordsOf(g.ranked[:min(k, len(g.ranked))])
+}
+
+// recordsOf returns the records of entries.
+func recordsOf(es []entry) []*Record {
+	out := make([]*Record, len(es))
+	for i, e := range es {
+		out[i] = e.r
 	}
 	return out
+}
+
+// First returns the first timed record of a schedule (by its StepsHash)
+// of a workload on a target, which says how the schedule was found (its
+// round and origin); nil if there is none.
+func (l *Log) First(key, target, stepsHash string) *Record {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if g := l.groups[groupKey{key, canonTarget(target)}]; g != nil {
+		for _, e := range g.ok {
+			if e.hash == stepsHash {
+				return e.r
+			}
+		}
+	}
+	return nil
+}
+
+// TimesMeasured returns how many timed records a schedule (by its
+// StepsHash) has for a workload on a target.
+func (l *Log) TimesMeasured(key, target, stepsHash string) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	n := 0
+	if g := l.groups[groupKey{key, canonTarget(target)}]; g != nil {
+		for _, e := range g.ok {
+			if e.hash == stepsHash {
+				n++
+			}
+		}
+	}
+	return n
 }
 
 // Measured reports whether the schedule with the given StepsHash was

@@ -73,6 +73,28 @@ func TestLogBestTopK(t *testing.T) {
 	if got := l.Best(key, "wasm-simd"); got != faster {
 		t.Errorf("Best after Add = %v", got)
 	}
+
+	// A lucky timing that two more measurements do not confirm: the
+	// schedule counts with the lower median of its times, 4 ms.
+	lucky := record(t, d, splits(10), 0.0001)
+	l.Add(lucky)
+	if got := l.Best(key, "wasm-simd"); got != lucky {
+		t.Errorf("Best after the lucky record = %v", got)
+	}
+	confirm1, confirm2 := record(t, d, splits(10), 0.004), record(t, d, splits(10), 0.005)
+	l.Add(confirm1, confirm2)
+	if got := l.Best(key, "wasm-simd"); got != faster {
+		t.Errorf("Best after the re-measurements = %v, want the 0.5 ms schedule", got)
+	}
+	if got := l.TopK(key, "wasm-simd", 10); !reflect.DeepEqual(got, []*Record{faster, fast, mid, tie, slow, confirm1}) {
+		t.Errorf("TopK after the re-measurements = %v", got)
+	}
+	if n := l.TimesMeasured(key, "wasm-simd", StepsHash(splits(10))); n != 3 {
+		t.Errorf("TimesMeasured = %d, want 3", n)
+	}
+	if got := l.First(key, "wasm-simd", StepsHash(splits(10))); got != lucky {
+		t.Errorf("First = %v, want the lucky record", got)
+	}
 }
 
 func TestLogMeasured(t *testing.T) {

@@ -69,12 +69,13 @@ const Version = 1
 // The origins of a schedule used by tabtune itself; Origin may hold
 // others.
 const (
-	OriginSample = "sample" // filled in from a sketch by the sampler
-	OriginEvolve = "evolve" // made by the evolutionary search, among the best it scored
-	OriginSketch = "sketch" // the best the evolution scored in one sketch, measured in turn (evolve.Params.SketchShare)
-	OriginFresh  = "fresh"  // a random draw of the round, among the best the model scored (evolve.Params.FreshShare)
-	OriginRandom = "random" // picked at random, for exploration
-	OriginHand   = "hand"   // written by a person
+	OriginSample  = "sample"  // filled in from a sketch by the sampler
+	OriginEvolve  = "evolve"  // made by the evolutionary search, among the best it scored
+	OriginSketch  = "sketch"  // the best the evolution scored in one sketch, measured in turn (evolve.Params.SketchShare)
+	OriginFresh   = "fresh"   // a random draw of the round, among the best the model scored (evolve.Params.FreshShare)
+	OriginRandom  = "random"  // picked at random, for exploration
+	OriginConfirm = "confirm" // a schedule measured again to confirm its time (tune.Task.Confirm)
+	OriginHand    = "hand"    // written by a person
 )
 
 // Workload names the program a record measured: its key and its
