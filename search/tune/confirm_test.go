@@ -2,7 +2,6 @@ package tune
 
 import (
 	"context"
-	"hash/fnv"
 	"testing"
 
 	"github.com/tabtune/tabtune/search/records"
@@ -19,10 +18,7 @@ func (luckyMeasurer) Name() string { return "lucky" }
 func (m luckyMeasurer) Measure(_ context.Context, _ *targets.Workload, cs []targets.Candidate) []targets.Result {
 	out := make([]targets.Result, len(cs))
 	for i, c := range cs {
-		h := fnv.New64a()
-		h.Write(c.Wasm)
-		sum := h.Sum64()
-		t := 1e-3 * (1 + float64(sum%1000)/100)
+		sum, t := hashTime(c.Wasm)
 		if m.seen[sum] == 0 && sum%5 == 0 {
 			t /= 10
 		}
