@@ -154,15 +154,9 @@ type run struct {
 // openLog reads the records of path, if any, and opens it for appending.
 func openLog(path string) (*records.Log, *records.Writer, func()) {
 	check(os.MkdirAll(filepath.Dir(path), 0o755))
-	recs, errs := records.ReadFile(path)
-	for _, err := range errs {
-		if !errors.Is(err, os.ErrNotExist) {
-			check(err)
-		}
-	}
-	f, err := records.OpenAppend(path)
-	check(err)
-	return records.NewLog(recs...), records.NewWriter(f), func() { f.Close() }
+	log, w, f, skipped, err := records.Resume(path)
+	check(errors.Join(append(skipped, err)...))
+	return log, w, func() { f.Close() }
 }
 
 // handCandidate builds the hand-written schedule (nil when it cannot).

@@ -34,18 +34,14 @@ func openLog(path string, stderr io.Writer) (log *records.Log, w *records.Writer
 	if path == "" {
 		return log, nil, func() {}, nil
 	}
-	recs, errs := records.ReadFile(path)
-	for _, e := range errs {
-		if !errors.Is(e, os.ErrNotExist) {
-			fmt.Fprintf(stderr, "tabtune: %v (skipped)\n", e)
-		}
+	log, w, f, skipped, err := records.Resume(path)
+	for _, e := range skipped {
+		fmt.Fprintf(stderr, "tabtune: %v (skipped)\n", e)
 	}
-	log.Add(recs...)
-	f, err := records.OpenAppend(path)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	return log, records.NewWriter(f), func() { f.Close() }, nil
+	return log, w, func() { f.Close() }, nil
 }
 
 // confirmTimes is how many more times tune's confirmation times each of

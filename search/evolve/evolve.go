@@ -191,7 +191,7 @@ func (s *Search) Next(scorer Scorer, seeds []*Candidate, n int) []*Candidate {
 	}
 	// The best-scored of all.
 	for _, c := range ranked {
-		if len(groups[0])+len(groups[1])+len(groups[2]) >= nModel {
+		if len(taken) >= nModel {
 			break
 		}
 		if !taken[c.Key()] {
@@ -199,7 +199,7 @@ func (s *Search) Next(scorer Scorer, seeds []*Candidate, n int) []*Candidate {
 		}
 	}
 	for _, c := range s.Random(nRandom * 2) {
-		if len(groups[0])+len(groups[1])+len(groups[2])+len(groups[3]) >= n {
+		if len(taken) >= n {
 			break
 		}
 		if !taken[c.Key()] {

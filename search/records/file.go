@@ -3,8 +3,10 @@
 package records
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 )
 
@@ -51,4 +53,21 @@ func OpenAppend(name string) (*os.File, error) {
 		}
 	}
 	return f, nil
+}
+
+// Resume reads a log file to resume from and opens it for appending: a
+// missing file is an empty log. The file's bad lines come back in
+// skipped, to report; err is for a file that cannot be read or opened.
+// The caller closes f.
+func Resume(name string) (log *Log, w *Writer, f *os.File, skipped []error, err error) {
+	recs, errs := ReadFile(name)
+	for _, e := range errs {
+		if !errors.Is(e, fs.ErrNotExist) {
+			skipped = append(skipped, e)
+		}
+	}
+	if f, err = OpenAppend(name); err != nil {
+		return nil, nil, nil, skipped, err
+	}
+	return NewLog(recs...), NewWriter(f), f, skipped, nil
 }

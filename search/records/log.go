@@ -55,15 +55,11 @@ type groupKey struct{ key, target string }
 // group is the records of one workload on one target.
 type group struct {
 	n        int
-	ok       []entry // the timed records, in the order added
-	ranked   []entry // one record per schedule, fastest first, when sorted
+	timed    map[string][]*Record // per steps hash, the timed records in the order added
+	order    []string             // the hashes of timed, in the order first added
+	ranked   []*Record            // one record per schedule, fastest first, when sorted
 	sorted   bool
 	measured map[string]bool // steps hashes
-}
-
-type entry struct {
-	r    *Record
-	hash string
 }
 
 // NewLog returns a Log of the given records.
@@ -102,7 +98,7 @@ func (l *Log) Add(rs ...*Record) {
 		gk := groupKey{key, tgt}
 		g := l.groups[gk]
 		if g == nil {
-			g = &group{sorted: true, measured: map[string]bool{}}
+			g = &group{sorted: true, timed: map[string][]*Record{}, measured: map[string]bool{}}
 			l.groups[gk] = g
 			l.tgts[key] = append(l.tgts[key], tgt)
 		}
@@ -114,7 +110,10 @@ func (l *Log) Add(rs ...*Record) {
 			g.measured[h] = true
 		}
 		if r.OK() {
-			g.ok = append(g.ok, entry{r, h})
+			if len(g.timed[h]) == 0 {
+				g.order = append(g.order, h)
+			}
+			g.timed[h] = append(g.timed[h], r)
 			g.sorted = false
 		}
 	}
@@ -132,21 +131,14 @@ func (l *Log) group(key, target string) *group {
 	if g == nil || g.sorted {
 		return g
 	}
-	byHash := map[string][]entry{}
-	var order []string
-	for _, e := range g.ok {
-		if _, ok := byHash[e.hash]; !ok {
-			order = append(order, e.hash)
-		}
-		byHash[e.hash] = append(byHash[e.hash], e)
-	}
+	byMedian := func(a, b *Record) int { return cmp.Compare(a.Result.Median, b.Result.Median) }
 	g.ranked = g.ranked[:0]
-	for _, h := range order {
-		es := byHash[h]
-		slices.SortStableFunc(es, func(a, b entry) int { return cmp.Compare(a.r.Result.Median, b.r.Result.Median) })
-		g.ranked = append(g.ranked, es[(len(es)-1)/2])
+	for _, h := range g.order {
+		rs := slices.Clone(g.timed[h])
+		slices.SortStableFunc(rs, byMedian)
+		g.ranked = append(g.ranked, rs[(len(rs)-1)/2])
 	}
-	slices.SortStableFunc(g.ranked, func(a, b entry) int { return cmp.Compare(a.r.Result.Median, b.r.Result.Median) })
+	slices.SortStableFunc(g.ranked, byMedian)
 	g.sorted = true
 	return g
 }
@@ -159,7 +151,7 @@ func (l *Log) Best(key, target string) *Record {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if g := l.group(key, target); g != nil && len(g.ranked) > 0 {
-		return g.ranked[0].r
+		return g.ranked[0]
 	}
 	return nil
 }
@@ -174,30 +166,15 @@ func (l *Log) TopK(key, target string, k int) []*Record {
 	if g == nil || k <= 0 || len(g.ranked) == 0 {
 		return nil
 	}
-	return recordsOf(g.ranked[:min(k, len(g.ranked))])
-}
-
-// recordsOf returns the records of entries.
-func recordsOf(es []entry) []*Record {
-	out := make([]*Record, len(es))
-	for i, e := range es {
-		out[i] = e.r
-	}
-	return out
+	return slices.Clone(g.ranked[:min(k, len(g.ranked))])
 }
 
 // First returns the first timed record of a schedule (by its StepsHash)
 // of a workload on a target, which says how the schedule was found (its
 // round and origin); nil if there is none.
 func (l *Log) First(key, target, stepsHash string) *Record {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if g := l.groups[groupKey{key, canonTarget(target)}]; g != nil {
-		for _, e := range g.ok {
-			if e.hash == stepsHash {
-				return e.r
-			}
-		}
+	if rs := l.timed(key, target, stepsHash); len(rs) > 0 {
+		return rs[0]
 	}
 	return nil
 }
@@ -205,17 +182,17 @@ func (l *Log) First(key, target, stepsHash string) *Record {
 // TimesMeasured returns how many timed records a schedule (by its
 // StepsHash) has for a workload on a target.
 func (l *Log) TimesMeasured(key, target, stepsHash string) int {
+	return len(l.timed(key, target, stepsHash))
+}
+
+// timed returns the timed records of a schedule, in the order added.
+func (l *Log) timed(key, target, stepsHash string) []*Record {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	n := 0
 	if g := l.groups[groupKey{key, canonTarget(target)}]; g != nil {
-		for _, e := range g.ok {
-			if e.hash == stepsHash {
-				n++
-			}
-		}
+		return g.timed[stepsHash]
 	}
-	return n
+	return nil
 }
 
 // Measured reports whether the schedule with the given StepsHash was

@@ -2,7 +2,6 @@ package tune
 
 import (
 	"context"
-	"time"
 
 	"github.com/tabtune/tabtune/search/records"
 	"github.com/tabtune/tabtune/targets"
@@ -56,17 +55,9 @@ func (t *Task) Confirm(ctx context.Context, k, times int) (int, error) {
 					}
 					continue
 				}
-				rec := &records.Record{
-					Workload: recs[i].Workload, Target: target, Measurer: t.opts.Measurer.Name(),
-					Steps: recs[i].Steps, Result: res, FLOPs: t.DAG.FLOPs(), Time: time.Now().UTC(),
-					Tabtune: t.opts.Tabtune, Round: t.round, Origin: records.OriginConfirm,
+				if _, err := t.record(recs[i].Steps, res, records.OriginConfirm); err != nil {
+					return made, err
 				}
-				if t.opts.Writer != nil {
-					if err := t.opts.Writer.Write(rec); err != nil {
-						return made, err
-					}
-				}
-				t.opts.Log.Add(rec)
 				made++
 			}
 		}

@@ -255,6 +255,22 @@ func (t *Task) StepUpTo(ctx context.Context, n int) (Round, error) {
 // firstChunk is the size of a round's first chunk of measurements.
 const firstChunk = 4
 
+// record writes a measurement to the log file and adds it to the log.
+func (t *Task) record(steps []schedule.Step, r targets.Result, origin string) (*records.Record, error) {
+	rec := &records.Record{
+		Workload: records.WorkloadOf(t.DAG), Target: t.opts.Target.String(), Measurer: t.opts.Measurer.Name(),
+		Steps: steps, Result: r, FLOPs: t.DAG.FLOPs(), Time: time.Now().UTC(),
+		Tabtune: t.opts.Tabtune, Round: t.round, Origin: origin,
+	}
+	if t.opts.Writer != nil {
+		if err := t.opts.Writer.Write(rec); err != nil {
+			return nil, err
+		}
+	}
+	t.opts.Log.Add(rec)
+	return rec, nil
+}
+
 // measure measures built candidates, records each result and adds it to
 // the training set and the seeds of evolution.
 func (t *Task) measure(ctx context.Context, batch []*evolve.Candidate, built []targets.Candidate, res *Round) error {
@@ -263,7 +279,6 @@ func (t *Task) measure(ctx context.Context, batch []*evolve.Candidate, built []t
 			built[i].Cutoff = time.Duration(CutoffFactor * t.best.Result.Median * float64(time.Second))
 		}
 	}
-	target := t.opts.Target.String()
 	results := t.opts.Measurer.Measure(ctx, t.Workload, built)
 	for i, r := range results {
 		if r.Err == targets.MeasureError {
@@ -273,17 +288,10 @@ func (t *Task) measure(ctx context.Context, batch []*evolve.Candidate, built []t
 			continue
 		}
 		c := batch[i]
-		rec := &records.Record{
-			Workload: records.WorkloadOf(t.DAG), Target: target, Measurer: t.opts.Measurer.Name(),
-			Steps: c.State.Steps, Result: r, FLOPs: t.DAG.FLOPs(), Time: time.Now().UTC(),
-			Tabtune: t.opts.Tabtune, Round: t.round, Origin: c.Origin,
+		rec, err := t.record(c.State.Steps, r, c.Origin)
+		if err != nil {
+			return err
 		}
-		if t.opts.Writer != nil {
-			if err := t.opts.Writer.Write(rec); err != nil {
-				return err
-			}
-		}
-		t.opts.Log.Add(rec)
 		t.Trials++
 		res.Measured++
 		secs := 0.0
