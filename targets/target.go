@@ -7,16 +7,21 @@ import (
 	"strings"
 )
 
+// Kind is the kind of hardware a target describes, and so which code
+// generator builds its kernels. Its text form is the first word of a
+// target string.
+type Kind string
+
 // The target kinds.
 const (
 	// WasmSIMD is WebAssembly with the fixed-width SIMD128 proposal: the
 	// kernels tabtune measures in wazero, node and browsers.
-	WasmSIMD = "wasm-simd"
+	WasmSIMD Kind = "wasm-simd"
 	// CPU is native code for the bridge's CPU, from C with vector
 	// extensions and OpenMP.
-	CPU = "cpu"
+	CPU Kind = "cpu"
 	// CUDA is a CUDA kernel for the bridge's GPU.
-	CUDA = "cuda"
+	CUDA Kind = "cuda"
 )
 
 // Target says what hardware a kernel is tuned and measured for. Its text
@@ -32,7 +37,7 @@ const (
 // their String forms are equal. The zero Target is not valid.
 type Target struct {
 	// Kind is WasmSIMD, CPU or CUDA.
-	Kind string
+	Kind Kind
 	// Relaxed (wasm-simd only, flag -relaxed) lets kernels use the relaxed
 	// SIMD proposal (f32x4.relaxed_madd and friends). Browsers and node 22
 	// run it; node 20 needs --experimental-wasm-relaxed-simd; wazero cannot
@@ -55,7 +60,7 @@ type Target struct {
 }
 
 // flagsOf lists each kind's flags in their canonical order.
-var flagsOf = map[string][]string{
+var flagsOf = map[Kind][]string{
 	WasmSIMD: {"relaxed"},
 	CPU:      {"mcpu", "cores", "lanes"},
 	CUDA:     {"arch"},
@@ -75,7 +80,7 @@ func ParseTarget(s string) (Target, error) {
 	if len(fields) == 0 {
 		return Target{}, fmt.Errorf("target %q: empty (want %s, %s or %s)", s, WasmSIMD, CPU, CUDA)
 	}
-	t := Target{Kind: fields[0]}
+	t := Target{Kind: Kind(fields[0])}
 	allowed, ok := flagsOf[t.Kind]
 	if !ok {
 		return Target{}, fmt.Errorf("target %q: unknown kind %q (want %s, %s or %s)", s, t.Kind, WasmSIMD, CPU, CUDA)
@@ -144,7 +149,7 @@ func MustParseTarget(s string) Target {
 // set, in a fixed order. ParseTarget(t.String()) == t for every valid t.
 func (t Target) String() string {
 	var b strings.Builder
-	b.WriteString(t.Kind)
+	b.WriteString(string(t.Kind))
 	if t.Relaxed {
 		b.WriteString(" -relaxed")
 	}
@@ -192,6 +197,9 @@ func (t *Target) UnmarshalText(b []byte) error {
 	*t = u
 	return nil
 }
+
+// Kinds lists the target kinds in a fixed order.
+func Kinds() []Kind { return []Kind{WasmSIMD, CPU, CUDA} }
 
 // VectorLanes is the number of f32 lanes of one vector that a vectorized
 // loop is tiled for: 4 for wasm-simd (v128), Lanes or 8 for cpu, 1 for

@@ -56,7 +56,7 @@ func main() {
 	logDir := flag.String("logs", "", "write each search's records to DIR/WORKLOAD-MODE-sSEED.jsonl (appends; a search resumes from its file)")
 	flag.Parse()
 	ctx := context.Background()
-	t := targets.MustParseTarget(targets.WasmSIMD)
+	t := targets.Target{Kind: targets.WasmSIMD}
 	opts := targets.Options{MinTime: *minTime, Timeout: time.Minute}
 	var m targets.Measurer
 	switch *measurerName {
@@ -122,7 +122,7 @@ func main() {
 				closeLog()
 				if b := task.Best(); b != nil {
 					if st, err := b.Replay(d); err == nil {
-						if c, _, err := build.Wasm(st, t); err == nil {
+						if c, err := build.Build(st, t); err == nil {
 							finalists[mode] = c
 						}
 					}
@@ -173,7 +173,7 @@ func handCandidate(d *te.DAG, path string, t targets.Target) *targets.Candidate 
 	if err != nil {
 		return nil
 	}
-	c, _, err := build.Wasm(st, t)
+	c, err := build.Build(st, t)
 	if err != nil {
 		return nil
 	}

@@ -7,8 +7,6 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/tabtune/tabtune/compiler/codegen/wasm/wasmbin"
-	"github.com/tabtune/tabtune/compiler/schedule"
 	"github.com/tabtune/tabtune/search/records"
 	"github.com/tabtune/tabtune/targets"
 	"github.com/tabtune/tabtune/targets/build"
@@ -108,7 +106,7 @@ func runExport(args []string, stdout, stderr io.Writer) int {
 			"kernel.wat (its text) and steps.json (the schedule, to replay).", stderr)
 	logPath := fs.String("log", "", "the records `file`")
 	workload := fs.String("workload", "", "the workload `SPEC`")
-	target := fs.String("target", targets.WasmSIMD, "the `target`")
+	target := fs.String("target", string(targets.WasmSIMD), "the `target`")
 	out := fs.String("o", "", "the output `directory`")
 	if status, ok := parseFlags(fs, args); !ok {
 		return status
@@ -136,28 +134,19 @@ func runExport(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(stderr, "export", err)
 	}
-	_, k, err := build.Wasm(st, t)
-	if err != nil {
-		return fail(stderr, "export", err)
-	}
-	wat, err := wasmbin.Disassemble(k.Wasm)
-	if err != nil {
-		return fail(stderr, "export", err)
-	}
-	steps, err := schedule.MarshalSteps(st.Steps)
+	files, err := build.Export(st, t)
 	if err != nil {
 		return fail(stderr, "export", err)
 	}
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		return fail(stderr, "export", err)
 	}
-	files := map[string][]byte{"kernel.wasm": k.Wasm, "kernel.wat": []byte(wat), "steps.json": append(steps, '\n')}
-	for _, name := range []string{"kernel.wasm", "kernel.wat", "steps.json"} {
-		if err := os.WriteFile(filepath.Join(*out, name), files[name], 0o644); err != nil {
+	fmt.Fprintf(stdout, "wrote %s: the best schedule (%.3f ms, %.2f GFLOP/s on %s):\n", *out, best.Result.Median*1e3, best.GFLOPS(), t)
+	for _, f := range files {
+		if err := os.WriteFile(filepath.Join(*out, f.Name), f.Data, 0o644); err != nil {
 			return fail(stderr, "export", err)
 		}
+		fmt.Fprintf(stdout, "  %-12s %8d bytes  %s\n", f.Name, len(f.Data), f.About)
 	}
-	fmt.Fprintf(stdout, "wrote %s: the best schedule (%.3f ms, %.2f GFLOP/s on %s), %d bytes of wasm, %d bytes of scratch\n",
-		*out, best.Result.Median*1e3, best.GFLOPS(), t, len(k.Wasm), k.ScratchBytes)
 	return exitOK
 }

@@ -24,7 +24,7 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 			"run, and the speed-up printed. Exit status 1 when the kernel fails or\n"+
 			"computes wrong results.", stderr)
 	workload, steps := workloadFlags(fs)
-	target := fs.String("target", targets.WasmSIMD, "the `target`: wasm-simd, or wasm-simd -relaxed (node only)")
+	target := fs.String("target", string(targets.WasmSIMD), "the `target`: wasm-simd, or wasm-simd -relaxed (node only)")
 	measurer := fs.String("measurer", "auto", "who runs the kernel: node (V8, what a browser runs), wasm (wazero, in-process), or auto: node when installed, else wasm")
 	seed := fs.Int64("seed", 1, "seed of the random inputs")
 	baseline := fs.Bool("baseline", false, "also measure the naive schedule (slow for large workloads)")
@@ -43,16 +43,22 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	}
 	printWorkload(stdout, *workload, st.DAG)
 	printSteps(stdout, st)
-	cand, k, err := build.Wasm(st, t)
+	cand, err := build.Build(st, t)
 	if err != nil {
 		return fail(stderr, "run", err)
 	}
-	fmt.Fprintf(stdout, "kernel: %d bytes of wasm, %d four-lane loops, %d buffers in registers, %d bytes of scratch\n",
-		len(k.Wasm), k.VectorLoops, k.RegisterBuffers, k.ScratchBytes)
+	if t.Kind == targets.WasmSIMD {
+		k, err := build.Wasm(st, t)
+		if err != nil {
+			return fail(stderr, "run", err)
+		}
+		fmt.Fprintf(stdout, "kernel: %d bytes of wasm, %d four-lane loops, %d buffers in registers, %d bytes of scratch\n",
+			len(k.Wasm), k.VectorLoops, k.RegisterBuffers, k.ScratchBytes)
+	}
 	cands := []targets.Candidate{cand}
 	names := []string{"schedule"}
 	if *baseline {
-		naive, _, err := build.Wasm(schedule.New(st.DAG), t)
+		naive, err := build.Build(schedule.New(st.DAG), t)
 		if err != nil {
 			return fail(stderr, "run", err)
 		}

@@ -34,7 +34,7 @@ func runTune(args []string, stdout, stderr io.Writer) int {
 			"best schedule's loop nest and speed are printed.", stderr)
 	workload := fs.String("workload", "", "the workload `SPEC`: an operator spec such as gmm:M=512,N=512,K=512, or a file in the text format")
 	network := fs.String("network", "", "tune the layers of a network under one budget: a built-in `NAME` (resnet50) or a file of \"WEIGHT SPEC\" lines")
-	target := fs.String("target", targets.WasmSIMD, "the `target`")
+	target := fs.String("target", string(targets.WasmSIMD), "the `target`")
 	measurer := fs.String("measurer", "auto", "who runs the kernels: node (V8, what a browser runs), wasm (wazero, in-process), or auto: node when installed, else wasm")
 	trials := fs.Int("trials", 256, "how many schedules to measure")
 	batch := fs.Int("batch", 64, "schedules measured per round")
@@ -134,7 +134,7 @@ func runTune(args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stdout, "steps (%d):\n%s", len(st.Steps), indent(st.StepsString()))
 	fmt.Fprintf(stdout, "loop nest:\n%s", indent(f.String()))
 	if *baseline {
-		naive, _, err := build.Wasm(schedule.New(d), t)
+		naive, err := build.Build(schedule.New(d), t)
 		if err != nil {
 			return fail(stderr, "tune", err)
 		}
