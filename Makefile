@@ -10,7 +10,7 @@ GO ?= go
 # The example of `make run`: a real tuning run of a 512x512x512 matmul on
 # wasm-simd, measured in-process with wazero, then the best kernel's loop
 # nest and its speed against the naive schedule.
-TUNE := -workload gmm:M=512,N=512,K=512 -target wasm-simd -measurer wasm -trials 192 -batch 64 -population 512 -baseline
+TUNE := -workload gmm:M=512,N=512,K=512 -target wasm-simd -measurer wazero -trials 192 -batch 64 -population 512 -baseline
 
 # The portable core: it must build for GOOS=js GOARCH=wasm (DESIGN.md, rule 1).
 PORTABLE := ./compiler/... ./targets/... ./search/...
@@ -22,7 +22,7 @@ FUZZTIME ?= 30s
 # gofmt from the same toolchain as $(GO), found lazily.
 GOFMT = $$($(GO) env GOROOT)/bin/gofmt
 
-.PHONY: run test check setup fmt vet unit wasm bench fuzz peer
+.PHONY: run test check setup fmt vet unit wasm jstest bench fuzz peer
 
 run: bin/tabtune
 	bin/tabtune tune $(TUNE)
@@ -32,7 +32,7 @@ run: bin/tabtune
 bin/tabtune:
 	$(GO) build -o bin/tabtune ./cmd/tabtune
 
-test: setup fmt vet unit wasm
+test: setup fmt vet unit wasm jstest
 
 check: test
 
@@ -53,6 +53,16 @@ unit:
 
 wasm:
 	GOOS=js GOARCH=wasm $(GO) build $(PORTABLE)
+
+# The flows every front end runs, compiled for js/wasm and run under node
+# as the browser engine will run them: a short tune with a fake measurer.
+JS_TESTS := ./search/flow
+jstest:
+	@if command -v node >/dev/null; then \
+		echo "GOOS=js GOARCH=wasm $(GO) test $(JS_TESTS) (in node)"; \
+		GOOS=js GOARCH=wasm $(GO) test -exec="$$($(GO) env GOROOT)/lib/wasm/go_js_wasm_exec" $(JS_TESTS); \
+	elif [ "$${CI:-}" = true ]; then echo "jstest: node is missing (apt-get install nodejs)" >&2; exit 1; \
+	else echo "SKIP jstest: node not installed, so the flows are not tested as WebAssembly"; fi
 
 # Go benchmarks of the compiler (lowering, the interpreter, kernels in
 # wazero) and of the search (feature extraction, the model, one

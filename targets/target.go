@@ -223,3 +223,17 @@ func (t Target) IsGPU() bool { return t.Kind == CUDA }
 // Parallel reports whether kernels may run loops on several threads:
 // cpu (OpenMP) and cuda do; wasm-simd kernels are single-threaded.
 func (t Target) Parallel() bool { return t.Kind == CPU || t.Kind == CUDA }
+
+// HowToMeasure says, for a person, where kernels of a kind are measured
+// and what that takes: the hint of an error that refuses a target.
+func HowToMeasure(k Kind) string {
+	switch k {
+	case WasmSIMD:
+		return "wasm-simd kernels are measured in-process with wazero (-measurer wazero), in V8 with node (-measurer node), or in a browser tab (tabtune serve)"
+	case CPU:
+		return "cpu kernels are compiled with the system C compiler and timed in a runner subprocess by the cpu measurer (here, or on a lab machine behind a bridge); the cpu code generator and measurer are not in this version of tabtune yet"
+	case CUDA:
+		return "CUDA kernels are compiled and timed by a bridge: the tabtune daemon on a machine with an NVIDIA GPU and the CUDA toolkit, started there with `tabtune bridge` and reached over a WebSocket with -measurer bridge=ws://HOST:PORT; the bridge and the CUDA code generator are not in this version of tabtune yet, so CUDA kernels cannot be tuned"
+	}
+	return fmt.Sprintf("no measurer knows target kind %q", string(k))
+}

@@ -79,6 +79,7 @@ const (
 	OriginRandom  = "random"  // picked at random, for exploration
 	OriginConfirm = "confirm" // a schedule measured again to confirm its time (tune.Task.Confirm)
 	OriginHand    = "hand"    // written by a person
+	OriginNaive   = "naive"   // the naive schedule, measured as the baseline (tune.Task.Baseline)
 )
 
 // Workload names the program a record measured: its key and its

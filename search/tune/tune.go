@@ -51,12 +51,18 @@ type Options struct {
 	// Log holds what was measured before (resume) and receives new
 	// records; Writer appends them to the log file. Either may be nil.
 	Log    *records.Log
-	Writer *records.Writer
+	Writer Writer
 	// Tabtune is the version written in records.
 	Tabtune string
 	// Random makes the search a random search (no model, no evolution):
 	// the baseline the cost model has to beat.
 	Random bool
+}
+
+// Writer receives each record as it is made: a log file on the command
+// line (records.Writer), IndexedDB in a browser.
+type Writer interface {
+	Write(*records.Record) error
 }
 
 // Task tunes one workload on one target.
@@ -77,6 +83,8 @@ type Task struct {
 	// kernels holds the IDs of the kernels measured (targets.Candidate.ID):
 	// schedules that compile to the same code are measured once.
 	kernels map[string]bool
+	// naive is the result of the naive schedule once Baseline measured it.
+	naive *targets.Result
 	// Trials counts the candidates measured by this task, this session.
 	Trials int
 }
@@ -276,6 +284,38 @@ func (t *Task) StepUpTo(ctx context.Context, n int) (Round, error) {
 	res.Took = time.Since(start)
 	return res, nil
 }
+
+// Baseline measures the naive schedule (each stage a plain loop nest)
+// once, records it (records.OriginNaive) and returns its result; later
+// calls return the same result. The naive record takes part in Best like
+// any other, so a tune never reports a schedule slower than the naive
+// one. It is not a trial.
+func (t *Task) Baseline(ctx context.Context) (targets.Result, error) {
+	if t.naive != nil {
+		return *t.naive, nil
+	}
+	st := schedule.New(t.DAG)
+	c, err := build.Build(st, t.opts.Target)
+	if err != nil {
+		return targets.Result{}, fmt.Errorf("tune: the naive schedule does not build: %w", err)
+	}
+	r := t.opts.Measurer.Measure(ctx, t.Workload, []targets.Candidate{c})[0]
+	if r.Err == targets.MeasureError {
+		return r, fmt.Errorf("tune: measuring the naive schedule: %s", r.Msg)
+	}
+	rec, err := t.record(st.Steps, c.ID, r, records.OriginNaive)
+	if err != nil {
+		return r, err
+	}
+	if r.OK() && (t.best == nil || r.Median < t.best.Result.Median) {
+		t.best = rec
+	}
+	t.naive = &r
+	return r, nil
+}
+
+// Naive is the naive schedule's result once Baseline measured it, else nil.
+func (t *Task) Naive() *targets.Result { return t.naive }
 
 // firstChunk is the size of a round's first chunk of measurements.
 const firstChunk = 4
