@@ -65,26 +65,8 @@ func TestAutoUnroll(t *testing.T) {
 		      }
 		    }
 		  }
-		}`, after: `
-		kernel(A: f32[16], out B: f32[16]) {
-		  parallel pragma(auto_unroll_max_step=4) for (o = 0; o < 2; o++) {
-		    for (i = 0; i < 2; i++) {
-		      vectorized for (j = 0; j < 4; j++) {
-		        B[i * 4 + j] = A[i * 4 + j] * 2.0;
-		      }
-		    }
-		  }
 		}`},
 		{name: "budget too small", f: nest(3, ir.Serial), before: `
-		kernel(A: f32[16], out B: f32[16]) {
-		  parallel pragma(auto_unroll_max_step=3) for (o = 0; o < 2; o++) {
-		    for (i = 0; i < 2; i++) {
-		      for (j = 0; j < 4; j++) {
-		        B[i * 4 + j] = A[i * 4 + j] * 2.0;
-		      }
-		    }
-		  }
-		}`, after: `
 		kernel(A: f32[16], out B: f32[16]) {
 		  parallel pragma(auto_unroll_max_step=3) for (o = 0; o < 2; o++) {
 		    for (i = 0; i < 2; i++) {
@@ -119,13 +101,6 @@ func TestAutoUnroll(t *testing.T) {
 		  }
 		}`},
 		{name: "no pragma", f: kernel(loop(i, 2, ir.Serial, loop(j, 4, ir.Serial, copyStore(idx)))), before: `
-		kernel(A: f32[16], out B: f32[16]) {
-		  for (i = 0; i < 2; i++) {
-		    for (j = 0; j < 4; j++) {
-		      B[i * 4 + j] = A[i * 4 + j] * 2.0;
-		    }
-		  }
-		}`, after: `
 		kernel(A: f32[16], out B: f32[16]) {
 		  for (i = 0; i < 2; i++) {
 		    for (j = 0; j < 4; j++) {

@@ -82,11 +82,6 @@ func TestUnroll(t *testing.T) {
 		  for (i = 0; i < 3; i++) {
 		    B[i] = A[i] * 2.0;
 		  }
-		}`, after: `
-		kernel(A: f32[16], out B: f32[16]) {
-		  for (i = 0; i < 3; i++) {
-		    B[i] = A[i] * 2.0;
-		  }
 		}`},
 	})
 }

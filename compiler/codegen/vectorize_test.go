@@ -179,11 +179,6 @@ func TestVectorize(t *testing.T) {
 		  for (i = 0; i < 8; i++) {
 		    B[i] = A[i] * 2.0;
 		  }
-		}`, after: `
-		kernel(A: f32[16], out B: f32[16]) {
-		  for (i = 0; i < 8; i++) {
-		    B[i] = A[i] * 2.0;
-		  }
 		}`},
 	})
 }
