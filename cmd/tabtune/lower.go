@@ -21,7 +21,7 @@ func runLower(args []string, stdout, stderr io.Writer) int {
 			"target's code generator that changes it.", stderr)
 	workload, steps := workloadFlags(fs)
 	trace := fs.Bool("trace", false, "print the IR after each pass that changes it, headed by the pass's name: the lowering passes, then the code generator's")
-	target := fs.String("target", targets.WasmSIMD, "the `target` whose code generator passes -trace follows: wasm-simd")
+	target := fs.String("target", string(targets.WasmSIMD), "the `target` whose code generator passes -trace follows: wasm-simd")
 	if status, ok := parseFlags(fs, args); !ok {
 		return status
 	}
