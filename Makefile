@@ -15,8 +15,7 @@ TUNE := -workload gmm:M=512,N=512,K=512 -target wasm-simd -measurer wasm -trials
 # The portable core: it must build for GOOS=js GOARCH=wasm (DESIGN.md, rule 1).
 PORTABLE := ./compiler/... ./targets/... ./search/...
 
-# Fuzz targets, as Name:package; `make fuzz` runs each for FUZZTIME.
-FUZZ_TARGETS := FuzzParse:./compiler/te FuzzReplay:./compiler/schedule FuzzLower:./compiler/lower
+# How long `make fuzz` runs each fuzz target.
 FUZZTIME ?= 30s
 
 # gofmt from the same toolchain as $(GO), found lazily.
@@ -71,13 +70,16 @@ bench:
 	$(GO) run ./bench/kernels
 	$(GO) run ./bench/search
 
+# Every fuzz target, as go test -list finds them (a package's targets,
+# then its "ok <package>" line), each run for FUZZTIME.
 fuzz:
-	@set -e; for t in $(FUZZ_TARGETS); do \
-		name=$${t%%:*}; pkg=$${t#*:}; \
-		if ! grep -qs "func $$name(" $$pkg/*_test.go; then \
-			echo "skipping $$name: no such fuzz target in $$pkg yet"; continue; fi; \
+	@list=$$($(GO) test -list '^Fuzz' ./...) || { echo "$$list"; exit 1; }; \
+	targets=$$(echo "$$list" | awk '/^Fuzz/ { n[++k] = $$1 } /^ok/ { for (i = 1; i <= k; i++) print $$2 ":" n[i]; k = 0 }'); \
+	[ -n "$$targets" ] || { echo "make fuzz: go test -list found no fuzz target" >&2; exit 1; }; \
+	echo "fuzz targets:" $$(echo "$$targets" | sed 's/.*://'); \
+	for t in $$targets; do pkg=$${t%%:*}; name=$${t#*:}; \
 		echo "$(GO) test -run='^\$$' -fuzz='^$$name\$$' -fuzztime=$(FUZZTIME) $$pkg"; \
-		$(GO) test -run='^$$' -fuzz="^$$name\$$" -fuzztime=$(FUZZTIME) $$pkg; \
+		$(GO) test -run='^$$' -fuzz="^$$name\$$" -fuzztime=$(FUZZTIME) $$pkg || exit 1; \
 	done
 
 # The peer alone: XNNPACK (tfjs-backend-wasm) and the f32x4 peak in node.
