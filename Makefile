@@ -53,6 +53,19 @@ unit:
 wasm:
 	GOOS=js GOARCH=wasm $(GO) build $(PORTABLE)
 
+# wabt's wasm-validate and wasm2wat check the WebAssembly encoder against
+# an independent implementation (internal/wabt). Without them those tests
+# skip, and go test ./... does not show it, so this says so; with CI=true
+# the tests fail instead, and so does this.
+.PHONY: wabt
+test: wabt
+wabt:
+	@missing=; for tool in wasm-validate wasm2wat; do \
+		command -v $$tool >/dev/null || missing="$$missing $$tool"; done; \
+	if [ -z "$$missing" ]; then echo "wabt $$(wasm-validate --version): the encoder is checked against wabt"; \
+	elif [ "$$CI" = true ]; then echo "FAIL wabt:$$missing not installed (apt-get install wabt) and CI=true" >&2; exit 1; \
+	else echo "SKIP wabt:$$missing not installed (apt-get install wabt); the encoder is not checked against wabt"; fi
+
 # Go benchmarks of the compiler (lowering, the interpreter, kernels in
 # wazero) and of the search (feature extraction, the model, one
 # evolutionary round natively and, when node is installed, as
