@@ -109,8 +109,12 @@ type Round struct {
 	// Best is the task's best record after the round.
 	Best *records.Record
 	// Took is the round's wall time.
-	Took      time.Duration
-	ModelLoss float64
+	Took time.Duration
+	// ModelAccuracy is how well the cost model, as it was before the
+	// round, ranked the round's verified candidates: the fraction of
+	// pairs with different times that it ordered right (0.5 is chance).
+	// It is -1 when there was no model yet or fewer than two verified.
+	ModelAccuracy float64
 }
 
 // NewTask prepares a task: its sketches, their spaces, the model trained
@@ -228,7 +232,7 @@ func (t *Task) StepUpTo(ctx context.Context, n int) (Round, error) {
 		cands = t.search.Next(t, seeds, n*2)
 	}
 	key, target := t.DAG.Key(), t.opts.Target.String()
-	res := Round{Index: t.round}
+	res := Round{Index: t.round, ModelAccuracy: -1}
 	var batch []*evolve.Candidate
 	var built []targets.Candidate
 	for _, c := range cands {
@@ -266,16 +270,26 @@ func (t *Task) StepUpTo(ctx context.Context, n int) (Round, error) {
 		}
 		return res, nil
 	}
+	var predicted []float64
+	if t.model != nil {
+		states := make([]*schedule.State, len(batch))
+		for i, c := range batch {
+			states[i] = c.State
+		}
+		predicted = t.Score(states)
+	}
+	times := make([]float64, len(batch)) // seconds, 0 when not timed
 	// The batch goes to the measurer in growing chunks, each cut off by
 	// the best time of those before it: the first round of a big
 	// workload has no best time yet and many slow kernels.
-	for chunk := firstChunk; len(batch) > 0; chunk *= 2 {
-		n := min(chunk, len(batch))
-		if err := t.measure(ctx, batch[:n], built[:n], &res); err != nil {
+	for chunk, off := firstChunk, 0; off < len(batch); chunk *= 2 {
+		n := min(chunk, len(batch)-off)
+		if err := t.measure(ctx, batch[off:off+n], built[off:off+n], times[off:off+n], &res); err != nil {
 			return res, err
 		}
-		batch, built = batch[n:], built[n:]
+		off += n
 	}
+	res.ModelAccuracy = rankAccuracy(predicted, times)
 	sort.SliceStable(t.measured, func(i, j int) bool { return t.measured[i].Score > t.measured[j].Score })
 	if err := t.retrain(); err != nil {
 		return res, err
@@ -337,8 +351,9 @@ func (t *Task) record(steps []schedule.Step, kernel string, r targets.Result, or
 }
 
 // measure measures built candidates, records each result and adds it to
-// the training set and the seeds of evolution.
-func (t *Task) measure(ctx context.Context, batch []*evolve.Candidate, built []targets.Candidate, res *Round) error {
+// the training set and the seeds of evolution; times gets each verified
+// candidate's time.
+func (t *Task) measure(ctx context.Context, batch []*evolve.Candidate, built []targets.Candidate, times []float64, res *Round) error {
 	if t.best != nil {
 		for i := range built {
 			built[i].Cutoff = time.Duration(CutoffFactor * t.best.Result.Median * float64(time.Second))
@@ -362,6 +377,7 @@ func (t *Task) measure(ctx context.Context, batch []*evolve.Candidate, built []t
 		secs := 0.0
 		if r.OK() {
 			secs = r.Median
+			times[i] = secs
 			c.Score = -secs
 			t.measured = append(t.measured, c)
 			if t.best == nil || r.Median < t.best.Result.Median {
@@ -375,4 +391,30 @@ func (t *Task) measure(ctx context.Context, batch []*evolve.Candidate, built []t
 		}
 	}
 	return nil
+}
+
+// rankAccuracy is the fraction of pairs of timed candidates (time > 0)
+// with different times whose predicted scores order them as their times
+// do (a higher score for the faster one); -1 when there are no
+// predictions or no such pair.
+func rankAccuracy(predicted, times []float64) float64 {
+	if len(predicted) != len(times) {
+		return -1
+	}
+	right, pairs := 0, 0
+	for i := range times {
+		for j := i + 1; j < len(times); j++ {
+			if times[i] <= 0 || times[j] <= 0 || times[i] == times[j] {
+				continue
+			}
+			pairs++
+			if (times[i] < times[j]) == (predicted[i] > predicted[j]) {
+				right++
+			}
+		}
+	}
+	if pairs == 0 {
+		return -1
+	}
+	return float64(right) / float64(pairs)
 }

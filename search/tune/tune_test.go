@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"hash/fnv"
+	"math"
 	"regexp"
 	"testing"
 
@@ -190,6 +191,24 @@ func TestLogReplaysMeasuredKernels(t *testing.T) {
 				t.Fatalf("%s: record %d: kernel %s measured twice", spec, i, r.Kernel)
 			}
 			kernels[r.Kernel] = true
+		}
+	}
+}
+
+func TestRankAccuracy(t *testing.T) {
+	for _, c := range []struct {
+		pred, times []float64
+		want        float64
+	}{
+		{[]float64{3, 2, 1}, []float64{1, 2, 3}, 1},
+		{[]float64{1, 2, 3}, []float64{1, 2, 3}, 0},
+		{[]float64{3, 1, 2}, []float64{1, 2, 3}, 2.0 / 3},
+		{[]float64{3, 2, 1}, []float64{1, 0, 3}, 1},
+		{[]float64{3, 2}, []float64{1, 1}, -1},
+		{nil, []float64{1, 2}, -1},
+	} {
+		if got := rankAccuracy(c.pred, c.times); math.Abs(got-c.want) > 1e-12 {
+			t.Errorf("rankAccuracy(%v, %v) = %g, want %g", c.pred, c.times, got, c.want)
 		}
 	}
 }
