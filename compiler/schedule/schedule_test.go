@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tabtune/tabtune/compiler/ir"
 	"github.com/tabtune/tabtune/compiler/te"
 )
 
@@ -103,7 +104,7 @@ func TestStepErrors(t *testing.T) {
 			"step 0 (split) on stage A: A is an input; it has no loops to schedule"},
 		{d, []Step{ComputeAt{Stage: 3, Target: 2, TargetIter: 0}},
 			"step 0 (compute_at) on stage D: D is an output; it has no consumer to be computed in"},
-		{d, []Step{CacheWrite{Stage: 2, Scope: "local"}, ComputeAt{Stage: 2, Target: 4, TargetIter: 0}},
+		{d, []Step{CacheWrite{Stage: 2, Scope: ir.Local}, ComputeAt{Stage: 2, Target: 4, TargetIter: 0}},
 			"step 1 (compute_at) on stage C.local: D does not read C.local, nor is a reader of it computed inside D"},
 		{d, []Step{ComputeInline{Stage: 2}},
 			"step 0 (compute_inline) on stage C: C is a reduction; only element-wise stages can be inlined"},
@@ -119,11 +120,11 @@ func TestStepErrors(t *testing.T) {
 			"step 0 (annotate) on stage C, iterator k: parallel on a reduction iterator would race on the accumulator; use rfactor first"},
 		{d, []Step{ComputeAt{Stage: 2, Target: 3, TargetIter: 1}, Split{Stage: 3, Iter: 1, Lengths: []int64{4}, InnerToOuter: true}},
 			"step 1 (split) on stage D, iterator j: stage C is computed at this iterator; split or fuse before compute_at"},
-		{d, []Step{Split{Stage: 2, Iter: 0, Lengths: []int64{2}, InnerToOuter: true}, CacheWrite{Stage: 2, Scope: "local"}},
+		{d, []Step{Split{Stage: 2, Iter: 0, Lengths: []int64{2}, InnerToOuter: true}, CacheWrite{Stage: 2, Scope: ir.Local}},
 			"step 1 (cache_write) on stage C: cache_write must come before the stage is split, fused or moved"},
-		{d, []Step{CacheRead{Stage: 0, Scope: "texture", Readers: []int{2}}},
-			`step 0 (cache_read) on stage A: unknown scope "texture"; use global, local or shared`},
-		{d, []Step{CacheRead{Stage: 0, Scope: "shared", Readers: []int{3}}},
+		{d, []Step{CacheRead{Stage: 0, Scope: ir.Scope(7), Readers: []int{2}}},
+			`step 0 (cache_read) on stage A: unknown scope Scope(7); use global, local or shared`},
+		{d, []Step{CacheRead{Stage: 0, Scope: ir.Shared, Readers: []int{3}}},
 			"step 0 (cache_read) on stage A: stage 3 is not a reader of A"},
 		{d, []Step{Rfactor{Stage: 3, Iter: 0, FactorIter: 0}},
 			"step 0 (rfactor) on stage D, iterator i: D has no reduction"},
@@ -139,14 +140,14 @@ func TestStepErrors(t *testing.T) {
 			"step 0 (storage_align) on stage D, iterator i: D is an output; outputs are dense"},
 		// B.global is read by C.local, computed inside C at j: B.global may
 		// go at C's loop j or outside it, not deeper.
-		{d, []Step{CacheWrite{Stage: 2, Scope: "local"}, CacheRead{Stage: 1, Scope: "global", Readers: []int{2}},
+		{d, []Step{CacheWrite{Stage: 2, Scope: ir.Local}, CacheRead{Stage: 1, Scope: ir.Global, Readers: []int{2}},
 			ComputeAt{Stage: 3, Target: 4, TargetIter: 0}, ComputeAt{Stage: 2, Target: 4, TargetIter: 1}},
 			"step 3 (compute_at) on stage B.global, iterator j: B.global is computed inside loop j of C, deeper than its consumer C.local"},
-		{d, []Step{CacheWrite{Stage: 2, Scope: "local"}, CacheRead{Stage: 1, Scope: "global", Readers: []int{2}},
+		{d, []Step{CacheWrite{Stage: 2, Scope: ir.Local}, CacheRead{Stage: 1, Scope: ir.Global, Readers: []int{2}},
 			ComputeAt{Stage: 3, Target: 4, TargetIter: 1}, ComputeAt{Stage: 2, Target: 4, TargetIter: 0},
 			Reorder{Stage: 4, Order: []int{1, 0}}},
 			"step 4 (reorder) on stage C: B.global is computed inside loop i of C, deeper than its consumer C.local"},
-		{d, []Step{CacheWrite{Stage: 2, Scope: "local"}, CacheRead{Stage: 1, Scope: "global", Readers: []int{2}},
+		{d, []Step{CacheWrite{Stage: 2, Scope: ir.Local}, CacheRead{Stage: 1, Scope: ir.Global, Readers: []int{2}},
 			ComputeAt{Stage: 3, Target: 4, TargetIter: 1}, ComputeAt{Stage: 2, Target: 4, TargetIter: 1},
 			ComputeRoot{Stage: 3}},
 			"step 4 (compute_root) on stage C.local: B.global is computed inside C, but its consumer C.local is not"},
@@ -173,7 +174,7 @@ func TestStepErrors(t *testing.T) {
 
 func TestCacheWriteAndRfactorAddStages(t *testing.T) {
 	st := New(parse(t, matmulRelu))
-	st = apply(t, st, CacheWrite{Stage: 2, Scope: "local"}, ComputeAt{Stage: 2, Target: 3, TargetIter: 1})
+	st = apply(t, st, CacheWrite{Stage: 2, Scope: ir.Local}, ComputeAt{Stage: 2, Target: 3, TargetIter: 1})
 	var names []string
 	for _, s := range st.Stages {
 		names = append(names, s.Name())
@@ -200,7 +201,7 @@ func TestCacheWriteAndRfactorAddStages(t *testing.T) {
 // sampleSteps is a schedule that uses every step kind.
 func sampleSteps() []Step {
 	return []Step{
-		CacheWrite{Stage: 2, Scope: "local"},
+		CacheWrite{Stage: 2, Scope: ir.Local},
 		Split{Stage: 4, Iter: 0, Lengths: []int64{2, 2}, InnerToOuter: true},
 		Split{Stage: 4, Iter: 3, Lengths: []int64{3, 2}, InnerToOuter: true},
 		Reorder{Stage: 4, Order: []int{0, 3, 1, 4, 2, 5}},
@@ -210,9 +211,9 @@ func sampleSteps() []Step {
 		ComputeAt{Stage: 2, Target: 3, TargetIter: 1},
 		FollowSplit{Stage: 2, Iter: 0, SrcStep: 1, NSplit: 1},
 		FollowFusedSplit{Stage: 2, Iter: 2, SrcSteps: []int{1, 2}, Level: 1, FactorOrNparts: true},
-		PragmaStep{Stage: 4, Iter: 0, Pragma: "auto_unroll_max_step", Value: 16},
+		PragmaStep{Stage: 4, Iter: 0, Pragma: ir.AutoUnrollMaxStep, Value: 16},
 		Annotate{Stage: 4, Iter: 4, Ann: AnnVectorize},
-		CacheRead{Stage: 1, Scope: "shared", Readers: []int{2}},
+		CacheRead{Stage: 1, Scope: ir.Shared, Readers: []int{2}},
 		StorageAlign{Stage: 2, Iter: 0, Factor: 8, Offset: 1},
 		ComputeRoot{Stage: 2},
 		ComputeInline{Stage: 2},
@@ -273,6 +274,7 @@ func TestJSONForm(t *testing.T) {
 		{`{"version":1,"steps":[{"kind":"tile"}]}`, `schedule: step 0: unknown step kind "tile"`},
 		{`{"version":1,"steps":[{"kind":"split","stage":2,"factor":4}]}`, `schedule: step 0: split: json: unknown field "factor"`},
 		{`{"version":1,"steps":[{"kind":"annotate","ann":"simd"}]}`, `schedule: step 0: annotate: unknown annotation "simd"`},
+		{`{"version":1,"steps":[{"kind":"cache_read","stage":0,"scope":"texture","readers":[2]}]}`, `schedule: step 0: cache_read: unknown scope "texture"; use global, local or shared`},
 		{`[1,2]`, "schedule: reading steps: json: cannot unmarshal array into Go value of type schedule.stepsDoc"},
 	}
 	for _, b := range bad {
@@ -312,4 +314,19 @@ func FuzzReplay(f *testing.F) {
 			t.Fatal(err)
 		}
 	})
+}
+
+func TestAnnotationThreads(t *testing.T) {
+	for a := AnnNone; a <= AnnVThread; a++ {
+		th := a.Thread()
+		if a.IsThread() != th.Bound() {
+			t.Errorf("%s: IsThread %v but binds %s", a, a.IsThread(), th)
+		}
+		if a.IsThread() && th.String() != a.String() {
+			t.Errorf("%s binds %s", a, th)
+		}
+	}
+	if AnnThreadY.Thread() != ir.ThreadY || AnnVThread.Thread() != ir.VThread || AnnParallel.Thread() != ir.NoThread {
+		t.Error("annotations map to the wrong bindings")
+	}
 }

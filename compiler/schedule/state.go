@@ -19,6 +19,10 @@
 // States are values: Apply returns a new State and leaves the old one valid.
 // Stages are shared between states and copied only when a step changes
 // them, so copying a State costs a slice copy.
+//
+// Buffer scopes, pragma keys and GPU thread bindings are the typed words of
+// package ir (ir.Scope, ir.PragmaKey, ir.Thread), which the loop IR uses
+// too; their text forms are the names in the JSON form of steps.
 package schedule
 
 import (
@@ -29,6 +33,7 @@ import (
 	"strings"
 
 	"github.com/tabtune/tabtune/compiler/expr"
+	"github.com/tabtune/tabtune/compiler/ir"
 	"github.com/tabtune/tabtune/compiler/te"
 )
 
@@ -66,7 +71,7 @@ type Node struct {
 // auto_unroll_max_step=16.
 type Pragma struct {
 	Node  int
-	Key   string
+	Key   ir.PragmaKey
 	Value int64
 }
 
@@ -130,9 +135,8 @@ type Stage struct {
 	// Iters are the current loops, outermost first, as indices into Nodes.
 	Iters  []int
 	Attach Attach
-	// Scope is where an intermediate buffer lives: "global", "local" or
-	// "shared".
-	Scope   string
+	// Scope is where an intermediate buffer lives.
+	Scope   ir.Scope
 	Align   []Align
 	Pragmas []Pragma
 }
@@ -182,7 +186,7 @@ func (s *Stage) IterPos(n int) int {
 func (s *Stage) Transformed() bool { return len(s.Rels) > 0 }
 
 func newStage(t, op *te.Tensor) *Stage {
-	s := &Stage{Tensor: t, Op: op, Scope: "global"}
+	s := &Stage{Tensor: t, Op: op, Scope: ir.Global}
 	if op.IsInput() {
 		return s
 	}

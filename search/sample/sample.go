@@ -16,6 +16,7 @@ import (
 	"math/rand/v2"
 	"strconv"
 
+	"github.com/tabtune/tabtune/compiler/ir"
 	"github.com/tabtune/tabtune/compiler/schedule"
 	"github.com/tabtune/tabtune/search/sketch"
 	"github.com/tabtune/tabtune/targets"
@@ -318,7 +319,7 @@ func (sp *Space) Build(c Config) (*schedule.State, error) {
 			continue
 		}
 		if u := UnrollSteps[c.Unroll[i]]; u > 0 {
-			if err := apply(schedule.PragmaStep{Stage: s, Iter: 0, Pragma: "auto_unroll_max_step", Value: u}); err != nil {
+			if err := apply(schedule.PragmaStep{Stage: s, Iter: 0, Pragma: ir.AutoUnrollMaxStep, Value: u}); err != nil {
 				return nil, err
 			}
 		}
