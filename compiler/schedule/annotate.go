@@ -97,6 +97,8 @@ type Annotate struct {
 // Kind implements Step.
 func (Annotate) Kind() string { return "annotate" }
 
+func (s Annotate) refs() []ref { return stageIterRefs(s.Stage, s.Iter) }
+
 func (s Annotate) String() string {
 	return fmt.Sprintf("annotate(%s, iter %d, %s)", stageName(s.Stage), s.Iter, s.Ann)
 }
@@ -141,6 +143,8 @@ type PragmaStep struct {
 // Kind implements Step.
 func (PragmaStep) Kind() string { return "pragma" }
 
+func (s PragmaStep) refs() []ref { return stageIterRefs(s.Stage, s.Iter) }
+
 func (s PragmaStep) String() string {
 	return fmt.Sprintf("pragma(%s, iter %d, %s=%d)", stageName(s.Stage), s.Iter, s.Pragma, s.Value)
 }
@@ -174,6 +178,8 @@ type StorageAlign struct {
 
 // Kind implements Step.
 func (StorageAlign) Kind() string { return "storage_align" }
+
+func (s StorageAlign) refs() []ref { return stageIterRefs(s.Stage, s.Iter) }
 
 func (s StorageAlign) String() string {
 	return fmt.Sprintf("storage_align(%s, iter %d, factor %d, offset %d)", stageName(s.Stage), s.Iter, s.Factor, s.Offset)

@@ -22,6 +22,10 @@ type CacheRead struct {
 // Kind implements Step.
 func (CacheRead) Kind() string { return "cache_read" }
 
+func (s CacheRead) refs() []ref {
+	return []ref{stageRef("stage", s.Stage), stagesRef("readers", s.Readers)}
+}
+
 func (s CacheRead) String() string {
 	return fmt.Sprintf("cache_read(%s, %s, readers %v)", stageName(s.Stage), s.Scope, s.Readers)
 }
@@ -86,6 +90,8 @@ type CacheWrite struct {
 
 // Kind implements Step.
 func (CacheWrite) Kind() string { return "cache_write" }
+
+func (s CacheWrite) refs() []ref { return []ref{stageRef("stage", s.Stage)} }
 
 func (s CacheWrite) String() string {
 	return fmt.Sprintf("cache_write(%s, %s)", stageName(s.Stage), s.Scope)

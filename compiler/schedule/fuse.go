@@ -16,6 +16,10 @@ type Fuse struct {
 // Kind implements Step.
 func (Fuse) Kind() string { return "fuse" }
 
+func (s Fuse) refs() []ref {
+	return []ref{stageRef("stage", s.Stage), itersRef("iters", s.Stage, s.Iters)}
+}
+
 func (s Fuse) String() string {
 	return fmt.Sprintf("fuse(%s, iters %v)", stageName(s.Stage), s.Iters)
 }
@@ -84,6 +88,10 @@ type Reorder struct {
 
 // Kind implements Step.
 func (Reorder) Kind() string { return "reorder" }
+
+func (s Reorder) refs() []ref {
+	return []ref{stageRef("stage", s.Stage), itersRef("order", s.Stage, s.Order)}
+}
 
 func (s Reorder) String() string {
 	return fmt.Sprintf("reorder(%s, %v)", stageName(s.Stage), s.Order)

@@ -22,6 +22,8 @@ type Split struct {
 // Kind implements Step.
 func (Split) Kind() string { return "split" }
 
+func (s Split) refs() []ref { return stageIterRefs(s.Stage, s.Iter) }
+
 func (s Split) String() string {
 	return fmt.Sprintf("split(%s, iter %d, %v, inner_to_outer=%v)", stageName(s.Stage), s.Iter, s.Lengths, s.InnerToOuter)
 }
@@ -122,6 +124,8 @@ type FollowSplit struct {
 // Kind implements Step.
 func (FollowSplit) Kind() string { return "follow_split" }
 
+func (s FollowSplit) refs() []ref { return stageIterRefs(s.Stage, s.Iter) }
+
 func (s FollowSplit) String() string {
 	return fmt.Sprintf("follow_split(%s, iter %d, step %d, n_split=%d)", stageName(s.Stage), s.Iter, s.SrcStep, s.NSplit)
 }
@@ -207,6 +211,8 @@ type FollowFusedSplit struct {
 
 // Kind implements Step.
 func (FollowFusedSplit) Kind() string { return "follow_fused_split" }
+
+func (s FollowFusedSplit) refs() []ref { return stageIterRefs(s.Stage, s.Iter) }
 
 func (s FollowFusedSplit) String() string {
 	return fmt.Sprintf("follow_fused_split(%s, iter %d, steps %v, level %d, factor=%v)", stageName(s.Stage), s.Iter, s.SrcSteps, s.Level, s.FactorOrNparts)

@@ -26,8 +26,6 @@
 package schedule
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -455,101 +453,5 @@ func (st *State) StepsString() string {
 			cur = next
 		}
 	}
-	return b.String()
-}
-
-// describe prints a step as kind(field=value, ...), in the order of its
-// JSON fields, naming stages and iterators as they are in st.
-func describe(st *State, s Step) string {
-	raw, err := MarshalStep(s)
-	if err != nil {
-		return s.String()
-	}
-	var fields []struct {
-		key string
-		val json.RawMessage
-	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	if _, err := dec.Token(); err != nil {
-		return s.String()
-	}
-	for dec.More() {
-		k, err := dec.Token()
-		if err != nil {
-			return s.String()
-		}
-		var v json.RawMessage
-		if err := dec.Decode(&v); err != nil {
-			return s.String()
-		}
-		fields = append(fields, struct {
-			key string
-			val json.RawMessage
-		}{k.(string), v})
-	}
-	ints := map[string]int{}
-	for _, f := range fields {
-		var n int
-		if json.Unmarshal(f.val, &n) == nil {
-			ints[f.key] = n
-		}
-	}
-	stageName := func(id int) string {
-		if id >= 0 && id < len(st.Stages) {
-			return st.Stages[id].Name()
-		}
-		return strconv.Itoa(id)
-	}
-	iterName := func(stage, pos int) string {
-		if stage >= 0 && stage < len(st.Stages) {
-			if s := st.Stages[stage]; pos >= 0 && pos < len(s.Iters) {
-				return s.Iter(pos).Name
-			}
-		}
-		return strconv.Itoa(pos)
-	}
-	var b strings.Builder
-	b.WriteString(s.Kind())
-	b.WriteByte('(')
-	first := true
-	for _, f := range fields[1:] { // fields[0] is the kind
-		if !first {
-			b.WriteString(", ")
-		}
-		first = false
-		var text string
-		var list []int
-		switch f.key {
-		case "stage", "target":
-			text = stageName(ints[f.key])
-		case "iter":
-			text = iterName(ints["stage"], ints["iter"])
-		case "target_iter":
-			text = iterName(ints["target"], ints["target_iter"])
-		case "readers":
-			if json.Unmarshal(f.val, &list) == nil {
-				names := make([]string, len(list))
-				for i, r := range list {
-					names[i] = stageName(r)
-				}
-				text = "[" + strings.Join(names, ", ") + "]"
-			}
-		case "iters", "order":
-			if json.Unmarshal(f.val, &list) == nil {
-				names := make([]string, len(list))
-				for i, p := range list {
-					names[i] = iterName(ints["stage"], p)
-				}
-				text = "[" + strings.Join(names, ", ") + "]"
-			}
-		}
-		if text == "" {
-			text = string(f.val)
-		}
-		b.WriteString(f.key)
-		b.WriteByte('=')
-		b.WriteString(text)
-	}
-	b.WriteByte(')')
 	return b.String()
 }
