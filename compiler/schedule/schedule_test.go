@@ -3,6 +3,7 @@ package schedule
 import (
 	"encoding/json"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -328,5 +329,83 @@ func TestAnnotationThreads(t *testing.T) {
 	}
 	if AnnThreadY.Thread() != ir.ThreadY || AnnVThread.Thread() != ir.VThread || AnnParallel.Thread() != ir.NoThread {
 		t.Error("annotations map to the wrong bindings")
+	}
+}
+
+// pragmasOf prints the pragmas on the current loops of a stage.
+func pragmasOf(st *State, stage string) string {
+	s := st.Stages[st.StageByName(stage)]
+	var out []string
+	for _, n := range s.Iters {
+		for _, p := range s.PragmasOf(n) {
+			out = append(out, s.Nodes[n].Name+":"+string(p.Key)+"="+strconv.FormatInt(p.Value, 10))
+		}
+	}
+	return strings.Join(out, " ")
+}
+
+func TestSplitKeepsPragmaOnOuterLoop(t *testing.T) {
+	d := parse(t, matmulRelu)
+	for _, innerToOuter := range []bool{true, false} {
+		st := apply(t, New(d),
+			PragmaStep{Stage: 2, Iter: 0, Pragma: ir.AutoUnrollMaxStep, Value: 16},
+			Split{Stage: 2, Iter: 0, Lengths: []int64{2, 3}, InnerToOuter: innerToOuter},
+		)
+		if got, want := pragmasOf(st, "C"), "i.0:auto_unroll_max_step=16"; got != want {
+			t.Errorf("inner_to_outer=%v: pragmas %q, want %q", innerToOuter, got, want)
+		}
+		if !strings.Contains(st.String(), "for i.0 in 0..2 pragma(auto_unroll_max_step=16)\n") {
+			t.Errorf("inner_to_outer=%v: state\n%s", innerToOuter, st)
+		}
+	}
+	// A follow_split moves it too, and splitting another loop leaves it.
+	st := apply(t, New(d),
+		Split{Stage: 2, Iter: 0, Lengths: []int64{5}, InnerToOuter: true},
+		PragmaStep{Stage: 3, Iter: 0, Pragma: ir.AutoUnrollMaxStep, Value: 8},
+		FollowSplit{Stage: 3, Iter: 0, SrcStep: 0, NSplit: 1},
+		Split{Stage: 3, Iter: 2, Lengths: []int64{4}, InnerToOuter: true},
+	)
+	if got, want := pragmasOf(st, "D"), "i.0:auto_unroll_max_step=8"; got != want {
+		t.Errorf("follow_split: pragmas %q, want %q", got, want)
+	}
+}
+
+func TestFuseMergesPragmas(t *testing.T) {
+	d := parse(t, matmulRelu)
+	pragma := func(iter int, v int64) Step {
+		return PragmaStep{Stage: 3, Iter: iter, Pragma: ir.AutoUnrollMaxStep, Value: v}
+	}
+	cases := []struct {
+		name  string
+		steps []Step
+		want  string
+	}{
+		{"one loop", []Step{pragma(1, 16)}, "i@j:auto_unroll_max_step=16"},
+		{"both, the larger stays", []Step{pragma(0, 64), pragma(1, 16)}, "i@j:auto_unroll_max_step=64"},
+		// On one loop the last pragma of a key holds: i's 100 was replaced by 4.
+		{"last on a loop holds", []Step{pragma(0, 100), pragma(0, 4), pragma(1, 16)}, "i@j:auto_unroll_max_step=16"},
+		{"none", nil, ""},
+	}
+	for _, c := range cases {
+		st := apply(t, New(d), c.steps...)
+		st = apply(t, st, Fuse{Stage: 3, Iters: []int{0, 1}})
+		if got := pragmasOf(st, "D"); got != c.want {
+			t.Errorf("%s: pragmas %q, want %q", c.name, got, c.want)
+		}
+	}
+	// Pragmas of loops that are not fused stay where they are.
+	st := apply(t, New(d), PragmaStep{Stage: 2, Iter: 2, Pragma: ir.AutoUnrollMaxStep, Value: 32}, Fuse{Stage: 2, Iters: []int{0, 1}})
+	if got, want := pragmasOf(st, "C"), "k:auto_unroll_max_step=32"; got != want {
+		t.Errorf("unfused loop: pragmas %q, want %q", got, want)
+	}
+}
+
+func TestReorderKeepsPragmas(t *testing.T) {
+	st := apply(t, New(parse(t, matmulRelu)),
+		PragmaStep{Stage: 2, Iter: 0, Pragma: ir.AutoUnrollMaxStep, Value: 16},
+		Reorder{Stage: 2, Order: []int{1, 2, 0}},
+	)
+	if got, want := pragmasOf(st, "C"), "i:auto_unroll_max_step=16"; got != want {
+		t.Errorf("pragmas %q, want %q", got, want)
 	}
 }

@@ -11,7 +11,9 @@ import (
 // split(i, [8, 4]) of i in 0..100 gives i.0 in 0..4, i.1 in 0..8,
 // i.2 in 0..4, with i = i.0*32 + i.1*4 + i.2 guarded by i < 100. Without
 // it, Lengths are the extents of the outer loops and the innermost takes
-// the rest.
+// the rest. The pragmas of the split loop move to the outermost new loop:
+// auto_unroll_max_step bounds the steps of the whole nest under its loop,
+// and the outermost loop has that same nest under it.
 type Split struct {
 	Stage        int     `json:"stage"`
 	Iter         int     `json:"iter"`
@@ -72,6 +74,7 @@ func applySplit(c *ctx, stageID, pos int, lengths []int64, innerToOuter bool) er
 	newIters = append(newIters, m.Iters[pos+1:]...)
 	m.Iters = newIters
 	m.Rels = append(m.Rels, rel)
+	movePragmas(m, []int{n}, rel.Out[0])
 	return nil
 }
 

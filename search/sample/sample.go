@@ -312,8 +312,8 @@ func (sp *Space) Build(c Config) (*schedule.State, error) {
 			return nil, err
 		}
 	}
-	// The unroll pragmas go last: on the outer loop as it is after
-	// parallelize fused it (a pragma on a loop that is then fused is lost).
+	// The unroll pragmas go last, on the outer loop as it is after
+	// parallelize fused it.
 	for i, s := range sp.Stages {
 		if len(st.Stages[s].Iters) == 0 {
 			continue
