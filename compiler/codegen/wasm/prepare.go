@@ -34,7 +34,7 @@ func markAutoUnroll(s ir.Stmt) ir.Stmt {
 		}
 		budget := int64(0)
 		for _, p := range f.Pragmas {
-			if p.Key == ir.AutoUnrollMaxStep {
+			if p.Key == "auto_unroll_max_step" {
 				budget = p.Value
 			}
 		}
