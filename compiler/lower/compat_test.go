@@ -10,6 +10,7 @@ import (
 	"github.com/tabtune/tabtune/compiler/ir"
 	"github.com/tabtune/tabtune/compiler/ops"
 	"github.com/tabtune/tabtune/compiler/schedule"
+	"github.com/tabtune/tabtune/internal/golden"
 )
 
 // TestStepsFilesReplay reads steps files that the sampler wrote for cuda
@@ -63,7 +64,7 @@ func TestStepsFilesReplay(t *testing.T) {
 				t.Fatal(err)
 			}
 			checkLowered(t, st, d)
-			checkGolden(t, filepath.Join("testdata", "before_vocab", c.name+".golden"), out.String())
+			golden.CheckString(t, filepath.Join("testdata", "before_vocab", c.name+".golden"), out.String())
 		})
 	}
 }

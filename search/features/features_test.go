@@ -4,7 +4,6 @@ import (
 	"flag"
 	"math"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -17,9 +16,8 @@ import (
 	"github.com/tabtune/tabtune/compiler/ops"
 	"github.com/tabtune/tabtune/compiler/schedule"
 	"github.com/tabtune/tabtune/compiler/schedule/schedtest"
+	"github.com/tabtune/tabtune/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
 
 var propertyCases = flag.Int("property.n", 400, "random schedules the property test checks")
 
@@ -490,29 +488,7 @@ func TestGolden(t *testing.T) {
 			out.WriteString(names[j] + "=" + strconv.FormatFloat(float64(v), 'g', 6, 32) + "\n")
 		}
 	}
-	path := filepath.Join("testdata", "matmul.golden")
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(out.String()), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if got := out.String(); got != string(want) {
-		gl, wl := strings.Split(got, "\n"), strings.Split(string(want), "\n")
-		for i := range min(len(gl), len(wl)) {
-			if gl[i] != wl[i] {
-				t.Fatalf("differs from %s at line %d:\n got: %s\nwant: %s", path, i+1, gl[i], wl[i])
-			}
-		}
-		t.Fatalf("differs from %s in length: %d lines, want %d", path, len(gl), len(wl))
-	}
+	golden.CheckString(t, filepath.Join("testdata", "matmul.golden"), out.String())
 }
 
 // TestAllocs checks that Extract allocates only its result, guards and

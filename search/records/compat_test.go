@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/tabtune/tabtune/compiler/lower"
+	"github.com/tabtune/tabtune/internal/golden"
 )
 
 // TestReadsLogBeforeVocab reads lines of a log that tabtune tune wrote
@@ -52,18 +53,5 @@ func TestReadsLogBeforeVocab(t *testing.T) {
 		out.WriteString(st.String())
 		out.WriteString(f.String())
 	}
-	path := filepath.Join("testdata", "before_vocab.golden")
-	if *update {
-		if err := os.WriteFile(path, []byte(out.String()), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if out.String() != string(want) {
-		t.Errorf("%s differs; got:\n%s", path, out.String())
-	}
+	golden.CheckString(t, filepath.Join("testdata", "before_vocab.golden"), out.String())
 }

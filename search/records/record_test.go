@@ -3,7 +3,6 @@ package records
 import (
 	"bytes"
 	"errors"
-	"flag"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -17,10 +16,9 @@ import (
 	"github.com/tabtune/tabtune/compiler/schedule"
 	"github.com/tabtune/tabtune/compiler/schedule/schedtest"
 	"github.com/tabtune/tabtune/compiler/te"
+	"github.com/tabtune/tabtune/internal/golden"
 	"github.com/tabtune/tabtune/targets"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
 
 const matmulRelu = `
 A = input(f32, [10, 7])
@@ -206,17 +204,10 @@ func TestGolden(t *testing.T) {
 	r := goldenRecord(t)
 	got := writeAll(t, r)
 	path := filepath.Join("testdata", "record.golden")
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	golden.Check(t, path, got)
 	want, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("the record's line changed (run with -update if on purpose):\n got %s\nwant %s", got, want)
 	}
 	// Records written in this format must stay readable.
 	out, errs := Read(bytes.NewReader(want))

@@ -152,7 +152,8 @@ func (m *recordingMeasurer) Measure(ctx context.Context, w *targets.Workload, cs
 }
 
 // TestLogReplaysMeasuredKernels: every record of a tuning log, replayed
-// from its steps alone, builds the very kernel that was measured, for
+// from its steps alone, builds the very kernel that was measured (and
+// records its ID), no kernel is measured twice across rounds, for
 // every sketch of a convolution (padding, cache stages, fusion) and a
 // matmul.
 func TestLogReplaysMeasuredKernels(t *testing.T) {
@@ -172,18 +173,23 @@ func TestLogReplaysMeasuredKernels(t *testing.T) {
 		if len(recs) != len(m.wasm) || len(recs) < 48 {
 			t.Fatalf("%s: %d records for %d measured kernels", spec, len(recs), len(m.wasm))
 		}
+		kernels := map[string]bool{}
 		for i, r := range recs {
 			st, err := r.State()
 			if err != nil {
 				t.Fatalf("%s: record %d: %v", spec, i, err)
 			}
-			c, _, err := build.Wasm(st, tg)
+			c, err := build.Build(st, tg)
 			if err != nil {
 				t.Fatalf("%s: record %d: %v", spec, i, err)
 			}
-			if !bytes.Equal(c.Wasm, m.wasm[i]) {
+			if !bytes.Equal(c.Wasm, m.wasm[i]) || r.Kernel != c.ID {
 				t.Fatalf("%s: record %d replays to another kernel than the one measured", spec, i)
 			}
+			if kernels[r.Kernel] {
+				t.Fatalf("%s: record %d: kernel %s measured twice", spec, i, r.Kernel)
+			}
+			kernels[r.Kernel] = true
 		}
 	}
 }
