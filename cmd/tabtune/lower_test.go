@@ -1,10 +1,11 @@
 package main
 
 import (
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/tabtune/tabtune/internal/golden"
 )
 
 // TestLowerTraceGolden compares tabtune lower -trace with
@@ -22,20 +23,7 @@ func TestLowerTraceGolden(t *testing.T) {
 			if status != exitOK {
 				t.Fatalf("status %d: %s", status, errOut)
 			}
-			path := filepath.Join("testdata", "lower_trace_"+c.name+".golden")
-			if *update {
-				if err := os.WriteFile(path, []byte(out), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run go test ./cmd/tabtune -run TestLowerTraceGolden -update to create it)", err)
-			}
-			if out != string(want) {
-				t.Errorf("%s differs; got:\n%s", path, out)
-			}
+			golden.CheckString(t, filepath.Join("testdata", "lower_trace_"+c.name+".golden"), out)
 		})
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tabtune/tabtune/compiler/ir"
 	"github.com/tabtune/tabtune/compiler/schedule"
 	"github.com/tabtune/tabtune/internal/golden"
 )
@@ -27,7 +28,7 @@ func tabtune(t *testing.T, args ...string) (status int, stdout, stderr string) {
 const gmmTiledSpec = "gmm:M=20,N=24,K=12"
 
 var gmmTiledSteps = []schedule.Step{
-	schedule.CacheWrite{Stage: 2, Scope: "local"},
+	schedule.CacheWrite{Stage: 2, Scope: ir.Local},
 	schedule.Split{Stage: 3, Iter: 0, Lengths: []int64{8}, InnerToOuter: true}, // i.0 i.1 j
 	schedule.Split{Stage: 3, Iter: 2, Lengths: []int64{8}, InnerToOuter: true}, // i.0 i.1 j.0 j.1
 	schedule.Reorder{Stage: 3, Order: []int{0, 2, 1, 3}},                       // i.0 j.0 i.1 j.1

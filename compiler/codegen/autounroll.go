@@ -30,7 +30,7 @@ func AutoUnroll(f *ir.Func, _ Config) (*ir.Func, error) {
 func autoUnrollBudget(l *ir.For) int64 {
 	budget := int64(0)
 	for _, p := range l.Pragmas {
-		if p.Key == "auto_unroll_max_step" {
+		if p.Key == ir.AutoUnrollMaxStep {
 			budget = p.Value
 		}
 	}

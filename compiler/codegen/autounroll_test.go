@@ -13,7 +13,7 @@ func TestAutoUnroll(t *testing.T) {
 	nest := func(budget int64, inner ir.ForKind) *ir.Func {
 		return kernel(loop(o, 2, ir.Parallel,
 			loop(i, 2, ir.Serial, loop(j, 4, inner, copyStore(idx))),
-			ir.Pragma{Key: "auto_unroll_max_step", Value: budget}))
+			ir.Pragma{Key: ir.AutoUnrollMaxStep, Value: budget}))
 	}
 	testPass(t, AutoUnroll, []passCase{
 		{name: "whole nest fits", f: nest(8, ir.Serial), before: `
@@ -79,7 +79,7 @@ func TestAutoUnroll(t *testing.T) {
 		// The longest path through a sequence counts: i runs 2 x 4.
 		{name: "sequence", f: kernel(loop(o, 2, ir.Serial,
 			loop(i, 2, ir.Serial, ir.MakeSeq(copyStore(i), loop(j, 4, ir.Serial, copyStore(j)))),
-			ir.Pragma{Key: "auto_unroll_max_step", Value: 6})), before: `
+			ir.Pragma{Key: ir.AutoUnrollMaxStep, Value: 6})), before: `
 		kernel(A: f32[16], out B: f32[16]) {
 		  pragma(auto_unroll_max_step=6) for (o = 0; o < 2; o++) {
 		    for (i = 0; i < 2; i++) {
