@@ -4,10 +4,10 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/tabtune/tabtune/compiler/codegen/wasm"
 	"github.com/tabtune/tabtune/compiler/ir"
 	"github.com/tabtune/tabtune/compiler/lower"
 	"github.com/tabtune/tabtune/targets"
+	"github.com/tabtune/tabtune/targets/build"
 )
 
 // runLower prints the loop IR of a schedule, or with -trace the IR after
@@ -29,9 +29,9 @@ func runLower(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(stderr, "lower", err)
 	}
-	prepare, err := codegenPasses(t)
+	builder, err := build.For(t)
 	if err != nil && *trace {
-		return fail(stderr, "lower", err)
+		return fail(stderr, "lower", fmt.Errorf("target %s: %w", t, err))
 	}
 	st, err := loadWorkloadState(*workload, *steps)
 	if err != nil {
@@ -59,22 +59,10 @@ func runLower(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(stderr, "lower", err)
 	}
-	if _, err := prepare(f, watch("codegen pass")); err != nil {
+	if _, err := builder.Prepare(f, t, watch("codegen pass")); err != nil {
 		return fail(stderr, "lower", err)
 	}
 	return exitOK
-}
-
-// codegenPasses returns what runs the IR passes of a target's code
-// generator, calling watch after each pass that changed the function.
-func codegenPasses(t targets.Target) (func(f *ir.Func, watch func(string, *ir.Func)) (*ir.Func, error), error) {
-	switch t.Kind {
-	case targets.WasmSIMD:
-		return func(f *ir.Func, watch func(string, *ir.Func)) (*ir.Func, error) {
-			return wasm.Prepare(f, wasm.Options{Relaxed: t.Relaxed}, watch)
-		}, nil
-	}
-	return nil, fmt.Errorf("target %s: no code generator yet to trace", t.Kind)
 }
 
 func ensureNewline(s string) string {

@@ -36,7 +36,7 @@ func TestLowerTarget(t *testing.T) {
 		want string
 	}{
 		{[]string{"-target", "bogus"}, `tabtune lower: target "bogus": unknown kind "bogus"`},
-		{[]string{"-trace", "-target", "cuda"}, "tabtune lower: target cuda: no code generator yet to trace"},
+		{[]string{"-trace", "-target", "cuda"}, "tabtune lower: target cuda: no code generator for cuda kernels"},
 	} {
 		args := append([]string{"lower", "-workload", "gmm:M=8,N=8,K=8"}, c.args...)
 		status, out, errOut := tabtune(t, args...)

@@ -3,6 +3,7 @@ package build
 import (
 	"fmt"
 
+	"github.com/tabtune/tabtune/compiler/ir"
 	"github.com/tabtune/tabtune/compiler/schedule"
 	"github.com/tabtune/tabtune/targets"
 )
@@ -16,6 +17,10 @@ type Builder interface {
 	// Export returns the files that make up the kernel for a person to
 	// use: the code to run and a readable form, in a fixed order.
 	Export(st *schedule.State, t targets.Target) ([]File, error)
+	// Prepare runs the code generator's IR passes on lowered IR, calling
+	// watch (when not nil) with each pass's name and output when it
+	// changed the function: what `tabtune lower -trace` shows.
+	Prepare(f *ir.Func, t targets.Target, watch func(pass string, f *ir.Func)) (*ir.Func, error)
 }
 
 // File is one file of an exported kernel.

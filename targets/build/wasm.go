@@ -5,6 +5,7 @@ import (
 
 	"github.com/tabtune/tabtune/compiler/codegen/wasm"
 	"github.com/tabtune/tabtune/compiler/codegen/wasm/wasmbin"
+	"github.com/tabtune/tabtune/compiler/ir"
 	"github.com/tabtune/tabtune/compiler/lower"
 	"github.com/tabtune/tabtune/compiler/schedule"
 	"github.com/tabtune/tabtune/targets"
@@ -34,6 +35,10 @@ func (wasmBuilder) Export(st *schedule.State, t targets.Target) ([]File, error) 
 		{Name: "kernel.wasm", Data: k.Wasm, About: fmt.Sprintf("the module, %d bytes of scratch", k.ScratchBytes)},
 		{Name: "kernel.wat", Data: []byte(wat), About: "its text"},
 	}, nil
+}
+
+func (wasmBuilder) Prepare(f *ir.Func, t targets.Target, watch func(string, *ir.Func)) (*ir.Func, error) {
+	return wasm.Prepare(f, wasm.Options{Relaxed: t.Relaxed}, watch)
 }
 
 // Wasm lowers a schedule and compiles it for a wasm target, returning the

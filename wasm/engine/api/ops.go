@@ -9,7 +9,6 @@ import (
 	"sort"
 	"unicode/utf8"
 
-	"github.com/tabtune/tabtune/compiler/codegen/wasm"
 	"github.com/tabtune/tabtune/compiler/codegen/wasm/wasmbin"
 	"github.com/tabtune/tabtune/compiler/ir"
 	"github.com/tabtune/tabtune/compiler/lower"
@@ -321,15 +320,19 @@ func opLower(e *Engine, _ context.Context, req Request, _ func(any)) (any, error
 		return nil, err
 	}
 	out.IR = f.String()
-	if t.Kind != targets.WasmSIMD {
-		return out, nil
+	b, err := build.For(t)
+	if err != nil {
+		return nil, err
 	}
 	if a.Trace {
-		if _, err := wasm.Prepare(f, wasm.Options{Relaxed: t.Relaxed}, func(pass string, f *ir.Func) {
+		if _, err := b.Prepare(f, t, func(pass string, f *ir.Func) {
 			out.Passes = append(out.Passes, PassIR{"codegen " + pass, f.String()})
 		}); err != nil {
 			return nil, err
 		}
+	}
+	if t.Kind != targets.WasmSIMD {
+		return out, nil
 	}
 	k, err := build.Wasm(st, t)
 	if err != nil {
