@@ -56,7 +56,7 @@ wasm:
 
 # The flows every front end runs, compiled for js/wasm and run under node
 # as the browser engine will run them: a short tune with a fake measurer.
-JS_TESTS := ./search/flow
+JS_TESTS := ./search/flow ./targets/browser
 jstest:
 	@if command -v node >/dev/null; then \
 		echo "GOOS=js GOARCH=wasm $(GO) test $(JS_TESTS) (in node)"; \
