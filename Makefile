@@ -53,9 +53,10 @@ unit:
 wasm:
 	GOOS=js GOARCH=wasm $(GO) build $(PORTABLE)
 
-# The flows every front end runs, compiled for js/wasm and run under node
-# as the browser engine will run them: a short tune with a fake measurer.
-JS_TESTS := ./search/flow ./wasm/engine/api
+# The flows every front end runs, the engine's message API and the browser
+# measurer, compiled for js/wasm and run under node as the browser engine
+# runs them.
+JS_TESTS := ./search/flow ./wasm/engine/api ./targets/browser
 jstest:
 	@if command -v node >/dev/null; then \
 		echo "GOOS=js GOARCH=wasm $(GO) test $(JS_TESTS) (in node)"; \

@@ -77,8 +77,13 @@ import (
 	"time"
 
 	"github.com/tabtune/tabtune/targets"
+	"github.com/tabtune/tabtune/targets/browser"
 )
 
+// harnessJS runs in node; it requires kernel.js (browser.Assets), the
+// measuring core it shares with the page's measuring worker, which is
+// written beside it.
+//
 //go:embed harness.js
 var harnessJS []byte
 
@@ -352,7 +357,14 @@ func (m *Measurer) proc() (*proc, error) {
 		if err != nil {
 			return nil, fmt.Errorf("node measurer: %v", err)
 		}
-		if err := os.WriteFile(filepath.Join(dir, "harness.js"), harnessJS, 0o644); err != nil {
+		kernelJS, err := browser.Assets.ReadFile("kernel.js")
+		if err == nil {
+			err = os.WriteFile(filepath.Join(dir, "kernel.js"), kernelJS, 0o644)
+		}
+		if err == nil {
+			err = os.WriteFile(filepath.Join(dir, "harness.js"), harnessJS, 0o644)
+		}
+		if err != nil {
 			os.RemoveAll(dir)
 			return nil, fmt.Errorf("node measurer: %v", err)
 		}
