@@ -26,12 +26,22 @@ GOFMT = $$($(GO) env GOROOT)/bin/gofmt
 run: bin/tabtune
 	bin/tabtune tune $(TUNE)
 
-# Always rebuilt: go build is incremental and knows what changed.
+# Always rebuilt: go build is incremental and knows what changed. The app
+# (make web) is embedded into it.
 .PHONY: bin/tabtune
-bin/tabtune:
+bin/tabtune: web
 	$(GO) build -o bin/tabtune ./cmd/tabtune
 
-test: setup fmt vet unit wasm jstest
+# The app that tabtune serve serves: the engine (wasm/engine) compiled for
+# js/wasm and the Go runtime's wasm_exec.js, into the folder that package
+# wasm/engine/web embeds.
+WEB_DIST := wasm/engine/web/dist
+.PHONY: web
+web:
+	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags="-s -w" -o $(WEB_DIST)/engine.wasm ./wasm/engine
+	cp "$$($(GO) env GOROOT)/lib/wasm/wasm_exec.js" $(WEB_DIST)/wasm_exec.js
+
+test: setup fmt vet unit wasm jstest e2e
 
 check: test
 
@@ -47,11 +57,23 @@ fmt:
 vet:
 	$(GO) vet ./...
 
-unit:
+unit: web
 	$(GO) test ./...
 
 wasm:
 	GOOS=js GOARCH=wasm $(GO) build $(PORTABLE)
+
+# The app end to end in headless Chromium (Debian's chromium, driven by
+# playwright-core from npm, never a downloaded browser) against tabtune
+# serve on loopback: see e2e/README.md.
+CHROMIUM ?= /usr/bin/chromium
+.PHONY: e2e
+e2e: bin/tabtune
+	@if [ -x "$(CHROMIUM)" ] && command -v npm >/dev/null; then \
+		cd e2e && npm ci --no-audit --no-fund --loglevel=error && \
+		TABTUNE=../bin/tabtune CHROMIUM=$(CHROMIUM) node --test --test-reporter=spec; \
+	elif [ "$${CI:-}" = true ]; then echo "e2e: $(CHROMIUM) or npm is missing (apt-get install chromium npm)" >&2; exit 1; \
+	else echo "SKIP e2e: $(CHROMIUM) or npm not installed (apt-get install chromium npm), so the app is not tested in a browser"; fi
 
 # The flows every front end runs, the engine's message API and the browser
 # measurer, compiled for js/wasm and run under node as the browser engine

@@ -63,6 +63,7 @@ func init() {
 		{"sketches", "print the sketches the deducer derives for a workload", runSketches},
 		{"tune", "search for the fastest schedule of a workload", runTune},
 		{"export", "write the best kernel of a workload in a log", runExport},
+		{"serve", "serve the app: tune in a browser tab, on 127.0.0.1", runServe},
 		{"version", "print the version of tabtune", runVersion},
 		{"help", "print this help, or a command's", runHelp},
 	}

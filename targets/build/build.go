@@ -12,6 +12,7 @@
 package build
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/tabtune/tabtune/compiler/expr"
@@ -69,6 +70,25 @@ func Workload(d *te.DAG, seed int64) (*targets.Workload, error) {
 			}
 			w.Want = append(w.Want, o.F32)
 		}
+	}
+	return w, nil
+}
+
+// WorkloadWith is Workload, with the reference outputs of programs too
+// large for the interpreter from the naive kernel (Naive) run once by run:
+// a measurer's way to run a trusted kernel and read its outputs (wazero,
+// or the page's measuring host).
+func WorkloadWith(ctx context.Context, d *te.DAG, seed int64, run func(ctx context.Context, w *targets.Workload, wasm []byte) ([][]float32, error)) (*targets.Workload, error) {
+	w, err := Workload(d, seed)
+	if err != nil || !NeedsReference(w) {
+		return w, err
+	}
+	naive, err := Naive(d)
+	if err != nil {
+		return nil, err
+	}
+	if w.Want, err = run(ctx, w, naive); err != nil {
+		return nil, fmt.Errorf("build: reference from the naive kernel: %w", err)
 	}
 	return w, nil
 }

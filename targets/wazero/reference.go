@@ -56,21 +56,10 @@ func (m *Measurer) Reference(ctx context.Context, w *targets.Workload, wasm []by
 	return out, nil
 }
 
-// Workload makes the measuring workload of a program (build.Workload):
+// Workload makes the measuring workload of a program (build.WorkloadWith):
 // inputs from seed, reference outputs from the interpreter, or, for
-// programs above build.InterpLimit FLOPs, from the naive kernel
-// (build.Naive) run by Reference.
+// programs above build.InterpLimit FLOPs, from the naive kernel run by
+// Reference.
 func (m *Measurer) Workload(ctx context.Context, d *te.DAG, seed int64) (*targets.Workload, error) {
-	w, err := build.Workload(d, seed)
-	if err != nil || !build.NeedsReference(w) {
-		return w, err
-	}
-	naive, err := build.Naive(d)
-	if err != nil {
-		return nil, err
-	}
-	if w.Want, err = m.Reference(ctx, w, naive); err != nil {
-		return nil, err
-	}
-	return w, nil
+	return build.WorkloadWith(ctx, d, seed, m.Reference)
 }

@@ -422,6 +422,10 @@ func opRun(e *Engine, ctx context.Context, req Request, emit func(any)) (any, er
 	var a struct {
 		Program
 		Baseline bool `json:"baseline"`
+		// Wasm, base64, is a module to run instead of the schedule's: a
+		// kernel written or exported elsewhere, with the calling
+		// convention of DESIGN.md, checked against the workload.
+		Wasm string `json:"wasm,omitempty"`
 	}
 	if err := decode(req, &a); err != nil {
 		return nil, err
@@ -437,13 +441,27 @@ func opRun(e *Engine, ctx context.Context, req Request, emit func(any)) (any, er
 	if err := flow.Check(t); err != nil {
 		return nil, err
 	}
-	cands := []*schedule.State{st}
-	if a.Baseline {
-		cands = append(cands, schedule.New(st.DAG))
-	}
 	var built []targets.Candidate
-	for _, s := range cands {
-		c, err := build.Build(s, t)
+	if a.Wasm != "" {
+		mod, err := base64.StdEncoding.DecodeString(a.Wasm)
+		if err != nil {
+			return nil, &Error{Kind: KindInput, Msg: fmt.Sprintf("run: wasm is not base64: %v", err)}
+		}
+		if t.Kind != targets.WasmSIMD {
+			return nil, &Error{Kind: KindInput, Msg: fmt.Sprintf("run: a wasm module runs on wasm-simd, not %s", t)}
+		}
+		c := targets.Candidate{Kind: t.Kind, Wasm: mod, Relaxed: t.Relaxed}
+		c.ID = c.Digest()
+		built = append(built, c)
+	} else {
+		c, err := build.Build(st, t)
+		if err != nil {
+			return nil, err
+		}
+		built = append(built, c)
+	}
+	if a.Baseline {
+		c, err := build.Build(schedule.New(st.DAG), t)
 		if err != nil {
 			return nil, err
 		}
