@@ -115,6 +115,14 @@ bench:
 	else echo "node not found: skipping the search round under GOOS=js"; fi
 	$(GO) run ./bench/kernels
 	$(GO) run ./bench/search
+	$(MAKE) bench-browser
+
+# Tuning in a Chromium tab: GMM 1024 for 256 trials measured in the page,
+# the best re-timed in the page and in node, XNNPACK in the same page, and
+# what the page loads (bench/browser/run.mjs; 10-20 minutes).
+.PHONY: bench-browser
+bench-browser: bin/tabtune
+	cd bench/browser && npm ci --no-audit --no-fund --loglevel=error && CHROMIUM=$(CHROMIUM) node run.mjs
 
 # Every fuzz target, as go test -list finds them (a package's targets,
 # then its "ok <package>" line), each run for FUZZTIME.
