@@ -14,8 +14,13 @@
 //     optimizing compiler; needs nothing installed; the default.
 //   - package targets/node, name "node": V8, the engine of Chromium, in a
 //     long-lived node process that runs the harness shipped beside it.
-//   - the browser measurer (package wasm) and the bridge client (cpu,
-//     cuda) implement the same interface elsewhere.
+//   - package targets/browser, name "browser": in the page, each
+//     candidate in a measuring Web Worker terminated at the time limit
+//     (GOOS=js; the engine in wasm/engine uses it).
+//   - the bridge client (cpu, cuda) will implement the same interface.
+//
+// Package targets/local opens the measurers that run on the command
+// line's machine by name, and says which targets each can run.
 //
 // Whatever the engine, a WebAssembly candidate goes through the same
 // steps, and this package holds the parts they share:

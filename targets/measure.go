@@ -132,6 +132,28 @@ func (w *Workload) Tensors() []Tensor {
 	return append(append([]Tensor(nil), w.Inputs...), w.Outputs...)
 }
 
+// Digest identifies a workload's contents: its key, tensors, input data,
+// reference outputs and tolerances. Measurers that keep workloads loaded
+// in an engine (node's harness, the page's measuring host) cache them
+// under it, so two workloads with one Key but other data get two entries.
+func (w *Workload) Digest() string {
+	h := sha256.New()
+	put := func(s string) { fmt.Fprintf(h, "%d:%s;", len(s), s) }
+	put(w.Key)
+	for _, t := range w.Tensors() {
+		put(fmt.Sprint(t.Name, t.Shape, t.DType))
+	}
+	for _, d := range w.InputData {
+		put(string(d))
+	}
+	for _, want := range w.Want {
+		put("want")
+		h.Write(EncodeF32(want))
+	}
+	put(fmt.Sprint(w.Atol, w.Rtol))
+	return hex.EncodeToString(h.Sum(nil)[:12])
+}
+
 // Validate reports a malformed workload: no outputs, a bad shape or
 // dtype, data of the wrong size, negative tolerances.
 func (w *Workload) Validate() error {

@@ -11,7 +11,7 @@
 // No value is ever NaN or infinite.
 //
 // The loops are described as the wasm code generator will run them, not
-// only as annotated (see compiler/codegen/wasm/prepare.go): a vectorized
+// only as annotated (see compiler/codegen: vectorize.go and autounroll.go): a vectorized
 // loop counts as vectorized only when the generator can run it four lanes
 // at a time (extent at least 4, a straight-line body of float stores whose
 // index moves with the loop, integer parts linear in it); otherwise it is a

@@ -7,7 +7,7 @@ import (
 
 // This file mirrors the wasm code generator's decision whether a
 // vectorized loop runs four lanes at a time (canVectorize in
-// compiler/codegen/wasm/prepare.go), with linearity decided syntactically
+// compiler/codegen: vectorize.go and autounroll.go), with linearity decided syntactically
 // on the simplified indices instead of by re-simplifying.
 
 // canVectorize reports whether the generator can run body for four lanes

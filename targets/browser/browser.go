@@ -4,8 +4,6 @@ package browser
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"sync"
 	"syscall/js"
@@ -139,7 +137,7 @@ func (m *Measurer) Measure(ctx context.Context, w *targets.Workload, cands []tar
 	if err != nil {
 		return targets.FillResults(len(cands), targets.Failed(targets.MeasureError, "%v", err))
 	}
-	b := batch{m: m, host: host, w: w, layout: layout, key: digestOf(w)}
+	b := batch{m: m, host: host, w: w, layout: layout, key: w.Digest()}
 	results := make([]targets.Result, len(cands))
 	for i := range cands {
 		results[i] = b.measure(ctx, &cands[i])
@@ -269,16 +267,3 @@ func (b *batch) load() error {
 	return err
 }
 
-// digestOf identifies a workload's contents, the host's key for it: two
-// workloads with one Key but other data or tolerances get two.
-func digestOf(w *targets.Workload) string {
-	h := sha256.New()
-	fmt.Fprintf(h, "%q %v %v %v %v\n", w.Key, w.Inputs, w.Outputs, w.Atol, w.Rtol)
-	for _, d := range w.InputData {
-		h.Write(d) // sizes follow from the shapes (Validate)
-	}
-	for _, want := range w.Want {
-		h.Write(targets.EncodeF32(want))
-	}
-	return w.Key + "@" + hex.EncodeToString(h.Sum(nil)[:12])
-}

@@ -62,10 +62,7 @@ package node
 
 import (
 	"context"
-	"crypto/sha256"
 	_ "embed"
-	"encoding/binary"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"math"
@@ -198,7 +195,7 @@ func (m *Measurer) Measure(ctx context.Context, w *targets.Workload, cands []tar
 	if m.closed {
 		return targets.FillResults(len(cands), targets.Failed(targets.MeasureError, "node: measurer closed"))
 	}
-	digest := digestOf(w)
+	digest := w.Digest()
 	results := make([]targets.Result, len(cands))
 	for i := range cands {
 		r, fatal := m.measureOne(ctx, w, layout, digest, &cands[i])
@@ -454,25 +451,3 @@ func (m *Measurer) load(ctx context.Context, p *proc, w *targets.Workload, layou
 	return nil
 }
 
-// digestOf identifies a workload's contents: the harness's cache key.
-func digestOf(w *targets.Workload) string {
-	h := sha256.New()
-	put := func(s string) { fmt.Fprintf(h, "%d:%s;", len(s), s) }
-	put(w.Key)
-	for _, t := range w.Tensors() {
-		put(fmt.Sprint(t.Name, t.Shape, t.DType))
-	}
-	for _, d := range w.InputData {
-		put(string(d))
-	}
-	var b [4]byte
-	for _, want := range w.Want {
-		put("want")
-		for _, x := range want {
-			binary.LittleEndian.PutUint32(b[:], math.Float32bits(x))
-			h.Write(b[:])
-		}
-	}
-	put(fmt.Sprint(w.Atol, w.Rtol))
-	return hex.EncodeToString(h.Sum(nil)[:12])
-}
