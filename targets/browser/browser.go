@@ -266,4 +266,3 @@ func (b *batch) load() error {
 	})
 	return err
 }
-

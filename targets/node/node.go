@@ -450,4 +450,3 @@ func (m *Measurer) load(ctx context.Context, p *proc, w *targets.Workload, layou
 	p.loaded[digest] = true
 	return nil
 }
-
