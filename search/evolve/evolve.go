@@ -315,3 +315,30 @@ func (s *Search) generation(scorer Scorer, pop []*Candidate) []*Candidate {
 	score(scorer, children)
 	return append(next, children...)
 }
+
+// Mutants returns up to n candidates not tried yet, each a mutation of
+// one of seeds (one to three knobs changed): the top-up of a round whose
+// proposals were all tried already, so that a search with budget left
+// explores around its best instead of stopping.
+func (s *Search) Mutants(seeds []*Candidate, n int) []*Candidate {
+	if len(seeds) == 0 {
+		return nil
+	}
+	var out []*Candidate
+	seen := map[string]bool{}
+	for tries := 0; len(out) < n && tries < 40*n+100; tries++ {
+		a := seeds[s.Rng.IntN(len(seeds))]
+		cfg := a.Config
+		for range 1 + s.Rng.IntN(3) {
+			cfg = mutate(s.Rng, s.Spaces[a.Space], cfg)
+		}
+		c := s.make(a.Space, cfg)
+		if c == nil || seen[c.Key()] || s.Tried[c.Key()] {
+			continue
+		}
+		c.Origin = records.OriginEvolve
+		seen[c.Key()] = true
+		out = append(out, c)
+	}
+	return out
+}

@@ -231,36 +231,22 @@ func (t *Task) StepUpTo(ctx context.Context, n int) (Round, error) {
 		seeds := t.measured[:min(len(t.measured), t.opts.Search.Population/8)]
 		cands = t.search.Next(t, seeds, n*2)
 	}
-	key, target := t.DAG.Key(), t.opts.Target.String()
 	res := Round{Index: t.round, ModelAccuracy: -1}
 	var batch []*evolve.Candidate
 	var built []targets.Candidate
-	for _, c := range cands {
-		if len(batch) == n {
+	t.take(cands, n, &res, &batch, &built)
+	// A round whose proposals were all tried, refused or duplicates is
+	// topped up with more random draws and mutations of the best, so
+	// that a search with budget left does not stop while the space holds
+	// more than it measured.
+	for extra := 1; len(batch) < n && extra <= topUps; extra++ {
+		want := (n - len(batch)) * 2 * extra
+		more := t.search.Random(want)
+		more = append(more, t.search.Mutants(t.measured[:min(len(t.measured), 16)], want)...)
+		if len(more) == 0 {
 			break
 		}
-		// Whatever happens to c below, the search need not propose it
-		// again: it is measured now, was measured before, does not
-		// build, or runs the same kernel as one measured.
-		t.search.Tried[c.Key()] = true
-		if t.opts.Log.Measured(key, target, records.StepsHash(c.State.Steps)) {
-			continue
-		}
-		bc, err := build.Build(c.State, t.opts.Target)
-		if err != nil {
-			res.BuildErrors++
-			if res.BuildError == "" {
-				res.BuildError = err.Error()
-			}
-			continue
-		}
-		if t.kernels[bc.ID] {
-			res.Duplicates++
-			continue
-		}
-		t.kernels[bc.ID] = true
-		batch = append(batch, c)
-		built = append(built, bc)
+		t.take(more, n, &res, &batch, &built)
 	}
 	if len(batch) == 0 {
 		res.Took = time.Since(start)
@@ -330,6 +316,47 @@ func (t *Task) Baseline(ctx context.Context) (targets.Result, error) {
 
 // Naive is the naive schedule's result once Baseline measured it, else nil.
 func (t *Task) Naive() *targets.Result { return t.naive }
+
+// topUps is how many times a round that found too few new candidates
+// draws more.
+const topUps = 3
+
+// take moves candidates from cands to the batch, built, until it holds n:
+// those measured before (in the log), refused by the code generator or
+// compiling to a kernel measured before are skipped and counted in res.
+func (t *Task) take(cands []*evolve.Candidate, n int, res *Round, batch *[]*evolve.Candidate, built *[]targets.Candidate) {
+	key, target := t.DAG.Key(), t.opts.Target.String()
+	for _, c := range cands {
+		if len(*batch) == n {
+			return
+		}
+		if t.search.Tried[c.Key()] {
+			continue
+		}
+		// Whatever happens to c below, the search need not propose it
+		// again: it is measured now, was measured before, does not
+		// build, or runs the same kernel as one measured.
+		t.search.Tried[c.Key()] = true
+		if t.opts.Log.Measured(key, target, records.StepsHash(c.State.Steps)) {
+			continue
+		}
+		bc, err := build.Build(c.State, t.opts.Target)
+		if err != nil {
+			res.BuildErrors++
+			if res.BuildError == "" {
+				res.BuildError = err.Error()
+			}
+			continue
+		}
+		if t.kernels[bc.ID] {
+			res.Duplicates++
+			continue
+		}
+		t.kernels[bc.ID] = true
+		*batch = append(*batch, c)
+		*built = append(*built, bc)
+	}
+}
 
 // firstChunk is the size of a round's first chunk of measurements.
 const firstChunk = 4
