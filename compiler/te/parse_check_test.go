@@ -114,3 +114,34 @@ func TestParseBadReads(t *testing.T) {
 		}
 	}
 }
+
+func TestCheckBytes(t *testing.T) {
+	a := Placeholder("A", 0, 1000000000, 1000000000)
+	b := Placeholder("B", 0, 40000, 40000)
+	c := Placeholder("C", 0, 9223372036854775807, 9223372036854775807)
+	s := Placeholder("S", 0)
+	tests := []struct {
+		ts    []*Tensor
+		limit int64
+		want  string
+	}{
+		{[]*Tensor{s, b}, -1, ""},
+		{[]*Tensor{s}, 4, ""},
+		{[]*Tensor{s}, 3, "tensor S (1 element) needs 4 B; the budget holds 3 B"},
+		{[]*Tensor{b}, 1 << 30, "tensor B (40000 x 40000 elements) needs 6.0 GiB; the budget holds 1.0 GiB"},
+		{[]*Tensor{s, b, b}, 1 << 32, "the tensors need 11.9 GiB (the largest, B, has 40000 x 40000 elements); the budget holds 4.0 GiB"},
+		{[]*Tensor{a, s}, -1, ""},
+		{[]*Tensor{a, a, a}, -1, "the tensors together need more bytes than an int64 counts (A alone has 1000000000 x 1000000000 elements)"},
+		{[]*Tensor{s, c}, -1, "tensor C has 9223372036854775807 x 9223372036854775807 elements: more than an int64 counts"},
+	}
+	for _, tc := range tests {
+		err := CheckBytes(tc.ts, tc.limit, "the budget")
+		got := ""
+		if err != nil {
+			got = err.Error()
+		}
+		if got != tc.want {
+			t.Errorf("got  %q\nwant %q", got, tc.want)
+		}
+	}
+}

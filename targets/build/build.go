@@ -34,6 +34,9 @@ const (
 // InterpLimit FLOPs, the reference outputs from the interpreter. For
 // larger ones Want is nil: fill it with a reference kernel (Naive).
 func Workload(d *te.DAG, seed int64) (*targets.Workload, error) {
+	if err := CheckMemory(d, MaxWasmMemory); err != nil {
+		return nil, err
+	}
 	w := &targets.Workload{Key: d.Key(), Atol: Atol, Rtol: Rtol}
 	for _, t := range d.Inputs {
 		w.Inputs = append(w.Inputs, tensor(t))
@@ -69,6 +72,25 @@ func Workload(d *te.DAG, seed int64) (*targets.Workload, error) {
 	return w, nil
 }
 
+// MaxWasmMemory is the most a wasm32 memory holds: 4 GiB.
+const MaxWasmMemory = 1 << 32
+
+// CheckMemory checks, before anything is allocated, that the inputs and
+// outputs of d fit in limit bytes of a kernel's memory (MaxWasmMemory, or
+// a measurer's targets.Options.MaxMemory). The error gives the size and
+// the limit.
+func CheckMemory(d *te.DAG, limit int64) error {
+	tensors := append(append([]*te.Tensor(nil), d.Inputs...), d.Outputs...)
+	holder := "the measurer's memory"
+	if limit == MaxWasmMemory {
+		holder = "a wasm32 memory"
+	}
+	if err := te.CheckBytes(tensors, limit, holder); err != nil {
+		return fmt.Errorf("build: %w", err)
+	}
+	return nil
+}
+
 // NeedsReference reports whether w still lacks its reference outputs.
 func NeedsReference(w *targets.Workload) bool { return w.Want == nil }
 
@@ -84,6 +106,9 @@ func tensor(t *te.Tensor) targets.Tensor {
 func Wasm(st *schedule.State, t targets.Target) (targets.Candidate, *wasm.Kernel, error) {
 	if t.Kind != targets.WasmSIMD {
 		return targets.Candidate{}, nil, fmt.Errorf("build: target %s is not a wasm target", t)
+	}
+	if err := CheckMemory(st.DAG, MaxWasmMemory); err != nil {
+		return targets.Candidate{}, nil, err
 	}
 	f, err := lower.Lower(st)
 	if err != nil {
