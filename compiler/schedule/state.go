@@ -237,34 +237,53 @@ func New(d *te.DAG) *State {
 // error that names the step, the stage, the iterator and the reason. st is
 // left unchanged.
 func (st *State) Apply(step Step) (*State, error) {
-	next := &State{DAG: st.DAG, Stages: append([]*Stage(nil), st.Stages...)}
+	// The new state's steps are a fresh list: appending to it never
+	// writes into st's.
+	steps := make([]Step, len(st.Steps), len(st.Steps)+1)
+	copy(steps, st.Steps)
+	next := &State{DAG: st.DAG, Stages: append([]*Stage(nil), st.Stages...), Steps: steps}
 	c := &ctx{st: next, prev: st.Steps, index: len(st.Steps), step: step}
-	if err := step.apply(c); err != nil {
+	if err := next.applyIn(c); err != nil {
 		return nil, err
 	}
-	switch step.(type) {
-	case Annotate, PragmaStep, StorageAlign:
-	default:
-		if err := next.checkAttach(); err != nil {
-			return nil, c.errorf("%v", err)
-		}
-	}
-	next.Steps = make([]Step, len(st.Steps)+1)
-	copy(next.Steps, st.Steps)
-	next.Steps[len(st.Steps)] = step
 	return next, nil
 }
 
-// Replay applies steps in order to the initial state of d.
+// Replay applies steps in order to the initial state of d, as Apply would
+// one by one, but in time linear in the steps: no state but the last is
+// kept, so the steps change one state in place (a stage is copied once,
+// the first time a step changes it) and the list of steps grows by
+// appending. More than MaxSteps steps are refused.
 func Replay(d *te.DAG, steps []Step) (*State, error) {
+	if len(steps) > MaxSteps {
+		return nil, fmt.Errorf("schedule: %d steps: a schedule has at most %d", len(steps), MaxSteps)
+	}
 	st := New(d)
+	st.Steps = make([]Step, 0, len(steps))
+	owned := map[*Stage]bool{}
 	for _, s := range steps {
-		var err error
-		if st, err = st.Apply(s); err != nil {
+		c := &ctx{st: st, prev: st.Steps, index: len(st.Steps), step: s, owned: owned}
+		if err := st.applyIn(c); err != nil {
 			return nil, err
 		}
 	}
 	return st, nil
+}
+
+// applyIn applies c.step to c.st, in place, and appends it to its steps.
+func (st *State) applyIn(c *ctx) error {
+	if err := c.step.apply(c); err != nil {
+		return err
+	}
+	switch c.step.(type) {
+	case Annotate, PragmaStep, StorageAlign:
+	default:
+		if err := st.checkAttach(); err != nil {
+			return c.errorf("%v", err)
+		}
+	}
+	st.Steps = append(st.Steps, c.step)
+	return nil
 }
 
 // StageByName returns the index of the stage with the given name, or -1.
