@@ -37,6 +37,9 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(stderr, "run", err)
 	}
+	if err := checkMeasurer(*measurer); err != nil {
+		return fail(stderr, "run", err)
+	}
 	st, err := loadWorkloadState(*workload, *steps)
 	if err != nil {
 		return fail(stderr, "run", err)

@@ -55,6 +55,9 @@ func runTune(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(stderr, "tune", err)
 	}
+	if err := checkMeasurer(*measurer); err != nil {
+		return fail(stderr, "tune", err)
+	}
 	if *network != "" {
 		return tuneNetwork(*network, t, *measurer, *trials, *batch, *population, *generations, *confirm, *logPath, *seed, *minTime, stdout, stderr)
 	}

@@ -65,10 +65,15 @@ func errAt(p pos, format string, args ...any) *ParseError {
 	return &ParseError{Line: p.line, Column: p.col, Msg: fmt.Sprintf(format, args...)}
 }
 
-// maxDepth bounds the nesting of expressions, so that a hostile input can
-// not exhaust the stack of the parser or of the passes that recurse on the
-// trees it builds.
-const maxDepth = 1000
+// maxDepth bounds the nesting of expressions (parentheses, calls, reads,
+// unary operators), so that a hostile input can not exhaust the stack of
+// the parser; maxHeight bounds the height of the trees it builds, which a
+// flat chain of operators (a sum of many terms) makes as tall as it is
+// long, for the passes that recurse on them.
+const (
+	maxDepth  = 1000
+	maxHeight = 4000
+)
 
 // The syntax tree. Positions are kept for the messages of the semantic pass.
 
@@ -359,8 +364,8 @@ func (p *parser) expr() (node, *ParseError) { return p.or() }
 // binary builds a node and enforces the depth limit.
 func (p *parser) binary(op tokKind, opPos pos, a, b node) (node, *ParseError) {
 	n := &binaryNode{base: base{a.at(), depthOf(a, b)}, op: op, opPos: opPos, a: a, b: b}
-	if n.d > maxDepth {
-		return nil, errAt(opPos, "expression is nested too deeply (more than %d levels)", maxDepth)
+	if n.d > maxHeight {
+		return nil, errAt(opPos, "expression is nested too deeply (more than %d levels)", maxHeight)
 	}
 	return n, nil
 }

@@ -1,6 +1,7 @@
 package te
 
 import (
+	"math"
 	"strconv"
 	"strings"
 
@@ -131,12 +132,13 @@ func (s *scope) lookup(name string) (scopeAxis, bool) {
 type lowering struct {
 	b       *builder
 	st      *stmtAST
-	build   bool               // second pass: build tensors
-	extents map[*axisAST]int64 // every axis's range, known after pass one
-	frames  []*[]expr.Expr     // pass one: the trees each open reduction holds
-	redAxes []scopeAxis        // pass one: the axes of every reduction
-	readAt  map[*expr.Load]pos // pass one: where each read is written
-	lifted  []*Tensor          // pass two: the lifted stages, in order
+	build   bool                 // second pass: build tensors
+	extents map[*axisAST]int64   // every axis's range, known after pass one
+	frames  []*[]expr.Expr       // pass one: the trees each open reduction holds
+	redAxes []scopeAxis          // pass one: the axes of every reduction
+	readAt  map[*expr.Load]pos   // pass one: where each read is written
+	intAt   map[*expr.IntImm]pos // pass one: where each integer literal is written
+	lifted  []*Tensor            // pass two: the lifted stages, in order
 }
 
 // dummy is what a nested reduction reads in the first pass.
@@ -150,7 +152,8 @@ func (c *lowering) record(e expr.Expr) {
 }
 
 func (b *builder) stage(st *stmtAST) *ParseError {
-	c := &lowering{b: b, st: st, extents: map[*axisAST]int64{}, readAt: map[*expr.Load]pos{}}
+	c := &lowering{b: b, st: st, extents: map[*axisAST]int64{},
+		readAt: map[*expr.Load]pos{}, intAt: map[*expr.IntImm]pos{}}
 	if _, err := c.stage(); err != nil {
 		return err
 	}
@@ -199,6 +202,9 @@ func (c *lowering) stage() (*Tensor, *ParseError) {
 	}
 	if !c.build {
 		axes := append(append([]scopeAxis(nil), s.axes...), c.redAxes...)
+		if err := c.checkLiterals(all); err != nil {
+			return nil, err
+		}
 		known, err := c.inferRanges(axes, all)
 		if err != nil {
 			return nil, err
@@ -380,6 +386,14 @@ func (c *lowering) lower(n node, s *scope) (expr.Expr, *ParseError) {
 	case *numNode:
 		if n.isFloat {
 			return expr.F32(n.f), nil
+		}
+		if n.i < math.MinInt32 || n.i > math.MaxInt32 {
+			// A fresh node, so that its place is known (Const shares 0 and 1).
+			lit := &expr.IntImm{V: n.i}
+			if !c.build {
+				c.intAt[lit] = n.p
+			}
+			return lit, nil
 		}
 		return expr.Const(n.i), nil
 	case *nameNode:

@@ -1,12 +1,15 @@
 package te
 
 import (
+	"math"
+
 	"github.com/tabtune/tabtune/compiler/expr"
 )
 
 // This file is the part of Parse's semantic pass that works on integers:
 // the ranges of axes that are not written, the reads that can leave their
-// tensor and the divisions by a constant zero. The analysis is in ranges.go.
+// tensor, the divisions by a constant zero and the integer literals that
+// do not fit in i32. The analysis is in ranges.go.
 
 // inferRanges gives every axis of a stage its range: the written one, or
 // the largest 0..n that keeps every read the axis takes part in inside its
@@ -178,4 +181,30 @@ func divisor(op expr.Op, n *binaryNode, b expr.Expr) *ParseError {
 		what += ": " + short(b) + " is always 0"
 	}
 	return errAt(n.opPos, "%s", what)
+}
+
+// checkLiterals refuses an integer literal outside the range of i32 that
+// is used as an i32 value, at the first in the text. A literal where a
+// float is needed (x * 3000000000) became a float constant, and one
+// converted with f32(...) is exact enough as a float: both are left alone.
+func (c *lowering) checkLiterals(trees []expr.Expr) *ParseError {
+	var first *ParseError
+	for _, t := range trees {
+		expr.Walk(t, func(e expr.Expr) bool {
+			if cast, ok := e.(*expr.Cast); ok && cast.To == expr.Float {
+				if _, lit := cast.A.(*expr.IntImm); lit {
+					return false
+				}
+			}
+			lit, ok := e.(*expr.IntImm)
+			if !ok {
+				return true
+			}
+			if at, ok := c.intAt[lit]; ok && (first == nil || at.before(first.pos())) {
+				first = errAt(at, "integer %d does not fit in i32 (%d to %d)", lit.V, math.MinInt32, math.MaxInt32)
+			}
+			return true
+		})
+	}
+	return first
 }

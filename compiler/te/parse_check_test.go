@@ -91,6 +91,12 @@ func TestParseBadReads(t *testing.T) {
 			"line 2, column 12: integer division by zero: 2 - 2 is always 0"},
 		{"modulo by zero", a8 + "B[i] = A[i % 0]\n",
 			"line 2, column 12: modulo by zero"},
+		{"i32 literal", a8 + "B[i] = A[i + 3000000000 - 3000000000]\n",
+			"line 2, column 14: integer 3000000000 does not fit in i32 (-2147483648 to 2147483647)"},
+		{"negative i32 literal", "A = input(i32, [8])\nB[i] = A[i] * -2147483649\n",
+			"line 2, column 15: integer -2147483649 does not fit in i32 (-2147483648 to 2147483647)"},
+		{"flat sum too long", a8 + "B[i] = A[i]" + strings.Repeat(" + A[i]", maxHeight) + "\n",
+			"line 2, column 27999: expression is nested too deeply (more than 4000 levels)"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -103,8 +109,12 @@ func TestParseBadReads(t *testing.T) {
 			}
 		})
 	}
-	// Reads the analysis cannot bound are left to the interpreter.
+	// Reads the analysis cannot bound are left to the interpreter; wide
+	// literals where a float is meant, or converted, are floats; a flat
+	// sum of a thousand terms is not deep.
 	for _, src := range []string{
+		a8 + "B[i] = A[i] * 3000000000 + f32(-9223372036854775808)\n",
+		a8 + "B[i] = A[i]" + strings.Repeat(" + A[i]", 1000) + "\n",
 		a8 + "I = input(i32, [4])\nB[i] = A[I[i]]\n",
 		a8 + "B[i] = A[i] + A[(i + i) % 8]\n",
 		a8 + "B[i] = select(A[i] > 0.0 && i < 4, A[i + 4], 0.0)\n",

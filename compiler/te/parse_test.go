@@ -478,7 +478,7 @@ func (g *treeGen) gen(ty expr.Type, depth int) expr.Expr {
 			case 0:
 				return g.vars[r.IntN(len(g.vars))]
 			case 1:
-				return expr.Const([]int64{0, 1, -1, 7, -12, math.MaxInt64, math.MinInt64}[r.IntN(7)])
+				return expr.Const([]int64{0, 1, -1, 7, -12, math.MaxInt32, math.MinInt32}[r.IntN(7)]) // Parse refuses i32 literals beyond these
 			}
 			return expr.Const(r.Int64N(100) - 50)
 		case expr.Float:
