@@ -431,6 +431,19 @@ func FuzzParse(f *testing.F) {
 		"A = input(f32, [4])\nB[i] = select(!(i < 2) || i == 3, A[i], 1e-3)\n",
 		"A = input(f32, [4, 4])\nS[i] = sum(max_over(A[i, j], j) * A[i, k], k, init=min_over(A[i, j], j))\n",
 		"A = input(f32, [4])\nB[i] = A[i\n",
+		// Issue 9: ranges inferred from shifted and strided reads, reads
+		// that leave their tensor, divisions by zero, wide literals.
+		blurProgram,
+		stridedConvProgram,
+		"A = input(f32, [8])\nB[i:8] = A[i + 1]\n",
+		"A = input(f32, [8])\nB[i] = A[i + 8]\n",
+		"X = input(f32, [8])\nP[h:10] = select(h >= 1 && h < 10, X[h - 1], 0.0)\n",
+		"A = input(f32, [8])\nC[i:12] = select(i >= 8 || i < 0, 0.0, A[i])\n",
+		"A = input(i32, [8])\nB[i] = A[i] // 0 + A[i] % (3 - 3)\n",
+		"A = input(i32, [8])\nB[i] = A[i] + 3000000000 + i32(f32(-9223372036854775808))\n",
+		"A = input(f32, [10, 3])\nC[i] = sum(A[i * 3 + k, k], k) + A[min(i, 9), 2]\n",
+		"A = input(f32, [9223372036854775807, 9223372036854775807])\nB[i, j] = A[i + 1, j - 9223372036854775807]\n",
+		"A = input(f32, [8])\nB[i] = A[i]" + strings.Repeat(" + A[i]", 1000) + "\n",
 	} {
 		f.Add(src)
 	}
