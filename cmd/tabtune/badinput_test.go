@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -34,6 +35,19 @@ C[n, f, y, x] = sum(P[n, c, y * 2 + r, x * 2 + s] * W[f, c, r, s], c, r, s)
 	split1   = `{"kind":"split","stage":2,"iter":0,"lengths":[1],"inner_to_outer":true}`
 )
 
+// matmulChainTE is n chained 8x8 matmuls, whose sketches grow as 5^n.
+func matmulChainTE(n int) string {
+	var b strings.Builder
+	b.WriteString("X0 = input(f32, [8, 8])\n")
+	for k := range n {
+		fmt.Fprintf(&b, "W%d = input(f32, [8, 8])\n", k)
+	}
+	for k := range n {
+		fmt.Fprintf(&b, "X%d[i, j] = sum(X%d[i, k] * W%d[k, j], k)\n", k+1, k, k)
+	}
+	return b.String()
+}
+
 // stepsOf writes a steps document of the given step objects.
 func stepsOf(steps ...string) string {
 	return `{"version":1,"steps":[` + strings.Join(steps, ",") + `]}`
@@ -56,6 +70,7 @@ var badInputs = []badInput{
 	{name: "strided convolution parses", args: []string{"show", "-workload", "FILE.te"}, files: map[string]string{"FILE.te": stridedConvTE}},
 	{name: "flat sum of 1001 terms", args: []string{"check", "-workload", "FILE.te"},
 		files: map[string]string{"FILE.te": "A = input(f32, [8])\nB[i] = A[i]" + strings.Repeat(" + A[i]", 1000) + "\n"}},
+	{name: "sketches of four chained matmuls", args: []string{"sketches", "-workload", "FILE.te"}, files: map[string]string{"FILE.te": matmulChainTE(4)}},
 	{name: "f32 of the most negative integer", args: []string{"run", "-workload", "FILE.te", "-measurer", "wasm", "-min-time", "1ms"},
 		files: map[string]string{"FILE.te": "A = input(f32, [4])\nB[i] = A[i] + f32(-9223372036854775808)\n"}},
 

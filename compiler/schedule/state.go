@@ -315,12 +315,36 @@ func (st *State) IsOutput(i int) bool {
 // through inlined stages (a stage that reads an inlined reader of i reads
 // i). Inlined stages themselves are not listed.
 func (st *State) Consumers(i int) []int {
+	return st.consumersIn(st.readers(), i)
+}
+
+// readers maps each tensor to the compute stages whose op reads it, in
+// stage order: the index Consumers looks through.
+func (st *State) readers() map[*te.Tensor][]int {
+	idx := map[*te.Tensor][]int{}
+	for j, s := range st.Stages {
+		if s.IsInput() {
+			continue
+		}
+		for _, l := range s.Op.Reads() {
+			t, ok := l.Src.(*te.Tensor)
+			if ok && (len(idx[t]) == 0 || idx[t][len(idx[t])-1] != j) {
+				idx[t] = append(idx[t], j)
+			}
+		}
+	}
+	return idx
+}
+
+// consumersIn is Consumers with the readers index made once.
+func (st *State) consumersIn(readers map[*te.Tensor][]int, i int) []int {
 	var out []int
 	seen := map[int]bool{}
 	var visit func(t *te.Tensor)
 	visit = func(t *te.Tensor) {
-		for j, s := range st.Stages {
-			if seen[j] || s.IsInput() || !reads(s.Op, t) {
+		for _, j := range readers[t] {
+			s := st.Stages[j]
+			if seen[j] {
 				continue
 			}
 			seen[j] = true
@@ -356,11 +380,15 @@ func (st *State) computedWithin(i, t int) bool {
 // attached to, or is computed inside that stage at the attach loop or
 // deeper. Steps that move stages or loops run it.
 func (st *State) checkAttach() error {
+	var readers map[*te.Tensor][]int
 	for p, s := range st.Stages {
 		if s.Attach.Kind != AttachAt {
 			continue
 		}
-		cons := st.Consumers(p)
+		if readers == nil {
+			readers = st.readers()
+		}
+		cons := st.consumersIn(readers, p)
 		if len(cons) != 1 {
 			return fmt.Errorf("%s is computed inside %s but has %d consumers", s.Name(), st.Stages[s.Attach.Stage].Name(), len(cons))
 		}
