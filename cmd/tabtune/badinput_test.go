@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -22,31 +21,9 @@ type badInput struct {
 }
 
 const (
-	blurTE = `I = input(f32, [1026, 1026])
-BX[y, x] = I[y, x] + I[y, x + 1] + I[y, x + 2]
-BY[y, x] = BX[y, x] + BX[y + 1, x] + BX[y + 2, x]
-`
-	stridedConvTE = `X = input(f32, [1, 3, 224, 224])
-W = input(f32, [64, 3, 7, 7])
-P[n, c, h:230, w:230] = select(h >= 3 && h < 227 && w >= 3 && w < 227, X[n, c, h - 3, w - 3], 0.0)
-C[n, f, y, x] = sum(P[n, c, y * 2 + r, x * 2 + s] * W[f, c, r, s], c, r, s)
-`
 	matmulTE = "A = input(f32, [12, 7])\nB = input(f32, [7, 10])\nC[i, j] = sum(A[i, k] * B[k, j], k)\n"
 	split1   = `{"kind":"split","stage":2,"iter":0,"lengths":[1],"inner_to_outer":true}`
 )
-
-// matmulChainTE is n chained 8x8 matmuls, whose sketches grow as 5^n.
-func matmulChainTE(n int) string {
-	var b strings.Builder
-	b.WriteString("X0 = input(f32, [8, 8])\n")
-	for k := range n {
-		fmt.Fprintf(&b, "W%d = input(f32, [8, 8])\n", k)
-	}
-	for k := range n {
-		fmt.Fprintf(&b, "X%d[i, j] = sum(X%d[i, k] * W%d[k, j], k)\n", k+1, k, k)
-	}
-	return b.String()
-}
 
 // stepsOf writes a steps document of the given step objects.
 func stepsOf(steps ...string) string {
@@ -66,11 +43,11 @@ func repeat(n int, s string) []string {
 // few, now accepted.
 var badInputs = []badInput{
 	// The text format infers what it can.
-	{name: "blur checks", args: []string{"check", "-workload", "FILE.te"}, files: map[string]string{"FILE.te": blurTE}},
-	{name: "strided convolution parses", args: []string{"show", "-workload", "FILE.te"}, files: map[string]string{"FILE.te": stridedConvTE}},
+	{name: "blur checks", args: []string{"check", "-workload", "../../examples/blur.te"}},
+	{name: "strided convolution parses", args: []string{"show", "-workload", "../../examples/conv7x7_stride2.te"}},
 	{name: "flat sum of 1001 terms", args: []string{"check", "-workload", "FILE.te"},
 		files: map[string]string{"FILE.te": "A = input(f32, [8])\nB[i] = A[i]" + strings.Repeat(" + A[i]", 1000) + "\n"}},
-	{name: "sketches of four chained matmuls", args: []string{"sketches", "-workload", "FILE.te"}, files: map[string]string{"FILE.te": matmulChainTE(4)}},
+	{name: "sketches of four chained matmuls", args: []string{"sketches", "-workload", "testdata/matmul_chain4.te"}},
 	{name: "f32 of the most negative integer", args: []string{"run", "-workload", "FILE.te", "-measurer", "wasm", "-min-time", "1ms"},
 		files: map[string]string{"FILE.te": "A = input(f32, [4])\nB[i] = A[i] + f32(-9223372036854775808)\n"}},
 

@@ -27,6 +27,7 @@ type JSONError struct {
 	Msg          string
 }
 
+// Error returns "line L, column C: message".
 func (e *JSONError) Error() string {
 	return fmt.Sprintf("line %d, column %d: %s", e.Line, e.Column, e.Msg)
 }
