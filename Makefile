@@ -10,19 +10,18 @@ GO ?= go
 # The example of `make run`: a real tuning run of a 512x512x512 matmul on
 # wasm-simd, measured in-process with wazero, then the best kernel's loop
 # nest and its speed against the naive schedule.
-TUNE := -workload gmm:M=512,N=512,K=512 -target wasm-simd -measurer wasm -trials 192 -batch 64 -population 512 -baseline
+TUNE := -workload gmm:M=512,N=512,K=512 -target wasm-simd -measurer wazero -trials 192 -batch 64 -population 512 -baseline
 
 # The portable core: it must build for GOOS=js GOARCH=wasm (DESIGN.md, rule 1).
 PORTABLE := ./compiler/... ./targets/... ./search/...
 
-# Fuzz targets, as Name:package; `make fuzz` runs each for FUZZTIME.
-FUZZ_TARGETS := FuzzParse:./compiler/te FuzzReplay:./compiler/schedule FuzzLower:./compiler/lower
+# How long `make fuzz` runs each fuzz target.
 FUZZTIME ?= 30s
 
 # gofmt from the same toolchain as $(GO), found lazily.
 GOFMT = $$($(GO) env GOROOT)/bin/gofmt
 
-.PHONY: run test check setup fmt vet unit wasm bench fuzz peer
+.PHONY: run test check setup fmt vet unit wasm jstest bench fuzz peer
 
 run: bin/tabtune
 	bin/tabtune tune $(TUNE)
@@ -32,7 +31,7 @@ run: bin/tabtune
 bin/tabtune:
 	$(GO) build -o bin/tabtune ./cmd/tabtune
 
-test: setup fmt vet unit wasm
+test: setup fmt vet unit wasm jstest
 
 check: test
 
@@ -54,6 +53,30 @@ unit:
 wasm:
 	GOOS=js GOARCH=wasm $(GO) build $(PORTABLE)
 
+# The flows every front end runs, the engine's message API and the browser
+# measurer, compiled for js/wasm and run under node as the browser engine
+# runs them.
+JS_TESTS := ./search/flow ./wasm/engine/api ./targets/browser
+jstest:
+	@if command -v node >/dev/null; then \
+		echo "GOOS=js GOARCH=wasm $(GO) test $(JS_TESTS) (in node)"; \
+		GOOS=js GOARCH=wasm $(GO) test -exec="$$($(GO) env GOROOT)/lib/wasm/go_js_wasm_exec" $(JS_TESTS); \
+	elif [ "$${CI:-}" = true ]; then echo "jstest: node is missing (apt-get install nodejs)" >&2; exit 1; \
+	else echo "SKIP jstest: node not installed, so the flows are not tested as WebAssembly"; fi
+
+# wabt's wasm-validate and wasm2wat check the WebAssembly encoder against
+# an independent implementation (internal/wabt). Without them those tests
+# skip, and go test ./... does not show it, so this says so; with CI=true
+# the tests fail instead, and so does this.
+.PHONY: wabt
+test: wabt
+wabt:
+	@missing=; for tool in wasm-validate wasm2wat; do \
+		command -v $$tool >/dev/null || missing="$$missing $$tool"; done; \
+	if [ -z "$$missing" ]; then echo "wabt $$(wasm-validate --version): the encoder is checked against wabt"; \
+	elif [ "$$CI" = true ]; then echo "FAIL wabt:$$missing not installed (apt-get install wabt) and CI=true" >&2; exit 1; \
+	else echo "SKIP wabt:$$missing not installed (apt-get install wabt); the encoder is not checked against wabt"; fi
+
 # Go benchmarks of the compiler (lowering, the interpreter, kernels in
 # wazero) and of the search (feature extraction, the model, one
 # evolutionary round natively and, when node is installed, as
@@ -71,13 +94,16 @@ bench:
 	$(GO) run ./bench/kernels
 	$(GO) run ./bench/search
 
+# Every fuzz target, as go test -list finds them (a package's targets,
+# then its "ok <package>" line), each run for FUZZTIME.
 fuzz:
-	@set -e; for t in $(FUZZ_TARGETS); do \
-		name=$${t%%:*}; pkg=$${t#*:}; \
-		if ! grep -qs "func $$name(" $$pkg/*_test.go; then \
-			echo "skipping $$name: no such fuzz target in $$pkg yet"; continue; fi; \
+	@list=$$($(GO) test -list '^Fuzz' ./...) || { echo "$$list"; exit 1; }; \
+	targets=$$(echo "$$list" | awk '/^Fuzz/ { n[++k] = $$1 } /^ok/ { for (i = 1; i <= k; i++) print $$2 ":" n[i]; k = 0 }'); \
+	[ -n "$$targets" ] || { echo "make fuzz: go test -list found no fuzz target" >&2; exit 1; }; \
+	echo "fuzz targets:" $$(echo "$$targets" | sed 's/.*://'); \
+	for t in $$targets; do pkg=$${t%%:*}; name=$${t#*:}; \
 		echo "$(GO) test -run='^\$$' -fuzz='^$$name\$$' -fuzztime=$(FUZZTIME) $$pkg"; \
-		$(GO) test -run='^$$' -fuzz="^$$name\$$" -fuzztime=$(FUZZTIME) $$pkg; \
+		$(GO) test -run='^$$' -fuzz="^$$name\$$" -fuzztime=$(FUZZTIME) $$pkg || exit 1; \
 	done
 
 # The peer alone: XNNPACK (tfjs-backend-wasm) and the f32x4 peak in node.

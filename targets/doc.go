@@ -10,7 +10,7 @@
 // timed samples and their median, or an ErrorKind with a message. The
 // measurers are:
 //
-//   - package targets/wazero, name "wasm": in-process, with wazero's
+//   - package targets/wazero, name "wazero": in-process, with wazero's
 //     optimizing compiler; needs nothing installed; the default.
 //   - package targets/node, name "node": V8, the engine of Chromium, in a
 //     long-lived node process that runs the harness shipped beside it.

@@ -2,6 +2,8 @@ package targets
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"time"
 )
@@ -176,30 +178,28 @@ func (w *Workload) Validate() error {
 	return nil
 }
 
-// The candidate kinds.
-const (
-	// KindWasm is a WebAssembly module (Candidate.Wasm).
-	KindWasm = "wasm"
-	// KindC is C source for the bridge's cpu backend (Candidate.Source).
-	KindC = "c"
-	// KindCUDA is CUDA source for the bridge's cuda backend.
-	KindCUDA = "cuda"
-)
-
 // Candidate is one built kernel to measure.
 type Candidate struct {
-	// Kind is KindWasm, KindC or KindCUDA; empty means KindWasm.
-	Kind string
-	// Wasm is the module's bytes (KindWasm), following the calling
+	// Kind is the target kind the kernel was built for, which says what
+	// it holds: WasmSIMD a WebAssembly module (Wasm), CPU C source
+	// (Source), CUDA CUDA source (Source) and its launch dimensions.
+	// Empty means WasmSIMD.
+	Kind Kind
+	// ID identifies what is executed: a digest of the kernel's code and
+	// its launch configuration (Digest). Two candidates with the same ID
+	// run the same code however their schedules differ, so a tuner
+	// measures one of them; records keep it. Builders set it.
+	ID string
+	// Wasm is the module's bytes (WasmSIMD), following the calling
 	// convention of DESIGN.md.
 	Wasm []byte
 	// Relaxed says the module uses relaxed SIMD: measurers that cannot
 	// run it say so in a CompileError.
 	Relaxed bool
-	// Source is the C or CUDA source (KindC, KindCUDA).
+	// Source is the C or CUDA source (CPU, CUDA).
 	Source string
 	// Launch is the CUDA grid and block dimensions (x, y, z each) that
-	// the thread bindings imply (KindCUDA).
+	// the thread bindings imply (CUDA).
 	Launch [6]int
 	// Cutoff, when positive, spares the time of timing a slow kernel
 	// precisely: one whose first run takes longer than Cutoff is timed
@@ -210,7 +210,22 @@ type Candidate struct {
 }
 
 // WasmKind reports whether c is a WebAssembly candidate.
-func (c *Candidate) WasmKind() bool { return c.Kind == "" || c.Kind == KindWasm }
+func (c *Candidate) WasmKind() bool { return c.Kind == "" || c.Kind == WasmSIMD }
+
+// Digest is the identity of what c executes: the SHA-256, in hex, of its
+// kind, its code (module bytes or source), the relaxed flag and, for
+// CUDA, the launch dimensions. Cutoff and ID do not take part.
+func (c *Candidate) Digest() string {
+	h := sha256.New()
+	kind := c.Kind
+	if kind == "" {
+		kind = WasmSIMD
+	}
+	fmt.Fprintf(h, "%s\x00%t\x00%v\x00%d\x00", kind, c.Relaxed, c.Launch, len(c.Wasm))
+	h.Write(c.Wasm)
+	h.Write([]byte(c.Source))
+	return hex.EncodeToString(h.Sum(nil))
+}
 
 // Result is the outcome of measuring one candidate.
 type Result struct {
@@ -248,7 +263,7 @@ type Measurer interface {
 	// remaining candidates get MeasureError.
 	Measure(ctx context.Context, w *Workload, cands []Candidate) []Result
 	// Name is the measurer's name in records and on the command line:
-	// "wasm", "node", "browser", "bridge".
+	// "wazero", "node", "browser", "bridge".
 	Name() string
 }
 

@@ -7,16 +7,21 @@ import (
 	"strings"
 )
 
+// Kind is the kind of hardware a target describes, and so which code
+// generator builds its kernels. Its text form is the first word of a
+// target string.
+type Kind string
+
 // The target kinds.
 const (
 	// WasmSIMD is WebAssembly with the fixed-width SIMD128 proposal: the
 	// kernels tabtune measures in wazero, node and browsers.
-	WasmSIMD = "wasm-simd"
+	WasmSIMD Kind = "wasm-simd"
 	// CPU is native code for the bridge's CPU, from C with vector
 	// extensions and OpenMP.
-	CPU = "cpu"
+	CPU Kind = "cpu"
 	// CUDA is a CUDA kernel for the bridge's GPU.
-	CUDA = "cuda"
+	CUDA Kind = "cuda"
 )
 
 // Target says what hardware a kernel is tuned and measured for. Its text
@@ -32,7 +37,7 @@ const (
 // their String forms are equal. The zero Target is not valid.
 type Target struct {
 	// Kind is WasmSIMD, CPU or CUDA.
-	Kind string
+	Kind Kind
 	// Relaxed (wasm-simd only, flag -relaxed) lets kernels use the relaxed
 	// SIMD proposal (f32x4.relaxed_madd and friends). Browsers and node 22
 	// run it; node 20 needs --experimental-wasm-relaxed-simd; wazero cannot
@@ -55,7 +60,7 @@ type Target struct {
 }
 
 // flagsOf lists each kind's flags in their canonical order.
-var flagsOf = map[string][]string{
+var flagsOf = map[Kind][]string{
 	WasmSIMD: {"relaxed"},
 	CPU:      {"mcpu", "cores", "lanes"},
 	CUDA:     {"arch"},
@@ -75,7 +80,7 @@ func ParseTarget(s string) (Target, error) {
 	if len(fields) == 0 {
 		return Target{}, fmt.Errorf("target %q: empty (want %s, %s or %s)", s, WasmSIMD, CPU, CUDA)
 	}
-	t := Target{Kind: fields[0]}
+	t := Target{Kind: Kind(fields[0])}
 	allowed, ok := flagsOf[t.Kind]
 	if !ok {
 		return Target{}, fmt.Errorf("target %q: unknown kind %q (want %s, %s or %s)", s, t.Kind, WasmSIMD, CPU, CUDA)
@@ -144,7 +149,7 @@ func MustParseTarget(s string) Target {
 // set, in a fixed order. ParseTarget(t.String()) == t for every valid t.
 func (t Target) String() string {
 	var b strings.Builder
-	b.WriteString(t.Kind)
+	b.WriteString(string(t.Kind))
 	if t.Relaxed {
 		b.WriteString(" -relaxed")
 	}
@@ -193,6 +198,9 @@ func (t *Target) UnmarshalText(b []byte) error {
 	return nil
 }
 
+// Kinds lists the target kinds in a fixed order.
+func Kinds() []Kind { return []Kind{WasmSIMD, CPU, CUDA} }
+
 // VectorLanes is the number of f32 lanes of one vector that a vectorized
 // loop is tiled for: 4 for wasm-simd (v128), Lanes or 8 for cpu, 1 for
 // cuda (a thread computes scalars; width comes from threads).
@@ -215,3 +223,17 @@ func (t Target) IsGPU() bool { return t.Kind == CUDA }
 // Parallel reports whether kernels may run loops on several threads:
 // cpu (OpenMP) and cuda do; wasm-simd kernels are single-threaded.
 func (t Target) Parallel() bool { return t.Kind == CPU || t.Kind == CUDA }
+
+// HowToMeasure says, for a person, where kernels of a kind are measured
+// and what that takes: the hint of an error that refuses a target.
+func HowToMeasure(k Kind) string {
+	switch k {
+	case WasmSIMD:
+		return "wasm-simd kernels are measured in-process with wazero (-measurer wazero), in V8 with node (-measurer node), or in a browser tab (tabtune serve)"
+	case CPU:
+		return "cpu kernels are compiled with the system C compiler and timed in a runner subprocess by the cpu measurer (here, or on a lab machine behind a bridge); the cpu code generator and measurer are not in this version of tabtune yet"
+	case CUDA:
+		return "CUDA kernels are compiled and timed by a bridge: the tabtune daemon on a machine with an NVIDIA GPU and the CUDA toolkit, started there with `tabtune bridge` and reached over a WebSocket with -measurer bridge=ws://HOST:PORT; the bridge and the CUDA code generator are not in this version of tabtune yet, so CUDA kernels cannot be tuned"
+	}
+	return fmt.Sprintf("no measurer knows target kind %q", string(k))
+}

@@ -53,7 +53,7 @@ func main() {
 	defer wz.Close()
 	v8 := node.New(node.Config{Options: opts})
 	defer v8.Close()
-	t := targets.MustParseTarget(targets.WasmSIMD)
+	t := targets.Target{Kind: targets.WasmSIMD}
 
 	var rows []*row
 	peak := 0.0
@@ -69,7 +69,7 @@ func main() {
 		check(err)
 		st, err := schedule.Replay(d, steps)
 		check(err)
-		hand, _, err := build.Wasm(st, t)
+		hand, err := build.Build(st, t)
 		check(err)
 		progress("%s: workload and reference outputs", wl.name)
 		w, err := wz.Workload(ctx, d, 1)
@@ -80,7 +80,7 @@ func main() {
 		r.v8 = seconds(r, "node", v8.Measure(ctx, w, []targets.Candidate{hand})[0])
 		if *naive {
 			progress("%s: naive schedule in node", wl.name)
-			nv, _, err := build.Wasm(schedule.New(d), t)
+			nv, err := build.Build(schedule.New(d), t)
 			check(err)
 			r.naive = seconds(r, "naive", v8.Measure(ctx, w, []targets.Candidate{nv})[0])
 		}

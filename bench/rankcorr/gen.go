@@ -230,13 +230,13 @@ func tiled(rng *rand.Rand, d *te.DAG) (*schedule.State, error) {
 	cache := rng.IntN(5) != 0
 	compute := main // the stage with the reduction loops
 	if cache {
-		b.do(schedule.CacheWrite{Stage: b.stage(main), Scope: "local"})
+		b.do(schedule.CacheWrite{Stage: b.stage(main), Scope: ir.Local})
 		compute = main + ".local"
 	}
 	var packed string
 	if ins := inputsOf(b.st, b.stage(compute)); len(ins) > 0 && rng.IntN(4) == 0 {
 		in := ins[rng.IntN(len(ins))]
-		b.do(schedule.CacheRead{Stage: b.stage(in), Scope: "global", Readers: []int{b.stage(compute)}})
+		b.do(schedule.CacheRead{Stage: b.stage(in), Scope: ir.Global, Readers: []int{b.stage(compute)}})
 		packed = in + ".global"
 	}
 	if b.err != nil {
@@ -401,7 +401,7 @@ func tiled(rng *rand.Rand, d *te.DAG) (*schedule.State, error) {
 	}
 	if rng.IntN(5) == 0 {
 		v := []int64{16, 64, 256}[rng.IntN(3)]
-		b.try(schedule.PragmaStep{Stage: b.stage(main), Iter: 0, Pragma: "auto_unroll_max_step", Value: v})
+		b.try(schedule.PragmaStep{Stage: b.stage(main), Iter: 0, Pragma: ir.AutoUnrollMaxStep, Value: v})
 	}
 	if b.err != nil {
 		return nil, b.err

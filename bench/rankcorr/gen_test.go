@@ -14,7 +14,7 @@ var genN = flag.Int("gen.n", 16, "kernels per workload that TestGenerate generat
 // TestGenerate checks that generation is deterministic, gives distinct
 // kernels of both families, and that most tiled schedules compile.
 func TestGenerate(t *testing.T) {
-	target := targets.MustParseTarget(targets.WasmSIMD)
+	target := targets.Target{Kind: targets.WasmSIMD}
 	for _, wl := range workloads {
 		d, err := ops.BuildSpec(wl.spec)
 		if err != nil {

@@ -143,7 +143,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 	// Generate and compile every candidate first, so that progress knows
 	// the total.
-	target := targets.MustParseTarget(targets.WasmSIMD)
+	target := targets.Target{Kind: targets.WasmSIMD}
 	dags := make([]*te.DAG, len(workloads))
 	cands := make([][]*cand, len(workloads))
 	counts := newGenCounts()
@@ -198,7 +198,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 				part := cs[b*(*batch) : min(len(cs), (b+1)*(*batch))]
 				kernels := make([]targets.Candidate, len(part))
 				for i, c := range part {
-					kernels[i] = targets.Candidate{Kind: targets.KindWasm, Wasm: c.wasm}
+					kernels[i] = targets.Candidate{Kind: targets.WasmSIMD, Wasm: c.wasm}
 				}
 				// Take turns going first; the second pass in the other
 				// order.

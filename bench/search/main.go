@@ -28,8 +28,8 @@ import (
 	"github.com/tabtune/tabtune/compiler/schedule"
 	"github.com/tabtune/tabtune/compiler/te"
 	"github.com/tabtune/tabtune/search/evolve"
+	"github.com/tabtune/tabtune/search/flow"
 	"github.com/tabtune/tabtune/search/records"
-	"github.com/tabtune/tabtune/search/tune"
 	"github.com/tabtune/tabtune/targets"
 	"github.com/tabtune/tabtune/targets/build"
 	"github.com/tabtune/tabtune/targets/node"
@@ -56,7 +56,7 @@ func main() {
 	logDir := flag.String("logs", "", "write each search's records to DIR/WORKLOAD-MODE-sSEED.jsonl (appends; a search resumes from its file)")
 	flag.Parse()
 	ctx := context.Background()
-	t := targets.MustParseTarget(targets.WasmSIMD)
+	t := targets.Target{Kind: targets.WasmSIMD}
 	opts := targets.Options{MinTime: *minTime, Timeout: time.Minute}
 	var m targets.Measurer
 	switch *measurerName {
@@ -97,32 +97,32 @@ func main() {
 				if mode != "model" && mode != "random" {
 					check(fmt.Errorf("unknown search %q in -modes: want model or random", mode))
 				}
-				opts := tune.Options{Target: t, Measurer: m, Batch: *batch, Seed: seed, Search: params, Random: mode == "random"}
+				env := flow.Env{Measurer: m, Reference: flow.Prepared{W: w}}
 				closeLog := func() {}
 				if *logDir != "" {
-					opts.Log, opts.Writer, closeLog = openLog(filepath.Join(*logDir, fmt.Sprintf("%s-%s-s%d.jsonl", name, mode, seed)))
+					var writer *records.Writer
+					env.Log, writer, closeLog = openLog(filepath.Join(*logDir, fmt.Sprintf("%s-%s-s%d.jsonl", name, mode, seed)))
+					env.Writer = writer
 				}
-				task, err := tune.NewTask(d, w, opts)
-				check(err)
-				start := time.Now()
-				for task.Trials < *trials {
-					r, err := task.StepUpTo(ctx, min(*batch, *trials-task.Trials))
-					check(err)
+				cfg := flow.Config{Target: t, Trials: *trials, Batch: *batch, Seed: seed, Search: params, Random: mode == "random"}
+				res, err := flow.Tune(ctx, env, d, cfg, func(e flow.Event) {
+					if e.Phase != flow.PhaseRound {
+						return
+					}
 					best := 0.0
-					if b := task.Best(); b != nil {
+					if b := e.Round.Best; b != nil {
 						best = b.GFLOPS()
 					}
-					curves[mode] = append(curves[mode], [2]float64{float64(task.Trials), best})
-					fmt.Fprintf(os.Stderr, "\r%s %s seed %d: %d/%d trials, best %.2f GFLOP/s, %s", name, mode, seed, task.Trials, *trials, best, time.Since(start).Round(time.Second))
-					if r.Measured == 0 {
-						break
-					}
-				}
+					curves[mode] = append(curves[mode], [2]float64{float64(e.Trials), best})
+					fmt.Fprintf(os.Stderr, "\r%s %s seed %d: %d/%d trials, best %.2f GFLOP/s, %s", name, mode, seed, e.Trials, *trials, best, e.Elapsed.Round(time.Second))
+				})
+				check(err)
 				fmt.Fprintln(os.Stderr)
 				closeLog()
+				task := res.Task
 				if b := task.Best(); b != nil {
 					if st, err := b.Replay(d); err == nil {
-						if c, _, err := build.Wasm(st, t); err == nil {
+						if c, err := build.Build(st, t); err == nil {
 							finalists[mode] = c
 						}
 					}
@@ -173,7 +173,7 @@ func handCandidate(d *te.DAG, path string, t targets.Target) *targets.Candidate 
 	if err != nil {
 		return nil
 	}
-	c, _, err := build.Wasm(st, t)
+	c, err := build.Build(st, t)
 	if err != nil {
 		return nil
 	}

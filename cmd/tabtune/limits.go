@@ -4,30 +4,17 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"slices"
 
 	"github.com/tabtune/tabtune/compiler/te"
 	"github.com/tabtune/tabtune/search/records"
 	"github.com/tabtune/tabtune/targets"
 	"github.com/tabtune/tabtune/targets/build"
-	"github.com/tabtune/tabtune/targets/wazero"
 )
 
 // This file holds the checks of a command's input that run before any
-// work: a flag value refused before the kernel is built, a workload too
-// large for the memory it will run in refused before its inputs are made,
-// a file that is not a log refused before it is shown as an empty one.
-
-// measurerNames are the values -measurer takes (see newMeasurer).
-var measurerNames = []string{"auto", wazero.Name, "node"}
-
-// checkMeasurer refuses an unknown -measurer value.
-func checkMeasurer(name string) error {
-	if slices.Contains(measurerNames, name) {
-		return nil
-	}
-	return fmt.Errorf("unknown measurer %q: use auto, wasm (wazero, in-process) or node (V8)", name)
-}
+// work: a workload too large for the memory it will run in is refused
+// before its inputs are made, a file that is not a log before it is shown
+// as an empty one.
 
 // checkRunMemory refuses a workload whose tensors do not fit in the
 // memory a measurer gives a kernel (opts.MaxMemory), before its inputs are

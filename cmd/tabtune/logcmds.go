@@ -7,11 +7,9 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/tabtune/tabtune/compiler/codegen/wasm/wasmbin"
-	"github.com/tabtune/tabtune/compiler/schedule"
+	"github.com/tabtune/tabtune/search/flow"
 	"github.com/tabtune/tabtune/search/records"
 	"github.com/tabtune/tabtune/targets"
-	"github.com/tabtune/tabtune/targets/build"
 )
 
 // readLog reads a records file into a Log, reporting bad lines.
@@ -44,29 +42,6 @@ func openLog(path string, stderr io.Writer) (log *records.Log, w *records.Writer
 	return log, w, func() { f.Close() }, nil
 }
 
-// confirmTimes is how many more times tune's confirmation times each of
-// the fastest schedules.
-const confirmTimes = 2
-
-// howFound says how the best schedule was found (the round and part of
-// the search of its first record, and with date, when) and, when it was
-// timed more than once, that its time is the lower median of its times.
-func howFound(log *records.Log, key, target string, best *records.Record, date bool) string {
-	h := records.StepsHash(best.Steps)
-	first := log.First(key, target, h)
-	if first == nil {
-		first = best
-	}
-	s := fmt.Sprintf("found in round %d (%s)", first.Round, first.Origin)
-	if date {
-		s += " on " + first.Time.Format("2006-01-02 15:04")
-	}
-	if n := log.TimesMeasured(key, target, h); n > 1 {
-		s += fmt.Sprintf(", timed %d times (the lower median shown)", n)
-	}
-	return s
-}
-
 // showLog prints, per workload and target of a log, the best schedule:
 // its time, GFLOP/s, and how it was found.
 func showLog(path string, stdout, stderr io.Writer) int {
@@ -89,7 +64,7 @@ func showLog(path string, stdout, stderr io.Writer) int {
 				continue
 			}
 			fmt.Fprintf(stdout, "  best: %.3f ms, %.2f GFLOP/s, measured with %s, %s\n",
-				best.Result.Median*1e3, best.GFLOPS(), best.Measurer, howFound(log, w.Key, t, best, true))
+				best.Result.Median*1e3, best.GFLOPS(), best.Measurer, flow.HowFound(log, w.Key, t, best, true))
 			if st, err := best.State(); err == nil {
 				fmt.Fprintf(stdout, "  steps (%d):\n%s", len(st.Steps), indent(indent(st.StepsString())))
 			}
@@ -108,7 +83,7 @@ func runExport(args []string, stdout, stderr io.Writer) int {
 			"kernel.wat (its text) and steps.json (the schedule, to replay).", stderr)
 	logPath := fs.String("log", "", "the records `file`")
 	workload := fs.String("workload", "", "the workload `SPEC`")
-	target := fs.String("target", targets.WasmSIMD, "the `target`")
+	target := fs.String("target", string(targets.WasmSIMD), "the `target`")
 	out := fs.String("o", "", "the output `directory`")
 	if status, ok := parseFlags(fs, args); !ok {
 		return status
@@ -128,36 +103,19 @@ func runExport(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(stderr, "export", err)
 	}
-	best := log.Best(d.Key(), t.String())
-	if best == nil {
-		return fail(stderr, "export", fmt.Errorf("%s holds no verified schedule of this workload on %s", *logPath, t))
-	}
-	st, err := best.Replay(d)
+	best, files, err := flow.Export(log, d, t)
 	if err != nil {
-		return fail(stderr, "export", err)
-	}
-	_, k, err := build.Wasm(st, t)
-	if err != nil {
-		return fail(stderr, "export", err)
-	}
-	wat, err := wasmbin.Disassemble(k.Wasm)
-	if err != nil {
-		return fail(stderr, "export", err)
-	}
-	steps, err := schedule.MarshalSteps(st.Steps)
-	if err != nil {
-		return fail(stderr, "export", err)
+		return fail(stderr, "export", fmt.Errorf("%s: %w", *logPath, err))
 	}
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		return fail(stderr, "export", err)
 	}
-	files := map[string][]byte{"kernel.wasm": k.Wasm, "kernel.wat": []byte(wat), "steps.json": append(steps, '\n')}
-	for _, name := range []string{"kernel.wasm", "kernel.wat", "steps.json"} {
-		if err := os.WriteFile(filepath.Join(*out, name), files[name], 0o644); err != nil {
+	fmt.Fprintf(stdout, "wrote %s: the best schedule (%.3f ms, %.2f GFLOP/s on %s):\n", *out, best.Result.Median*1e3, best.GFLOPS(), t)
+	for _, f := range files {
+		if err := os.WriteFile(filepath.Join(*out, f.Name), f.Data, 0o644); err != nil {
 			return fail(stderr, "export", err)
 		}
+		fmt.Fprintf(stdout, "  %-12s %8d bytes  %s\n", f.Name, len(f.Data), f.About)
 	}
-	fmt.Fprintf(stdout, "wrote %s: the best schedule (%.3f ms, %.2f GFLOP/s on %s), %d bytes of wasm, %d bytes of scratch\n",
-		*out, best.Result.Median*1e3, best.GFLOPS(), t, len(k.Wasm), k.ScratchBytes)
 	return exitOK
 }

@@ -13,9 +13,9 @@
 //	tabtune show  -workload SPEC [-steps FILE.json] | -log FILE
 //	tabtune lower -workload SPEC [-steps FILE.json] [-trace]
 //	tabtune check -workload SPEC [-steps FILE.json] [-seed N] [-max-steps N]
-//	tabtune run   -workload SPEC [-steps FILE.json] [-target wasm-simd] [-measurer wasm|node] [-baseline]
+//	tabtune run   -workload SPEC [-steps FILE.json] [-target wasm-simd] [-measurer auto|node|wazero] [-baseline]
 //	tabtune sketches -workload SPEC [-target wasm-simd]
-//	tabtune tune  -workload SPEC [-target wasm-simd] [-measurer wasm|node] [-trials N] [-log FILE] [-seed S]
+//	tabtune tune  -workload SPEC [-target wasm-simd] [-measurer auto|node|wazero] [-trials N] [-log FILE] [-seed S]
 //	tabtune export -log FILE -workload SPEC [-target wasm-simd] -o DIR
 //	tabtune version
 //	tabtune help [COMMAND]

@@ -2,16 +2,14 @@ package main
 
 import (
 	"bytes"
-	"flag"
-	"os"
 	"reflect"
 	"strings"
 	"testing"
 
+	"github.com/tabtune/tabtune/compiler/ir"
 	"github.com/tabtune/tabtune/compiler/schedule"
+	"github.com/tabtune/tabtune/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata/gmm_tiled.json from gmmTiledSteps")
 
 // tabtune runs the command line and returns its exit status and output.
 func tabtune(t *testing.T, args ...string) (status int, stdout, stderr string) {
@@ -30,7 +28,7 @@ func tabtune(t *testing.T, args ...string) (status int, stdout, stderr string) {
 const gmmTiledSpec = "gmm:M=20,N=24,K=12"
 
 var gmmTiledSteps = []schedule.Step{
-	schedule.CacheWrite{Stage: 2, Scope: "local"},
+	schedule.CacheWrite{Stage: 2, Scope: ir.Local},
 	schedule.Split{Stage: 3, Iter: 0, Lengths: []int64{8}, InnerToOuter: true}, // i.0 i.1 j
 	schedule.Split{Stage: 3, Iter: 2, Lengths: []int64{8}, InnerToOuter: true}, // i.0 i.1 j.0 j.1
 	schedule.Reorder{Stage: 3, Order: []int{0, 2, 1, 3}},                       // i.0 j.0 i.1 j.1
@@ -44,26 +42,17 @@ var gmmTiledSteps = []schedule.Step{
 }
 
 func TestGmmTiledFile(t *testing.T) {
-	const path = "testdata/gmm_tiled.json"
-	if *update {
-		data, err := schedule.MarshalSteps(gmmTiledSteps)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, append(data, '\n'), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	data, err := os.ReadFile(path)
+	data, err := schedule.MarshalSteps(gmmTiledSteps)
 	if err != nil {
 		t.Fatal(err)
 	}
+	golden.Check(t, "testdata/gmm_tiled.json", append(data, '\n'))
 	steps, err := schedule.UnmarshalSteps(data)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !reflect.DeepEqual(steps, gmmTiledSteps) {
-		t.Fatalf("%s is out of date; run go test ./cmd/tabtune -run TestGmmTiledFile -update", path)
+		t.Fatalf("gmmTiledSteps read back from JSON as %v", steps)
 	}
 }
 

@@ -4,107 +4,83 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/signal"
 	"time"
 
-	"github.com/tabtune/tabtune/search/evolve"
+	"github.com/tabtune/tabtune/search/flow"
 	"github.com/tabtune/tabtune/search/tasks"
-	"github.com/tabtune/tabtune/search/tune"
-	"github.com/tabtune/tabtune/targets"
 )
 
-// tuneNetwork tunes the layers of a network under one trial budget with the
-// task scheduler.
-func tuneNetwork(network string, t targets.Target, measurer string, trials, batch, population, generations, confirm int,
-	logPath string, seed uint64, minTime time.Duration, stdout, stderr io.Writer) int {
+// networkEntries reads -network: a built-in network's name or a file of
+// "WEIGHT SPEC" lines.
+func networkEntries(network string) ([]tasks.Entry, error) {
 	entries, err := tasks.Network(network)
+	if err == nil {
+		return entries, nil
+	}
+	f, ferr := os.Open(network)
+	if ferr != nil {
+		return nil, err
+	}
+	defer f.Close()
+	entries, err = tasks.ParseNetwork(f)
 	if err != nil {
-		f, ferr := os.Open(network)
-		if ferr != nil {
-			return fail(stderr, "tune", err)
-		}
-		entries, err = tasks.ParseNetwork(f)
-		f.Close()
-		if err != nil {
-			return fail(stderr, "tune", fmt.Errorf("%s: %w", network, err))
-		}
+		return nil, fmt.Errorf("%s: %w", network, err)
+	}
+	return entries, nil
+}
+
+// tuneNetwork tunes the layers of a network under one trial budget
+// (flow.TuneNetwork) and prints each layer's best and the network's
+// estimated latency against the naive network's.
+func tuneNetwork(f tuneFlags, cfg flow.Config, stdout, stderr io.Writer) int {
+	entries, err := networkEntries(f.network)
+	if err != nil {
+		return fail(stderr, "tune", err)
+	}
+	if min := tasks.MinBudget(len(entries)); cfg.Trials < min {
+		return fail(stderr, "tune", fmt.Errorf("-trials %d is too small for the %d layers of %s: each layer's first round measures at least %d candidates, so give -trials %d or more", cfg.Trials, len(entries), f.network, tasks.MinFirstRound, min))
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	log, writer, closeLog, err := openLog(logPath, stderr)
+	env, closeEnv, err := openEnv(f, cfg.Target, stderr)
 	if err != nil {
 		return fail(stderr, "tune", err)
 	}
-	defer closeLog()
-	m, closeM, err := newMeasurer(measurer, targets.Options{MinTime: minTime}, t)
-	if err != nil {
-		return fail(stderr, "tune", err)
-	}
-	defer closeM()
-	params := evolve.DefaultParams()
-	params.Population, params.Generations = population, generations
-	var ts []*tune.Task
-	var weights []float64
-	for i, e := range entries {
-		d, err := loadWorkload(e.Spec)
-		if err != nil {
-			return fail(stderr, "tune", err)
-		}
-		fmt.Fprintf(stderr, "layer %d/%d: %s\n", i+1, len(entries), e.Spec)
-		w, err := buildWorkload(ctx, d, 1, stderr)
-		if err != nil {
-			return fail(stderr, "tune", err)
-		}
-		task, err := tune.NewTask(d, w, tune.Options{Target: t, Measurer: m, Batch: batch, Seed: seed + uint64(i),
-			Search: params, Log: log, Writer: writer, Tabtune: version})
-		if err != nil {
-			return fail(stderr, "tune", err)
-		}
-		ts = append(ts, task)
-		weights = append(weights, e.Weight)
-	}
-	s := tasks.NewScheduler(ts, weights)
-	fmt.Fprintf(stdout, "tuning %d layers of %s on %s with the %s measurer: %d trials\n", len(ts), network, t, m.Name(), trials)
-	start := time.Now()
-	for s.Trials() < trials {
-		i, r, err := s.Step(ctx)
-		if ctx.Err() != nil {
-			fmt.Fprintf(stderr, "\ninterrupted: the log holds every measurement made\n")
-			break
-		}
-		if err != nil {
-			return fail(stderr, "tune", err)
-		}
-		total := "not all layers verified yet"
-		if v := s.Total(); v < 1e300 {
-			total = fmt.Sprintf("network %.3f ms", v*1e3)
-		}
-		fmt.Fprintf(stderr, "\r%s, %s, last round: layer %d (%d measured), %s elapsed ",
-			bar(s.Trials(), trials), total, i+1, r.Measured, time.Since(start).Round(time.Second))
-	}
+	defer closeEnv()
+	fmt.Fprintf(stdout, "tuning %d layers of %s on %s with the %s measurer: %d trials\n", len(entries), f.network, cfg.Target, env.Measurer.Name(), cfg.Trials)
+	cfg.Baseline = false // each layer's first round measures its naive schedule anyway
+	res, err := flow.TuneNetwork(ctx, env, entries, cfg, func(e flow.Event) { progress(stderr, e) })
 	fmt.Fprintln(stderr)
-	if confirm > 0 && ctx.Err() == nil {
-		fmt.Fprintf(stderr, "confirming: timing the %d fastest schedules of each layer twice more...\n", confirm)
-		for _, task := range ts {
-			if _, err := task.Confirm(ctx, confirm, confirmTimes); err != nil {
-				if ctx.Err() != nil {
-					break
-				}
-				return fail(stderr, "tune", err)
-			}
+	if err != nil {
+		return fail(stderr, "tune", err)
+	}
+	stopped(stderr, res.Stop)
+	fmt.Fprintf(stdout, "%3s  %-5s %-60s %12s %10s %12s %8s\n", "", "xN", "layer", "best", "GFLOP/s", "naive", "trials")
+	for i, l := range res.Layers {
+		naive := "-"
+		if l.Naive != nil && l.Naive.OK() {
+			naive = fmt.Sprintf("%.4g ms", l.Naive.Median*1e3)
+		}
+		switch {
+		case l.Best == nil && l.Naive == nil:
+			fmt.Fprintf(stdout, "%3d  x%-4g %-60s %12s %10s %12s %8d\n", i+1, l.Weight, l.Spec, "not reached", "", naive, l.Trials)
+		case l.Best == nil:
+			fmt.Fprintf(stdout, "%3d  x%-4g %-60s %12s %10s %12s %8d\n", i+1, l.Weight, l.Spec, "none verified", "", naive, l.Trials)
+		default:
+			fmt.Fprintf(stdout, "%3d  x%-4g %-60s %9.4g ms %10.2f %12s %8d\n", i+1, l.Weight, l.Spec, l.Best.Result.Median*1e3, l.Best.GFLOPS(), naive, l.Trials)
 		}
 	}
-	for i, task := range ts {
-		b := task.Best()
-		if b == nil {
-			fmt.Fprintf(stdout, "%2d  x%-3g %-60s no schedule verified\n", i+1, weights[i], entries[i].Spec)
-			continue
-		}
-		fmt.Fprintf(stdout, "%2d  x%-3g %-60s %9.3f ms %8.2f GFLOP/s  (%d trials)\n", i+1, weights[i], entries[i].Spec, b.Result.Median*1e3, b.GFLOPS(), task.Trials)
+	if math.IsInf(res.Total, 1) {
+		fmt.Fprintf(stdout, "network latency: unknown (a layer has neither a verified schedule nor a naive time)\n")
+		return exitOK
 	}
-	if v := s.Total(); v < 1e300 {
-		fmt.Fprintf(stdout, "network latency (weighted sum of the layers' best): %.3f ms\n", v*1e3)
+	fmt.Fprintf(stdout, "network latency (weighted sum of each layer's best, naive where none): %.3f ms", res.Total*1e3)
+	if !math.IsInf(res.NaiveTotal, 1) {
+		fmt.Fprintf(stdout, "; the naive network: %.3f ms (%.1fx slower)", res.NaiveTotal*1e3, res.NaiveTotal/res.Total)
 	}
+	fmt.Fprintf(stdout, "; %d trials in %s\n", res.Trials, res.Took.Round(time.Second))
 	return exitOK
 }

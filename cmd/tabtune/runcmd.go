@@ -11,12 +11,13 @@ import (
 	"github.com/tabtune/tabtune/compiler/schedule"
 	"github.com/tabtune/tabtune/targets"
 	"github.com/tabtune/tabtune/targets/build"
+	"github.com/tabtune/tabtune/targets/local"
 )
 
 // runRun builds one schedule for a target, verifies it against the
 // reference and times it.
 func runRun(args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("run", "run -workload SPEC [-steps FILE.json] [-target wasm-simd] [-measurer wasm|node] [-baseline]",
+	fs := newFlags("run", "run -workload SPEC [-steps FILE.json] [-target wasm-simd] [-measurer auto|node|wazero] [-baseline]",
 		"Lowers the schedule, compiles it for the target, runs it on random inputs\n"+
 			"made from the seed, checks its outputs against the reference, then times\n"+
 			"it: warm-up calls, then timed samples; the median is reported in ms and\n"+
@@ -24,8 +25,8 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 			"run, and the speed-up printed. Exit status 1 when the kernel fails or\n"+
 			"computes wrong results.", stderr)
 	workload, steps := workloadFlags(fs)
-	target := fs.String("target", targets.WasmSIMD, "the `target`: wasm-simd, or wasm-simd -relaxed (node only)")
-	measurer := fs.String("measurer", "auto", "who runs the kernel: node (V8, what a browser runs), wasm (wazero, in-process), or auto: node when installed, else wasm")
+	target := fs.String("target", string(targets.WasmSIMD), "the `target`: wasm-simd, or wasm-simd -relaxed (node only)")
+	measurer := fs.String("measurer", local.Auto, measurerUsage)
 	seed := fs.Int64("seed", 1, "seed of the random inputs")
 	baseline := fs.Bool("baseline", false, "also measure the naive schedule (slow for large workloads)")
 	minTime := fs.Duration("min-time", 200*time.Millisecond, "least total time of the timed samples")
@@ -37,7 +38,7 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(stderr, "run", err)
 	}
-	if err := checkMeasurer(*measurer); err != nil {
+	if err := checkTarget(*measurer, t); err != nil {
 		return fail(stderr, "run", err)
 	}
 	st, err := loadWorkloadState(*workload, *steps)
@@ -50,16 +51,22 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	}
 	printWorkload(stdout, *workload, st.DAG)
 	printSteps(stdout, st)
-	cand, k, err := build.Wasm(st, t)
+	cand, err := build.Build(st, t)
 	if err != nil {
 		return fail(stderr, "run", err)
 	}
-	fmt.Fprintf(stdout, "kernel: %d bytes of wasm, %d four-lane loops, %d buffers in registers, %d bytes of scratch\n",
-		len(k.Wasm), k.VectorLoops, k.RegisterBuffers, k.ScratchBytes)
+	if t.Kind == targets.WasmSIMD {
+		k, err := build.Wasm(st, t)
+		if err != nil {
+			return fail(stderr, "run", err)
+		}
+		fmt.Fprintf(stdout, "kernel: %d bytes of wasm, %d four-lane loops, %d buffers in registers, %d bytes of scratch\n",
+			len(k.Wasm), k.VectorLoops, k.RegisterBuffers, k.ScratchBytes)
+	}
 	cands := []targets.Candidate{cand}
 	names := []string{"schedule"}
 	if *baseline {
-		naive, _, err := build.Wasm(schedule.New(st.DAG), t)
+		naive, err := build.Build(schedule.New(st.DAG), t)
 		if err != nil {
 			return fail(stderr, "run", err)
 		}

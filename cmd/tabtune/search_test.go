@@ -14,7 +14,7 @@ func TestRunMeasures(t *testing.T) {
 		// gmm_tiled.json is written for gmm:M=20,N=24,K=12; use that.
 		status, out, errOut = tabtune(t, "run", "-workload", gmmTiledSpec, "-steps", "testdata/gmm_tiled.json", "-min-time", "1ms", "-baseline", "-measurer", "wasm")
 	}
-	if status != 0 || !strings.Contains(out, "GFLOP/s on wasm-simd (wasm)") || !strings.Contains(out, "speed-up over the naive schedule") {
+	if status != 0 || !strings.Contains(out, "GFLOP/s on wasm-simd (wazero)") || !strings.Contains(out, "speed-up over the naive schedule") {
 		t.Fatalf("status %d\n%s\n%s", status, out, errOut)
 	}
 }

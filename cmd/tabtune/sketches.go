@@ -17,7 +17,7 @@ func runSketches(args []string, stdout, stderr io.Writer) int {
 			"applied, and the loop nest with its open tile sizes as ?) and lists the\n"+
 			"knobs sampling fills for each.", stderr)
 	workload := fs.String("workload", "", "the workload `SPEC`")
-	target := fs.String("target", targets.WasmSIMD, "the `target`")
+	target := fs.String("target", string(targets.WasmSIMD), "the `target`")
 	if status, ok := parseFlags(fs, args); !ok {
 		return status
 	}

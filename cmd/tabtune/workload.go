@@ -1,44 +1,29 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"strings"
 
-	"github.com/tabtune/tabtune/compiler/ops"
 	"github.com/tabtune/tabtune/compiler/schedule"
 	"github.com/tabtune/tabtune/compiler/te"
+	"github.com/tabtune/tabtune/search/flow"
 )
 
 // loadWorkload resolves a -workload argument to a DAG. An argument that
 // names an existing file, or ends in .te, is read and parsed in the text
-// format; anything else is an operator spec of the zoo (gmm:M=64,N=64,K=64).
-// Parse errors name the file, line and column (file:line:col: message).
+// format; anything else is an operator spec of the zoo (gmm:M=64,N=64,K=64)
+// or a program's text (flow.Workload). Parse errors name the file, line and
+// column (file:line:col: message).
 func loadWorkload(arg string) (*te.DAG, error) {
-	if arg == "" {
-		return nil, errors.New("no workload: give -workload SPEC (an operator spec such as gmm:M=64,N=64,K=64, or a .te file)")
-	}
 	if isFile(arg) || strings.HasSuffix(arg, ".te") {
 		src, err := os.ReadFile(arg)
 		if err != nil {
 			return nil, err
 		}
-		d, err := te.Parse(string(src))
-		if err != nil {
-			var pe *te.ParseError
-			if errors.As(err, &pe) {
-				return nil, fmt.Errorf("%s:%d:%d: %s", arg, pe.Line, pe.Column, pe.Msg)
-			}
-			return nil, fmt.Errorf("%s: %w", arg, err)
-		}
-		return d, nil
+		return flow.ParseFile(arg, string(src))
 	}
-	d, err := ops.BuildSpec(arg)
-	if err != nil {
-		return nil, fmt.Errorf("workload %q: %w", arg, err)
-	}
-	return d, nil
+	return flow.Workload(arg)
 }
 
 // isFile reports whether path names an existing regular file.

@@ -12,6 +12,11 @@
 // Statements are immutable values with a closed node set; WalkStmt visits
 // them and RewriteStmt rebuilds them, returning the same node when nothing
 // changed.
+//
+// The words that schedules and loops share (Scope, PragmaKey, Thread) are
+// defined here, in vocab.go, once: package schedule imports ir for them.
+// ir imports only expr, so that direction makes no cycle (lower, which
+// imports both, sits below them).
 package ir
 
 import (
@@ -19,37 +24,6 @@ import (
 
 	"github.com/tabtune/tabtune/compiler/expr"
 )
-
-// Scope is where a buffer lives.
-type Scope uint8
-
-// The scopes. Global is main memory (arguments and scratch), Local is
-// private to a thread (registers), Shared is shared by a GPU thread block.
-const (
-	Global Scope = iota
-	Local
-	Shared
-)
-
-var scopeNames = [...]string{Global: "global", Local: "local", Shared: "shared"}
-
-// String returns the scope's name.
-func (s Scope) String() string {
-	if int(s) < len(scopeNames) {
-		return scopeNames[s]
-	}
-	return fmt.Sprintf("Scope(%d)", uint8(s))
-}
-
-// ScopeByName looks a scope up by name.
-func ScopeByName(name string) (Scope, bool) {
-	for i, n := range scopeNames {
-		if n == name {
-			return Scope(i), true
-		}
-	}
-	return 0, false
-}
 
 // Buffer is a dense array of elements.
 type Buffer struct {
@@ -125,9 +99,9 @@ func (k ForKind) String() string {
 	return fmt.Sprintf("ForKind(%d)", uint8(k))
 }
 
-// Pragma is a hint attached to a loop, such as auto_unroll_max_step.
+// Pragma is a hint attached to a loop, such as auto_unroll_max_step=16.
 type Pragma struct {
-	Key   string
+	Key   PragmaKey
 	Value int64
 }
 
@@ -136,9 +110,9 @@ type For struct {
 	Var    *expr.Var
 	Extent int64
 	Kind   ForKind
-	// Thread is the thread index a ThreadBound loop is bound to:
-	// blockIdx.x/y/z, threadIdx.x/y/z or vthread.
-	Thread  string
+	// Thread is the GPU index a ThreadBound loop is bound to; NoThread
+	// for the other kinds.
+	Thread  Thread
 	Pragmas []Pragma
 	Body    Stmt
 }

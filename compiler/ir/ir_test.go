@@ -15,7 +15,7 @@ func sample() *Func {
 	body := &For{Var: i, Extent: 4, Kind: Parallel, Body: &Alloc{Buf: t, Body: MakeSeq(
 		&For{Var: j, Extent: 8, Kind: Vectorized, Body: &Store{Buf: t, Index: []expr.Expr{j}, Value: &expr.Load{Src: a, Index: []expr.Expr{i, j}}}},
 		&Store{Buf: c, Index: []expr.Expr{i}, Value: expr.F32(0)},
-		&For{Var: j, Extent: 8, Kind: Unrolled, Pragmas: []Pragma{{Key: "auto_unroll_max_step", Value: 16}}, Body: &Let{Var: x, Value: expr.Bin(expr.Add, j, expr.Const(1)), Body: &If{
+		&For{Var: j, Extent: 8, Kind: Unrolled, Pragmas: []Pragma{{Key: AutoUnrollMaxStep, Value: 16}}, Body: &Let{Var: x, Value: expr.Bin(expr.Add, j, expr.Const(1)), Body: &If{
 			Cond: expr.Bin(expr.LT, x, expr.Const(8)),
 			Then: &Store{Buf: c, Index: []expr.Expr{i}, Value: expr.Bin(expr.Add, &expr.Load{Src: c, Index: []expr.Expr{i}}, &expr.Load{Src: t, Index: []expr.Expr{x}})},
 			Else: &Store{Buf: c, Index: []expr.Expr{i}, Value: expr.F32(1)},

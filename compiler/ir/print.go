@@ -80,13 +80,13 @@ func printStmt(b *strings.Builder, s Stmt, depth int) {
 		switch n.Kind {
 		case Serial:
 		case ThreadBound:
-			b.WriteString("bind(" + n.Thread + ") ")
+			b.WriteString("bind(" + n.Thread.String() + ") ")
 		default:
 			b.WriteString(n.Kind.String())
 			b.WriteByte(' ')
 		}
 		for _, p := range n.Pragmas {
-			b.WriteString("pragma(" + p.Key + "=" + strconv.FormatInt(p.Value, 10) + ") ")
+			b.WriteString("pragma(" + string(p.Key) + "=" + strconv.FormatInt(p.Value, 10) + ") ")
 		}
 		v := n.Var.Name
 		b.WriteString("for (" + v + " = 0; " + v + " < " + strconv.FormatInt(n.Extent, 10) + "; " + v + "++) {\n")

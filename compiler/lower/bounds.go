@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"github.com/tabtune/tabtune/compiler/expr"
-	"github.com/tabtune/tabtune/compiler/ir"
 	"github.com/tabtune/tabtune/compiler/schedule"
 )
 
@@ -34,9 +33,7 @@ func boundsPass(l *lowering) error {
 		l.layout(info)
 		if info.buf.Shape == nil {
 			info.buf.Shape = info.exts
-			if sc, ok := ir.ScopeByName(info.stage.Scope); ok {
-				info.buf.Scope = sc
-			}
+			info.buf.Scope = info.stage.Scope
 			if len(info.stage.Align) > 0 {
 				info.buf.Strides = alignedStrides(info.exts, info.stage.Align)
 			}

@@ -144,7 +144,7 @@ func (l *lowering) loop(info *stageInfo, n int, body ir.Stmt) ir.Stmt {
 	case a == schedule.AnnUnroll:
 		f.Kind = ir.Unrolled
 	case a.IsThread():
-		f.Kind, f.Thread = ir.ThreadBound, a.String()
+		f.Kind, f.Thread = ir.ThreadBound, a.Thread()
 	}
 	for _, p := range info.stage.PragmasOf(n) {
 		f.Pragmas = append(f.Pragmas, ir.Pragma{Key: p.Key, Value: p.Value})

@@ -1,8 +1,6 @@
 package lower
 
 import (
-	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -10,9 +8,8 @@ import (
 	"github.com/tabtune/tabtune/compiler/ir"
 	"github.com/tabtune/tabtune/compiler/ops"
 	"github.com/tabtune/tabtune/compiler/schedule/schedtest"
+	"github.com/tabtune/tabtune/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
 
 // TestGolden prints the IR after every pass that changed it for a handful
 // of schedules and compares with testdata/NAME.golden.
@@ -51,23 +48,7 @@ func TestGolden(t *testing.T) {
 			}
 			checkLowered(t, b.St, d)
 			_ = f
-			path := filepath.Join("testdata", c.name+".golden")
-			if *update {
-				if err := os.MkdirAll("testdata", 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(path, []byte(out.String()), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run go test -update to create it)", err)
-			}
-			if out.String() != string(want) {
-				t.Errorf("%s differs; got:\n%s", path, out.String())
-			}
+			golden.CheckString(t, filepath.Join("testdata", c.name+".golden"), out.String())
 		})
 	}
 }

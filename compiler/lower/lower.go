@@ -1,8 +1,9 @@
 // Package lower turns a schedule (a schedule.State) into loop IR.
 //
 // Lowering is a fixed list of small named passes, run in order (see
-// Passes): the first ones work on the stages (inline, bounds), "build"
-// makes the loop nest, and the rest rewrite the loop IR. Each pass can be
+// Passes): the stage passes work on the stages (inline, bounds) and
+// settle every stage's region, which is all InferBound needs; then the
+// loop passes make the loop nest (build) and rewrite it. Each pass can be
 // watched: Trace calls back with the IR after every pass that changed it,
 // which is what the golden tests print.
 //
@@ -23,6 +24,7 @@ package lower
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/tabtune/tabtune/compiler/expr"
 	"github.com/tabtune/tabtune/compiler/ir"
@@ -36,13 +38,34 @@ type Pass struct {
 	run  func(l *lowering) error
 }
 
-// Passes are the passes of lowering, in the order they run.
-var Passes = []Pass{
+// StagePasses work on the stages, before there is any loop: after them
+// every stage's expression is final and its region known (InferBound runs
+// them alone).
+var StagePasses = []Pass{
 	{"inline", inlinePass},
 	{"bounds", boundsPass},
+}
+
+// LoopPasses make the loop nest from the stages, then rewrite it.
+var LoopPasses = []Pass{
 	{"build", buildPass},
 	{"unit-loops", unitLoopsPass},
 	{"simplify", simplifyPass},
+}
+
+// Passes are the passes of lowering, in the order they run.
+var Passes = slices.Concat(StagePasses, LoopPasses)
+
+// Order lists the pairs of passes whose order matters: the first must run
+// before the second (a test checks Passes, and that every stage pass runs
+// before every loop pass). Bounds reads the expressions inlining leaves;
+// build needs the regions; unit-loops rewrites what build made and leaves
+// its zeros for simplify to fold.
+var Order = [][2]string{
+	{"inline", "bounds"},
+	{"bounds", "build"},
+	{"build", "unit-loops"},
+	{"unit-loops", "simplify"},
 }
 
 // Lower turns a state into a kernel function.
@@ -172,7 +195,7 @@ func (info *stageInfo) computed() bool {
 // which its full-domain extents in the State do not show.
 func InferBound(st *schedule.State) ([][]int64, error) {
 	l := newLowering(st)
-	for _, p := range Passes[:2] {
+	for _, p := range StagePasses {
 		if err := p.run(l); err != nil {
 			return nil, fmt.Errorf("lower: %s: %w", p.Name, err)
 		}

@@ -3,6 +3,8 @@ package schedule
 import (
 	"encoding/json"
 	"fmt"
+
+	"github.com/tabtune/tabtune/compiler/ir"
 )
 
 // Annotation marks how a loop runs.
@@ -23,11 +25,19 @@ const (
 	AnnVThread
 )
 
+// annThreads are the GPU bindings of the GPU annotations.
+var annThreads = [...]ir.Thread{
+	AnnBlockX: ir.BlockX, AnnBlockY: ir.BlockY, AnnBlockZ: ir.BlockZ,
+	AnnThreadX: ir.ThreadX, AnnThreadY: ir.ThreadY, AnnThreadZ: ir.ThreadZ,
+	AnnVThread: ir.VThread,
+}
+
+// annNames are the JSON names; a GPU annotation is named as its binding.
 var annNames = [...]string{
 	AnnNone: "none", AnnParallel: "parallel", AnnVectorize: "vectorize", AnnUnroll: "unroll",
-	AnnBlockX: "blockIdx.x", AnnBlockY: "blockIdx.y", AnnBlockZ: "blockIdx.z",
-	AnnThreadX: "threadIdx.x", AnnThreadY: "threadIdx.y", AnnThreadZ: "threadIdx.z",
-	AnnVThread: "vthread",
+	AnnBlockX: ir.BlockX.String(), AnnBlockY: ir.BlockY.String(), AnnBlockZ: ir.BlockZ.String(),
+	AnnThreadX: ir.ThreadX.String(), AnnThreadY: ir.ThreadY.String(), AnnThreadZ: ir.ThreadZ.String(),
+	AnnVThread: ir.VThread.String(),
 }
 
 // String returns the annotation's name as in the JSON form.
@@ -40,6 +50,14 @@ func (a Annotation) String() string {
 
 // IsThread reports whether a binds a GPU block or thread index.
 func (a Annotation) IsThread() bool { return a >= AnnBlockX && a <= AnnVThread }
+
+// Thread returns the GPU binding of a GPU annotation, or ir.NoThread.
+func (a Annotation) Thread() ir.Thread {
+	if a.IsThread() {
+		return annThreads[a]
+	}
+	return ir.NoThread
+}
 
 // AnnotationByName looks an annotation up by name.
 func AnnotationByName(name string) (Annotation, bool) {
@@ -79,6 +97,8 @@ type Annotate struct {
 // Kind implements Step.
 func (Annotate) Kind() string { return "annotate" }
 
+func (s Annotate) refs() []ref { return stageIterRefs(s.Stage, s.Iter) }
+
 func (s Annotate) String() string {
 	return fmt.Sprintf("annotate(%s, iter %d, %s)", stageName(s.Stage), s.Iter, s.Ann)
 }
@@ -111,17 +131,19 @@ func (s Annotate) apply(c *ctx) error {
 }
 
 // PragmaStep attaches a hint to a loop. The only pragma today is
-// auto_unroll_max_step: unroll the loops inside it while their total
+// ir.AutoUnrollMaxStep: unroll the loops inside it while their total
 // iteration count is at most Value.
 type PragmaStep struct {
-	Stage  int    `json:"stage"`
-	Iter   int    `json:"iter"`
-	Pragma string `json:"pragma"`
-	Value  int64  `json:"value"`
+	Stage  int          `json:"stage"`
+	Iter   int          `json:"iter"`
+	Pragma ir.PragmaKey `json:"pragma"`
+	Value  int64        `json:"value"`
 }
 
 // Kind implements Step.
 func (PragmaStep) Kind() string { return "pragma" }
+
+func (s PragmaStep) refs() []ref { return stageIterRefs(s.Stage, s.Iter) }
 
 func (s PragmaStep) String() string {
 	return fmt.Sprintf("pragma(%s, iter %d, %s=%d)", stageName(s.Stage), s.Iter, s.Pragma, s.Value)
@@ -132,13 +154,11 @@ func (s PragmaStep) apply(c *ctx) error {
 	if err != nil {
 		return err
 	}
-	switch s.Pragma {
-	case "auto_unroll_max_step":
-		if s.Value < 0 {
-			return c.errorf("auto_unroll_max_step must be at least 0, not %d", s.Value)
-		}
-	default:
-		return c.errorf("unknown pragma %q; known: auto_unroll_max_step", s.Pragma)
+	if err := s.Pragma.Check(); err != nil {
+		return c.errorf("%v", err)
+	}
+	if s.Pragma == ir.AutoUnrollMaxStep && s.Value < 0 {
+		return c.errorf("%s must be at least 0, not %d", s.Pragma, s.Value)
 	}
 	m := c.mut(s.Stage)
 	m.Pragmas = append(m.Pragmas, Pragma{Node: n, Key: s.Pragma, Value: s.Value})
@@ -162,6 +182,8 @@ type StorageAlign struct {
 
 // Kind implements Step.
 func (StorageAlign) Kind() string { return "storage_align" }
+
+func (s StorageAlign) refs() []ref { return stageIterRefs(s.Stage, s.Iter) }
 
 func (s StorageAlign) String() string {
 	return fmt.Sprintf("storage_align(%s, iter %d, factor %d, offset %d)", stageName(s.Stage), s.Iter, s.Factor, s.Offset)

@@ -5,22 +5,27 @@ import (
 	"strconv"
 
 	"github.com/tabtune/tabtune/compiler/expr"
+	"github.com/tabtune/tabtune/compiler/ir"
 	"github.com/tabtune/tabtune/compiler/te"
 )
 
 // CacheRead adds a stage that copies tensor Stage into a buffer of the
-// given scope ("shared", "local" or "global") for the listed readers,
+// given scope (ir.Shared, ir.Local or ir.Global) for the listed readers,
 // which then read the copy. The new stage, named T.scope, comes right
 // after Stage; compute_at it to stage tiles in shared memory or pack a
 // layout.
 type CacheRead struct {
-	Stage   int    `json:"stage"`
-	Scope   string `json:"scope"`
-	Readers []int  `json:"readers"`
+	Stage   int      `json:"stage"`
+	Scope   ir.Scope `json:"scope"`
+	Readers []int    `json:"readers"`
 }
 
 // Kind implements Step.
 func (CacheRead) Kind() string { return "cache_read" }
+
+func (s CacheRead) refs() []ref {
+	return []ref{stageRef("stage", s.Stage), stagesRef("readers", s.Readers)}
+}
 
 func (s CacheRead) String() string {
 	return fmt.Sprintf("cache_read(%s, %s, readers %v)", stageName(s.Stage), s.Scope, s.Readers)
@@ -37,8 +42,8 @@ func (s CacheRead) apply(c *ctx) error {
 	if stage.Attach.Kind == AttachAt {
 		return c.errorf("%s is computed inside %s; cache_read needs it at the root", stage.Name(), c.st.Stages[stage.Attach.Stage].Name())
 	}
-	if err := checkScope(c, s.Scope); err != nil {
-		return err
+	if err := s.Scope.Check(); err != nil {
+		return c.errorf("%v", err)
 	}
 	if len(s.Readers) == 0 {
 		return c.errorf("cache_read needs at least one reader")
@@ -59,7 +64,7 @@ func (s CacheRead) apply(c *ctx) error {
 		return err
 	}
 	t := stage.Tensor
-	name := c.uniqueName(t.Name + "." + s.Scope)
+	name := c.uniqueName(t.Name + "." + s.Scope.String())
 	axes := make([]te.Axis, len(t.Shape))
 	idx := make([]expr.Expr, len(t.Shape))
 	for d, n := range t.Shape {
@@ -83,12 +88,14 @@ func (s CacheRead) apply(c *ctx) error {
 // of that buffer: the accumulator of a tile in registers. Stage must not
 // be transformed yet.
 type CacheWrite struct {
-	Stage int    `json:"stage"`
-	Scope string `json:"scope"`
+	Stage int      `json:"stage"`
+	Scope ir.Scope `json:"scope"`
 }
 
 // Kind implements Step.
 func (CacheWrite) Kind() string { return "cache_write" }
+
+func (s CacheWrite) refs() []ref { return []ref{stageRef("stage", s.Stage)} }
 
 func (s CacheWrite) String() string {
 	return fmt.Sprintf("cache_write(%s, %s)", stageName(s.Stage), s.Scope)
@@ -99,8 +106,8 @@ func (s CacheWrite) apply(c *ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := checkScope(c, s.Scope); err != nil {
-		return err
+	if err := s.Scope.Check(); err != nil {
+		return c.errorf("%v", err)
 	}
 	if stage.Transformed() || c.hasAttached(s.Stage) || stage.Attach.Kind != AttachRoot {
 		return c.errorf("cache_write must come before the stage is split, fused or moved")
@@ -108,7 +115,7 @@ func (s CacheWrite) apply(c *ctx) error {
 	if err := c.canAddStage(); err != nil {
 		return err
 	}
-	name := c.uniqueName(stage.Name() + "." + s.Scope)
+	name := c.uniqueName(stage.Name() + "." + s.Scope.String())
 	inner := renameOp(stage.Op, name)
 	m := c.mut(s.Stage)
 	m.Op = copyOut(stage.Tensor, stage.Op, inner)
@@ -117,14 +124,6 @@ func (s CacheWrite) apply(c *ctx) error {
 	ns.Scope = s.Scope
 	c.insertStage(s.Stage, ns)
 	return nil
-}
-
-func checkScope(c *ctx, scope string) error {
-	switch scope {
-	case "global", "local", "shared":
-		return nil
-	}
-	return c.errorf("unknown scope %q; use global, local or shared", scope)
 }
 
 // uniqueName returns name, or name with a number, unused by any stage.

@@ -17,6 +17,10 @@ type ComputeAt struct {
 // Kind implements Step.
 func (ComputeAt) Kind() string { return "compute_at" }
 
+func (s ComputeAt) refs() []ref {
+	return []ref{stageRef("stage", s.Stage), stageRef("target", s.Target), iterRef("target_iter", s.Target, s.TargetIter)}
+}
+
 func (s ComputeAt) String() string {
 	return fmt.Sprintf("compute_at(%s, %s, iter %d)", stageName(s.Stage), stageName(s.Target), s.TargetIter)
 }
@@ -69,6 +73,8 @@ type ComputeInline struct {
 // Kind implements Step.
 func (ComputeInline) Kind() string { return "compute_inline" }
 
+func (s ComputeInline) refs() []ref { return []ref{stageRef("stage", s.Stage)} }
+
 func (s ComputeInline) String() string {
 	return fmt.Sprintf("compute_inline(%s)", stageName(s.Stage))
 }
@@ -98,6 +104,8 @@ type ComputeRoot struct {
 
 // Kind implements Step.
 func (ComputeRoot) Kind() string { return "compute_root" }
+
+func (s ComputeRoot) refs() []ref { return []ref{stageRef("stage", s.Stage)} }
 
 func (s ComputeRoot) String() string {
 	return fmt.Sprintf("compute_root(%s)", stageName(s.Stage))

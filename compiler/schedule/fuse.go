@@ -2,12 +2,18 @@ package schedule
 
 import (
 	"fmt"
+	"slices"
 	"strings"
+
+	"github.com/tabtune/tabtune/compiler/ir"
 )
 
 // Fuse merges consecutive iterators of one kind into one loop whose
 // extent is the product of theirs; fusing i and j gives i@j with
-// i = i@j / extent(j) and j = i@j % extent(j).
+// i = i@j / extent(j) and j = i@j % extent(j). The pragmas of the fused
+// loops move to the fused loop; where several carry the same key, the
+// largest value stays (for auto_unroll_max_step, the largest budget that
+// any of them gave the nest that is now under the fused loop).
 type Fuse struct {
 	Stage int   `json:"stage"`
 	Iters []int `json:"iters"`
@@ -15,6 +21,10 @@ type Fuse struct {
 
 // Kind implements Step.
 func (Fuse) Kind() string { return "fuse" }
+
+func (s Fuse) refs() []ref {
+	return []ref{stageRef("stage", s.Stage), itersRef("iters", s.Stage, s.Iters)}
+}
 
 func (s Fuse) String() string {
 	return fmt.Sprintf("fuse(%s, iters %v)", stageName(s.Stage), s.Iters)
@@ -76,7 +86,46 @@ func (s Fuse) apply(c *ctx) error {
 	for _, j := range c.attachedTo(s.Stage, last) {
 		c.mut(j).Attach.Node = id
 	}
+	movePragmas(m, nodes, id)
 	return nil
+}
+
+// movePragmas moves the pragmas of nodes from to node to, one per key:
+// on each node the last pragma of a key holds (as lowering and the code
+// generators read them), and across nodes the largest value. The moved
+// pragmas keep the order in which their keys first appear.
+func movePragmas(m *Stage, from []int, to int) {
+	type nodeKey struct {
+		node int
+		key  ir.PragmaKey
+	}
+	var keys []ir.PragmaKey
+	last := map[nodeKey]int64{}
+	var kept []Pragma
+	for _, p := range m.Pragmas {
+		if !slices.Contains(from, p.Node) {
+			kept = append(kept, p)
+			continue
+		}
+		if !slices.Contains(keys, p.Key) {
+			keys = append(keys, p.Key)
+		}
+		last[nodeKey{p.Node, p.Key}] = p.Value
+	}
+	if len(keys) == 0 {
+		return
+	}
+	for _, k := range keys {
+		p := Pragma{Node: to, Key: k}
+		found := false
+		for _, n := range from {
+			if v, ok := last[nodeKey{n, k}]; ok && (!found || v > p.Value) {
+				p.Value, found = v, true
+			}
+		}
+		kept = append(kept, p)
+	}
+	m.Pragmas = kept
 }
 
 // Reorder puts a stage's iterators in a new order: Order lists every
@@ -88,6 +137,10 @@ type Reorder struct {
 
 // Kind implements Step.
 func (Reorder) Kind() string { return "reorder" }
+
+func (s Reorder) refs() []ref {
+	return []ref{stageRef("stage", s.Stage), itersRef("order", s.Stage, s.Order)}
+}
 
 func (s Reorder) String() string {
 	return fmt.Sprintf("reorder(%s, %v)", stageName(s.Stage), s.Order)

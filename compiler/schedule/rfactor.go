@@ -21,6 +21,8 @@ type Rfactor struct {
 // Kind implements Step.
 func (Rfactor) Kind() string { return "rfactor" }
 
+func (s Rfactor) refs() []ref { return stageIterRefs(s.Stage, s.Iter) }
+
 func (s Rfactor) String() string {
 	return fmt.Sprintf("rfactor(%s, iter %d, factor_iter %d)", stageName(s.Stage), s.Iter, s.FactorIter)
 }

@@ -3,9 +3,11 @@ package schedule
 import (
 	"encoding/json"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/tabtune/tabtune/compiler/ir"
 	"github.com/tabtune/tabtune/compiler/te"
 )
 
@@ -103,7 +105,7 @@ func TestStepErrors(t *testing.T) {
 			"step 0 (split) on stage A: A is an input; it has no loops to schedule"},
 		{d, []Step{ComputeAt{Stage: 3, Target: 2, TargetIter: 0}},
 			"step 0 (compute_at) on stage D: D is an output; it has no consumer to be computed in"},
-		{d, []Step{CacheWrite{Stage: 2, Scope: "local"}, ComputeAt{Stage: 2, Target: 4, TargetIter: 0}},
+		{d, []Step{CacheWrite{Stage: 2, Scope: ir.Local}, ComputeAt{Stage: 2, Target: 4, TargetIter: 0}},
 			"step 1 (compute_at) on stage C.local: D does not read C.local, nor is a reader of it computed inside D"},
 		{d, []Step{ComputeInline{Stage: 2}},
 			"step 0 (compute_inline) on stage C: C is a reduction; only element-wise stages can be inlined"},
@@ -119,11 +121,11 @@ func TestStepErrors(t *testing.T) {
 			"step 0 (annotate) on stage C, iterator k: parallel on a reduction iterator would race on the accumulator; use rfactor first"},
 		{d, []Step{ComputeAt{Stage: 2, Target: 3, TargetIter: 1}, Split{Stage: 3, Iter: 1, Lengths: []int64{4}, InnerToOuter: true}},
 			"step 1 (split) on stage D, iterator j: stage C is computed at this iterator; split or fuse before compute_at"},
-		{d, []Step{Split{Stage: 2, Iter: 0, Lengths: []int64{2}, InnerToOuter: true}, CacheWrite{Stage: 2, Scope: "local"}},
+		{d, []Step{Split{Stage: 2, Iter: 0, Lengths: []int64{2}, InnerToOuter: true}, CacheWrite{Stage: 2, Scope: ir.Local}},
 			"step 1 (cache_write) on stage C: cache_write must come before the stage is split, fused or moved"},
-		{d, []Step{CacheRead{Stage: 0, Scope: "texture", Readers: []int{2}}},
-			`step 0 (cache_read) on stage A: unknown scope "texture"; use global, local or shared`},
-		{d, []Step{CacheRead{Stage: 0, Scope: "shared", Readers: []int{3}}},
+		{d, []Step{CacheRead{Stage: 0, Scope: ir.Scope(7), Readers: []int{2}}},
+			`step 0 (cache_read) on stage A: unknown scope Scope(7); use global, local or shared`},
+		{d, []Step{CacheRead{Stage: 0, Scope: ir.Shared, Readers: []int{3}}},
 			"step 0 (cache_read) on stage A: stage 3 is not a reader of A"},
 		{d, []Step{Rfactor{Stage: 3, Iter: 0, FactorIter: 0}},
 			"step 0 (rfactor) on stage D, iterator i: D has no reduction"},
@@ -139,14 +141,14 @@ func TestStepErrors(t *testing.T) {
 			"step 0 (storage_align) on stage D, iterator i: D is an output; outputs are dense"},
 		// B.global is read by C.local, computed inside C at j: B.global may
 		// go at C's loop j or outside it, not deeper.
-		{d, []Step{CacheWrite{Stage: 2, Scope: "local"}, CacheRead{Stage: 1, Scope: "global", Readers: []int{2}},
+		{d, []Step{CacheWrite{Stage: 2, Scope: ir.Local}, CacheRead{Stage: 1, Scope: ir.Global, Readers: []int{2}},
 			ComputeAt{Stage: 3, Target: 4, TargetIter: 0}, ComputeAt{Stage: 2, Target: 4, TargetIter: 1}},
 			"step 3 (compute_at) on stage B.global, iterator j: B.global is computed inside loop j of C, deeper than its consumer C.local"},
-		{d, []Step{CacheWrite{Stage: 2, Scope: "local"}, CacheRead{Stage: 1, Scope: "global", Readers: []int{2}},
+		{d, []Step{CacheWrite{Stage: 2, Scope: ir.Local}, CacheRead{Stage: 1, Scope: ir.Global, Readers: []int{2}},
 			ComputeAt{Stage: 3, Target: 4, TargetIter: 1}, ComputeAt{Stage: 2, Target: 4, TargetIter: 0},
 			Reorder{Stage: 4, Order: []int{1, 0}}},
 			"step 4 (reorder) on stage C: B.global is computed inside loop i of C, deeper than its consumer C.local"},
-		{d, []Step{CacheWrite{Stage: 2, Scope: "local"}, CacheRead{Stage: 1, Scope: "global", Readers: []int{2}},
+		{d, []Step{CacheWrite{Stage: 2, Scope: ir.Local}, CacheRead{Stage: 1, Scope: ir.Global, Readers: []int{2}},
 			ComputeAt{Stage: 3, Target: 4, TargetIter: 1}, ComputeAt{Stage: 2, Target: 4, TargetIter: 1},
 			ComputeRoot{Stage: 3}},
 			"step 4 (compute_root) on stage C.local: B.global is computed inside C, but its consumer C.local is not"},
@@ -173,7 +175,7 @@ func TestStepErrors(t *testing.T) {
 
 func TestCacheWriteAndRfactorAddStages(t *testing.T) {
 	st := New(parse(t, matmulRelu))
-	st = apply(t, st, CacheWrite{Stage: 2, Scope: "local"}, ComputeAt{Stage: 2, Target: 3, TargetIter: 1})
+	st = apply(t, st, CacheWrite{Stage: 2, Scope: ir.Local}, ComputeAt{Stage: 2, Target: 3, TargetIter: 1})
 	var names []string
 	for _, s := range st.Stages {
 		names = append(names, s.Name())
@@ -200,7 +202,7 @@ func TestCacheWriteAndRfactorAddStages(t *testing.T) {
 // sampleSteps is a schedule that uses every step kind.
 func sampleSteps() []Step {
 	return []Step{
-		CacheWrite{Stage: 2, Scope: "local"},
+		CacheWrite{Stage: 2, Scope: ir.Local},
 		Split{Stage: 4, Iter: 0, Lengths: []int64{2, 2}, InnerToOuter: true},
 		Split{Stage: 4, Iter: 3, Lengths: []int64{3, 2}, InnerToOuter: true},
 		Reorder{Stage: 4, Order: []int{0, 3, 1, 4, 2, 5}},
@@ -210,9 +212,9 @@ func sampleSteps() []Step {
 		ComputeAt{Stage: 2, Target: 3, TargetIter: 1},
 		FollowSplit{Stage: 2, Iter: 0, SrcStep: 1, NSplit: 1},
 		FollowFusedSplit{Stage: 2, Iter: 2, SrcSteps: []int{1, 2}, Level: 1, FactorOrNparts: true},
-		PragmaStep{Stage: 4, Iter: 0, Pragma: "auto_unroll_max_step", Value: 16},
+		PragmaStep{Stage: 4, Iter: 0, Pragma: ir.AutoUnrollMaxStep, Value: 16},
 		Annotate{Stage: 4, Iter: 4, Ann: AnnVectorize},
-		CacheRead{Stage: 1, Scope: "shared", Readers: []int{2}},
+		CacheRead{Stage: 1, Scope: ir.Shared, Readers: []int{2}},
 		StorageAlign{Stage: 2, Iter: 0, Factor: 8, Offset: 1},
 		ComputeRoot{Stage: 2},
 		ComputeInline{Stage: 2},
@@ -273,6 +275,7 @@ func TestJSONForm(t *testing.T) {
 		{`{"version":1,"steps":[{"kind":"tile"}]}`, `schedule: step 0: unknown step kind "tile"`},
 		{`{"version":1,"steps":[{"kind":"split","stage":2,"factor":4}]}`, `schedule: step 0: split: json: unknown field "factor"`},
 		{`{"version":1,"steps":[{"kind":"annotate","ann":"simd"}]}`, `schedule: step 0: annotate: unknown annotation "simd"`},
+		{`{"version":1,"steps":[{"kind":"cache_read","stage":0,"scope":"texture","readers":[2]}]}`, `schedule: step 0: cache_read: unknown scope "texture"; use global, local or shared`},
 		{`[1,2]`, "schedule: reading steps: json: cannot unmarshal array into Go value of type schedule.stepsDoc"},
 	}
 	for _, b := range bad {
@@ -328,4 +331,97 @@ func FuzzReplay(f *testing.F) {
 			t.Fatal(err)
 		}
 	})
+}
+
+func TestAnnotationThreads(t *testing.T) {
+	for a := AnnNone; a <= AnnVThread; a++ {
+		th := a.Thread()
+		if a.IsThread() != th.Bound() {
+			t.Errorf("%s: IsThread %v but binds %s", a, a.IsThread(), th)
+		}
+		if a.IsThread() && th.String() != a.String() {
+			t.Errorf("%s binds %s", a, th)
+		}
+	}
+	if AnnThreadY.Thread() != ir.ThreadY || AnnVThread.Thread() != ir.VThread || AnnParallel.Thread() != ir.NoThread {
+		t.Error("annotations map to the wrong bindings")
+	}
+}
+
+// pragmasOf prints the pragmas on the current loops of a stage.
+func pragmasOf(st *State, stage string) string {
+	s := st.Stages[st.StageByName(stage)]
+	var out []string
+	for _, n := range s.Iters {
+		for _, p := range s.PragmasOf(n) {
+			out = append(out, s.Nodes[n].Name+":"+string(p.Key)+"="+strconv.FormatInt(p.Value, 10))
+		}
+	}
+	return strings.Join(out, " ")
+}
+
+func TestSplitKeepsPragmaOnOuterLoop(t *testing.T) {
+	d := parse(t, matmulRelu)
+	for _, innerToOuter := range []bool{true, false} {
+		st := apply(t, New(d),
+			PragmaStep{Stage: 2, Iter: 0, Pragma: ir.AutoUnrollMaxStep, Value: 16},
+			Split{Stage: 2, Iter: 0, Lengths: []int64{2, 3}, InnerToOuter: innerToOuter},
+		)
+		if got, want := pragmasOf(st, "C"), "i.0:auto_unroll_max_step=16"; got != want {
+			t.Errorf("inner_to_outer=%v: pragmas %q, want %q", innerToOuter, got, want)
+		}
+		if !strings.Contains(st.String(), "for i.0 in 0..2 pragma(auto_unroll_max_step=16)\n") {
+			t.Errorf("inner_to_outer=%v: state\n%s", innerToOuter, st)
+		}
+	}
+	// A follow_split moves it too, and splitting another loop leaves it.
+	st := apply(t, New(d),
+		Split{Stage: 2, Iter: 0, Lengths: []int64{5}, InnerToOuter: true},
+		PragmaStep{Stage: 3, Iter: 0, Pragma: ir.AutoUnrollMaxStep, Value: 8},
+		FollowSplit{Stage: 3, Iter: 0, SrcStep: 0, NSplit: 1},
+		Split{Stage: 3, Iter: 2, Lengths: []int64{4}, InnerToOuter: true},
+	)
+	if got, want := pragmasOf(st, "D"), "i.0:auto_unroll_max_step=8"; got != want {
+		t.Errorf("follow_split: pragmas %q, want %q", got, want)
+	}
+}
+
+func TestFuseMergesPragmas(t *testing.T) {
+	d := parse(t, matmulRelu)
+	pragma := func(iter int, v int64) Step {
+		return PragmaStep{Stage: 3, Iter: iter, Pragma: ir.AutoUnrollMaxStep, Value: v}
+	}
+	cases := []struct {
+		name  string
+		steps []Step
+		want  string
+	}{
+		{"one loop", []Step{pragma(1, 16)}, "i@j:auto_unroll_max_step=16"},
+		{"both, the larger stays", []Step{pragma(0, 64), pragma(1, 16)}, "i@j:auto_unroll_max_step=64"},
+		// On one loop the last pragma of a key holds: i's 100 was replaced by 4.
+		{"last on a loop holds", []Step{pragma(0, 100), pragma(0, 4), pragma(1, 16)}, "i@j:auto_unroll_max_step=16"},
+		{"none", nil, ""},
+	}
+	for _, c := range cases {
+		st := apply(t, New(d), c.steps...)
+		st = apply(t, st, Fuse{Stage: 3, Iters: []int{0, 1}})
+		if got := pragmasOf(st, "D"); got != c.want {
+			t.Errorf("%s: pragmas %q, want %q", c.name, got, c.want)
+		}
+	}
+	// Pragmas of loops that are not fused stay where they are.
+	st := apply(t, New(d), PragmaStep{Stage: 2, Iter: 2, Pragma: ir.AutoUnrollMaxStep, Value: 32}, Fuse{Stage: 2, Iters: []int{0, 1}})
+	if got, want := pragmasOf(st, "C"), "k:auto_unroll_max_step=32"; got != want {
+		t.Errorf("unfused loop: pragmas %q, want %q", got, want)
+	}
+}
+
+func TestReorderKeepsPragmas(t *testing.T) {
+	st := apply(t, New(parse(t, matmulRelu)),
+		PragmaStep{Stage: 2, Iter: 0, Pragma: ir.AutoUnrollMaxStep, Value: 16},
+		Reorder{Stage: 2, Order: []int{1, 2, 0}},
+	)
+	if got, want := pragmasOf(st, "C"), "i:auto_unroll_max_step=16"; got != want {
+		t.Errorf("pragmas %q, want %q", got, want)
+	}
 }

@@ -11,7 +11,9 @@ import (
 // split(i, [8, 4]) of i in 0..100 gives i.0 in 0..4, i.1 in 0..8,
 // i.2 in 0..4, with i = i.0*32 + i.1*4 + i.2 guarded by i < 100. Without
 // it, Lengths are the extents of the outer loops and the innermost takes
-// the rest.
+// the rest. The pragmas of the split loop move to the outermost new loop:
+// auto_unroll_max_step bounds the steps of the whole nest under its loop,
+// and the outermost loop has that same nest under it.
 type Split struct {
 	Stage        int     `json:"stage"`
 	Iter         int     `json:"iter"`
@@ -21,6 +23,8 @@ type Split struct {
 
 // Kind implements Step.
 func (Split) Kind() string { return "split" }
+
+func (s Split) refs() []ref { return stageIterRefs(s.Stage, s.Iter) }
 
 func (s Split) String() string {
 	return fmt.Sprintf("split(%s, iter %d, %v, inner_to_outer=%v)", stageName(s.Stage), s.Iter, s.Lengths, s.InnerToOuter)
@@ -76,6 +80,7 @@ func applySplit(c *ctx, stageID, pos int, lengths []int64, innerToOuter bool) er
 	newIters = append(newIters, m.Iters[pos+1:]...)
 	m.Iters = newIters
 	m.Rels = append(m.Rels, rel)
+	movePragmas(m, []int{n}, rel.Out[0])
 	return nil
 }
 
@@ -144,6 +149,8 @@ type FollowSplit struct {
 
 // Kind implements Step.
 func (FollowSplit) Kind() string { return "follow_split" }
+
+func (s FollowSplit) refs() []ref { return stageIterRefs(s.Stage, s.Iter) }
 
 func (s FollowSplit) String() string {
 	return fmt.Sprintf("follow_split(%s, iter %d, step %d, n_split=%d)", stageName(s.Stage), s.Iter, s.SrcStep, s.NSplit)
@@ -230,6 +237,8 @@ type FollowFusedSplit struct {
 
 // Kind implements Step.
 func (FollowFusedSplit) Kind() string { return "follow_fused_split" }
+
+func (s FollowFusedSplit) refs() []ref { return stageIterRefs(s.Stage, s.Iter) }
 
 func (s FollowFusedSplit) String() string {
 	return fmt.Sprintf("follow_fused_split(%s, iter %d, steps %v, level %d, factor=%v)", stageName(s.Stage), s.Iter, s.SrcSteps, s.Level, s.FactorOrNparts)

@@ -19,16 +19,19 @@
 // States are values: Apply returns a new State and leaves the old one valid.
 // Stages are shared between states and copied only when a step changes
 // them, so copying a State costs a slice copy.
+//
+// Buffer scopes, pragma keys and GPU thread bindings are the typed words of
+// package ir (ir.Scope, ir.PragmaKey, ir.Thread), which the loop IR uses
+// too; their text forms are the names in the JSON form of steps.
 package schedule
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
 
 	"github.com/tabtune/tabtune/compiler/expr"
+	"github.com/tabtune/tabtune/compiler/ir"
 	"github.com/tabtune/tabtune/compiler/te"
 )
 
@@ -66,7 +69,7 @@ type Node struct {
 // auto_unroll_max_step=16.
 type Pragma struct {
 	Node  int
-	Key   string
+	Key   ir.PragmaKey
 	Value int64
 }
 
@@ -130,9 +133,8 @@ type Stage struct {
 	// Iters are the current loops, outermost first, as indices into Nodes.
 	Iters  []int
 	Attach Attach
-	// Scope is where an intermediate buffer lives: "global", "local" or
-	// "shared".
-	Scope   string
+	// Scope is where an intermediate buffer lives.
+	Scope   ir.Scope
 	Align   []Align
 	Pragmas []Pragma
 }
@@ -182,7 +184,7 @@ func (s *Stage) IterPos(n int) int {
 func (s *Stage) Transformed() bool { return len(s.Rels) > 0 }
 
 func newStage(t, op *te.Tensor) *Stage {
-	s := &Stage{Tensor: t, Op: op, Scope: "global"}
+	s := &Stage{Tensor: t, Op: op, Scope: ir.Global}
 	if op.IsInput() {
 		return s
 	}
@@ -498,101 +500,5 @@ func (st *State) StepsString() string {
 			cur = next
 		}
 	}
-	return b.String()
-}
-
-// describe prints a step as kind(field=value, ...), in the order of its
-// JSON fields, naming stages and iterators as they are in st.
-func describe(st *State, s Step) string {
-	raw, err := MarshalStep(s)
-	if err != nil {
-		return s.String()
-	}
-	var fields []struct {
-		key string
-		val json.RawMessage
-	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	if _, err := dec.Token(); err != nil {
-		return s.String()
-	}
-	for dec.More() {
-		k, err := dec.Token()
-		if err != nil {
-			return s.String()
-		}
-		var v json.RawMessage
-		if err := dec.Decode(&v); err != nil {
-			return s.String()
-		}
-		fields = append(fields, struct {
-			key string
-			val json.RawMessage
-		}{k.(string), v})
-	}
-	ints := map[string]int{}
-	for _, f := range fields {
-		var n int
-		if json.Unmarshal(f.val, &n) == nil {
-			ints[f.key] = n
-		}
-	}
-	stageName := func(id int) string {
-		if id >= 0 && id < len(st.Stages) {
-			return st.Stages[id].Name()
-		}
-		return strconv.Itoa(id)
-	}
-	iterName := func(stage, pos int) string {
-		if stage >= 0 && stage < len(st.Stages) {
-			if s := st.Stages[stage]; pos >= 0 && pos < len(s.Iters) {
-				return s.Iter(pos).Name
-			}
-		}
-		return strconv.Itoa(pos)
-	}
-	var b strings.Builder
-	b.WriteString(s.Kind())
-	b.WriteByte('(')
-	first := true
-	for _, f := range fields[1:] { // fields[0] is the kind
-		if !first {
-			b.WriteString(", ")
-		}
-		first = false
-		var text string
-		var list []int
-		switch f.key {
-		case "stage", "target":
-			text = stageName(ints[f.key])
-		case "iter":
-			text = iterName(ints["stage"], ints["iter"])
-		case "target_iter":
-			text = iterName(ints["target"], ints["target_iter"])
-		case "readers":
-			if json.Unmarshal(f.val, &list) == nil {
-				names := make([]string, len(list))
-				for i, r := range list {
-					names[i] = stageName(r)
-				}
-				text = "[" + strings.Join(names, ", ") + "]"
-			}
-		case "iters", "order":
-			if json.Unmarshal(f.val, &list) == nil {
-				names := make([]string, len(list))
-				for i, p := range list {
-					names[i] = iterName(ints["stage"], p)
-				}
-				text = "[" + strings.Join(names, ", ") + "]"
-			}
-		}
-		if text == "" {
-			text = string(f.val)
-		}
-		b.WriteString(f.key)
-		b.WriteByte('=')
-		b.WriteString(text)
-	}
-	b.WriteByte(')')
 	return b.String()
 }

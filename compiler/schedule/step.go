@@ -13,6 +13,9 @@ type Step interface {
 	// String is a one-line readable form, such as "split(C, i, [8, 4])".
 	String() string
 	apply(c *ctx) error
+	// refs lists the fields that refer to stages or iterators, so that
+	// StepsString can name them (describe.go).
+	refs() []ref
 }
 
 // StepError says why a step does not apply.

@@ -91,8 +91,11 @@ type Search struct {
 	Spaces []*sample.Space
 	Params Params
 	Rng    *rand.Rand
-	// Measured holds the keys of candidates already measured.
-	Measured map[string]bool
+	// Tried holds the keys of the candidates the tuner has dealt with:
+	// measured, found measured in the log, refused by the code generator,
+	// or compiled to a kernel measured before. The search proposes none
+	// of them again.
+	Tried map[string]bool
 }
 
 // Random draws n distinct, buildable candidates not measured yet.
@@ -102,7 +105,7 @@ func (s *Search) Random(n int) []*Candidate {
 	for tries := 0; len(out) < n && tries < 20*n+100; tries++ {
 		sp := s.Rng.IntN(len(s.Spaces))
 		c := s.make(sp, s.Spaces[sp].Random(s.Rng))
-		if c == nil || seen[c.Key()] || s.Measured[c.Key()] {
+		if c == nil || seen[c.Key()] || s.Tried[c.Key()] {
 			continue
 		}
 		c.Origin = records.OriginRandom
@@ -136,7 +139,7 @@ func (s *Search) Next(scorer Scorer, seeds []*Candidate, n int) []*Candidate {
 	best := map[string]*Candidate{}
 	keep := func(cs []*Candidate) {
 		for _, c := range cs {
-			if !s.Measured[c.Key()] {
+			if !s.Tried[c.Key()] {
 				best[c.Key()] = c
 			}
 		}

@@ -51,7 +51,7 @@ func newSearch(t *testing.T, seed uint64) *Search {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &Search{Params: Params{Population: 128, Generations: 4, MutateProb: 0.85, EpsGreedy: 0.05}, Rng: rand.New(rand.NewPCG(seed, 9)), Measured: map[string]bool{}}
+	s := &Search{Params: Params{Population: 128, Generations: 4, MutateProb: 0.85, EpsGreedy: 0.05}, Rng: rand.New(rand.NewPCG(seed, 9)), Tried: map[string]bool{}}
 	for _, sk := range sks {
 		s.Spaces = append(s.Spaces, sample.NewSpace(sk, tg))
 	}
@@ -99,10 +99,10 @@ func TestEvolutionBeatsRandom(t *testing.T) {
 			t.Fatal("duplicate candidate")
 		}
 		seen[c.Key()] = true
-		s.Measured[c.Key()] = true
+		s.Tried[c.Key()] = true
 	}
 	for _, c := range s.Next(tileScorer{}, evolved[:4], 32) {
-		if s.Measured[c.Key()] {
+		if s.Tried[c.Key()] {
 			t.Fatal("a measured candidate came back")
 		}
 	}

@@ -71,7 +71,7 @@ type forInfo struct {
 	full   float64    // vectorized: share of the iterations in full chunks
 	chunk  int64      // vectorized: extent of the chunk loop when unrolled, else 0
 	budget int64      // the loop's own auto_unroll_max_step
-	thread string
+	thread ir.Thread
 }
 
 type letCtx struct {
@@ -199,7 +199,7 @@ func (x *extractor) pre(s ir.Stmt, budget int64) preRes {
 		x.info = append(x.info, forInfo{thread: n.Thread})
 		own := int64(0)
 		for _, p := range n.Pragmas {
-			if p.Key == "auto_unroll_max_step" {
+			if p.Key == ir.AutoUnrollMaxStep {
 				own = p.Value
 			}
 		}
@@ -479,7 +479,7 @@ func (x *extractor) loopFeatures(row []float32) {
 	par := kindAcc{prod: 1, at: -1}
 	full := 0.0
 	gpu := false
-	var threads [7]float64
+	var threads [ir.VThread - ir.BlockX + 1]float64 // extents bound to BlockX..VThread
 	for i := range threads {
 		threads[i] = 1
 	}
@@ -506,8 +506,8 @@ func (x *extractor) loopFeatures(row []float32) {
 			add(&par, ext, i)
 		case ir.ThreadBound:
 			gpu = true
-			if t := threadSlot(in.thread); t >= 0 {
-				threads[t] *= ext
+			if in.thread.Bound() {
+				threads[in.thread-ir.BlockX] *= ext
 			}
 		}
 		budget = max(budget, in.budget)
@@ -537,17 +537,6 @@ func (x *extractor) loopFeatures(row []float32) {
 	if depth > 0 {
 		row[fInnerLen] = slog(float64(x.loops[depth-1].ext))
 	}
-}
-
-var threadNames = [7]string{"blockIdx.x", "blockIdx.y", "blockIdx.z", "threadIdx.x", "threadIdx.y", "threadIdx.z", "vthread"}
-
-func threadSlot(name string) int {
-	for i, n := range threadNames {
-		if n == name {
-			return i
-		}
-	}
-	return -1
 }
 
 // position is where the variable of loop at appears in the stored index.

@@ -4,7 +4,6 @@ import (
 	"flag"
 	"math"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -17,9 +16,8 @@ import (
 	"github.com/tabtune/tabtune/compiler/ops"
 	"github.com/tabtune/tabtune/compiler/schedule"
 	"github.com/tabtune/tabtune/compiler/schedule/schedtest"
+	"github.com/tabtune/tabtune/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
 
 var propertyCases = flag.Int("property.n", 400, "random schedules the property test checks")
 
@@ -298,7 +296,7 @@ func TestLoopLengths(t *testing.T) {
 	// auto_unroll_max_step unrolls the serial loops inside its loop whose
 	// nest fits: j (4×4 = 16) and k (4), not i itself.
 	i2, j2, k2 := expr.NewVar("i"), expr.NewVar("j"), expr.NewVar("k")
-	auto := loopFunc(&ir.For{Var: i2, Extent: 8, Pragmas: []ir.Pragma{{Key: "auto_unroll_max_step", Value: 16}},
+	auto := loopFunc(&ir.For{Var: i2, Extent: 8, Pragmas: []ir.Pragma{{Key: ir.AutoUnrollMaxStep, Value: 16}},
 		Body: &ir.For{Var: j2, Extent: 4, Body: &ir.For{Var: k2, Extent: 4,
 			Body: &ir.Store{Buf: C, Index: []expr.Expr{i2, expr.AddE(expr.MulE(j2, expr.Const(4)), k2)}, Value: expr.F32(0)}}}}, A, C)
 	r = Extract(auto)[0]
@@ -316,8 +314,8 @@ func TestLoopLengths(t *testing.T) {
 
 	// GPU bindings.
 	bx, tx := expr.NewVar("bx"), expr.NewVar("tx")
-	gpu := loopFunc(&ir.For{Var: bx, Extent: 4, Kind: ir.ThreadBound, Thread: "blockIdx.x",
-		Body: &ir.For{Var: tx, Extent: 32, Kind: ir.ThreadBound, Thread: "threadIdx.x",
+	gpu := loopFunc(&ir.For{Var: bx, Extent: 4, Kind: ir.ThreadBound, Thread: ir.BlockX,
+		Body: &ir.For{Var: tx, Extent: 32, Kind: ir.ThreadBound, Thread: ir.ThreadX,
 			Body: &ir.Store{Buf: C, Index: []expr.Expr{expr.Const(0), expr.AddE(expr.MulE(bx, expr.Const(32)), tx)}, Value: expr.F32(0)}}}, A, C)
 	r = Extract(gpu)[0]
 	for name, want := range map[string]float64{"is_gpu": 1, "blockIdx.x_len": 4, "threadIdx.x_len": 32, "threadIdx.y_len": 1, "vthread_len": 1, "parallel_num": 0} {
@@ -490,29 +488,7 @@ func TestGolden(t *testing.T) {
 			out.WriteString(names[j] + "=" + strconv.FormatFloat(float64(v), 'g', 6, 32) + "\n")
 		}
 	}
-	path := filepath.Join("testdata", "matmul.golden")
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(out.String()), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if got := out.String(); got != string(want) {
-		gl, wl := strings.Split(got, "\n"), strings.Split(string(want), "\n")
-		for i := range min(len(gl), len(wl)) {
-			if gl[i] != wl[i] {
-				t.Fatalf("differs from %s at line %d:\n got: %s\nwant: %s", path, i+1, gl[i], wl[i])
-			}
-		}
-		t.Fatalf("differs from %s in length: %d lines, want %d", path, len(gl), len(wl))
-	}
+	golden.CheckString(t, filepath.Join("testdata", "matmul.golden"), out.String())
 }
 
 // TestAllocs checks that Extract allocates only its result, guards and

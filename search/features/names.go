@@ -1,5 +1,7 @@
 package features
 
+import "github.com/tabtune/tabtune/compiler/ir"
+
 // Version is the version of the feature layout. Change it whenever a
 // feature is added, removed, reordered or computed differently, so that a
 // cost model trained on one layout is never fed another.
@@ -194,12 +196,14 @@ func buildNames() []string {
 			set(i+p, k.prefix+"_pos_"+posNames[p])
 		}
 	}
+	set(fIsGPU, "is_gpu")
+	for t := ir.BlockX; t <= ir.VThread; t++ {
+		set(fBlockX+int(t-ir.BlockX), t.String()+"_len")
+	}
 	for i, s := range []string{
-		"is_gpu", "blockIdx.x_len", "blockIdx.y_len", "blockIdx.z_len",
-		"threadIdx.x_len", "threadIdx.y_len", "threadIdx.z_len", "vthread_len",
-		"auto_unroll_max_step", "outer_prod", "num_loops", "innermost_len", "num_buffers",
+		ir.AutoUnrollMaxStep.String(), "outer_prod", "num_loops", "innermost_len", "num_buffers",
 	} {
-		set(fIsGPU+i, s)
+		set(fAutoUnroll+i, s)
 	}
 	for b := range MaxBuffers {
 		for j, s := range bufNames {

@@ -16,7 +16,8 @@
 //	 "time":"2026-11-25T16:00:00Z",
 //	 "tabtune":"devel",
 //	 "round":3,
-//	 "origin":"evolve"}
+//	 "origin":"evolve",
+//	 "kernel":"3f9a…"}
 //
 // (on one line). v is the format version, Version. workload.key is
 // te.DAG.Key of the text, which is te.DAG.String. target is a
@@ -29,7 +30,9 @@
 // (te.DAG.FLOPs). time is when it was measured, RFC 3339 in UTC. tabtune
 // is the version that measured it; round is the search round and origin
 // says how the schedule was found ("sample", "evolve", "random",
-// "hand", ...).
+// "hand", ...). kernel is the identity of the code that ran
+// (targets.Candidate.ID: a digest of the module or source and its launch
+// configuration); it is absent from records written before it existed.
 //
 // Compatibility: a reader ignores fields it does not know, and treats a
 // missing field as its zero value, so new fields may be added without
@@ -76,6 +79,7 @@ const (
 	OriginRandom  = "random"  // picked at random, for exploration
 	OriginConfirm = "confirm" // a schedule measured again to confirm its time (tune.Task.Confirm)
 	OriginHand    = "hand"    // written by a person
+	OriginNaive   = "naive"   // the naive schedule, measured as the baseline (tune.Task.Baseline)
 )
 
 // Workload names the program a record measured: its key and its
@@ -97,7 +101,8 @@ type Record struct {
 	// String form.
 	Target string
 	// Measurer is the name of the targets.Measurer that timed it
-	// ("wasm", "node", "browser", "bridge").
+	// ("wazero", "node", "browser", "bridge"; "wasm" in records written
+	// before the wazero measurer took its name).
 	Measurer string
 	// Steps is the schedule, applied to the workload's initial state.
 	Steps []schedule.Step
@@ -113,6 +118,9 @@ type Record struct {
 	Round int
 	// Origin says how the schedule was found (OriginSample, ...).
 	Origin string
+	// Kernel is the identity of the kernel that was measured
+	// (targets.Candidate.ID); empty in records written before it existed.
+	Kernel string
 }
 
 // OK reports whether the schedule verified and has a time: no error and
@@ -167,6 +175,7 @@ type wire struct {
 	Tabtune  string            `json:"tabtune"`
 	Round    int               `json:"round"`
 	Origin   string            `json:"origin"`
+	Kernel   string            `json:"kernel,omitempty"`
 }
 
 type wireWorkload struct {
@@ -201,6 +210,7 @@ func (r Record) MarshalJSON() ([]byte, error) {
 		Tabtune:  r.Tabtune,
 		Round:    r.Round,
 		Origin:   r.Origin,
+		Kernel:   r.Kernel,
 	}
 	if w.Result.Times == nil {
 		w.Result.Times = []float64{}
@@ -262,6 +272,7 @@ func (r *Record) UnmarshalJSON(data []byte) error {
 		Tabtune:  w.Tabtune,
 		Round:    w.Round,
 		Origin:   w.Origin,
+		Kernel:   w.Kernel,
 	}
 	if len(rec.Result.Times) == 0 {
 		rec.Result.Times = nil

@@ -3,7 +3,6 @@ package records
 import (
 	"bytes"
 	"errors"
-	"flag"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -13,13 +12,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tabtune/tabtune/compiler/ir"
 	"github.com/tabtune/tabtune/compiler/schedule"
 	"github.com/tabtune/tabtune/compiler/schedule/schedtest"
 	"github.com/tabtune/tabtune/compiler/te"
+	"github.com/tabtune/tabtune/internal/golden"
 	"github.com/tabtune/tabtune/targets"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
 
 const matmulRelu = `
 A = input(f32, [10, 7])
@@ -41,7 +40,7 @@ func parse(t testing.TB, src string) *te.DAG {
 // rfactor; rfSteps uses rfactor.
 func allSteps() []schedule.Step {
 	return []schedule.Step{
-		schedule.CacheWrite{Stage: 2, Scope: "local"},
+		schedule.CacheWrite{Stage: 2, Scope: ir.Local},
 		schedule.Split{Stage: 4, Iter: 0, Lengths: []int64{2, 2}, InnerToOuter: true},
 		schedule.Split{Stage: 4, Iter: 3, Lengths: []int64{3, 2}, InnerToOuter: true},
 		schedule.Reorder{Stage: 4, Order: []int{0, 3, 1, 4, 2, 5}},
@@ -51,9 +50,9 @@ func allSteps() []schedule.Step {
 		schedule.ComputeAt{Stage: 2, Target: 3, TargetIter: 1},
 		schedule.FollowSplit{Stage: 2, Iter: 0, SrcStep: 1, NSplit: 1},
 		schedule.FollowFusedSplit{Stage: 2, Iter: 2, SrcSteps: []int{1, 2}, Level: 1, FactorOrNparts: true},
-		schedule.PragmaStep{Stage: 4, Iter: 0, Pragma: "auto_unroll_max_step", Value: 16},
+		schedule.PragmaStep{Stage: 4, Iter: 0, Pragma: ir.AutoUnrollMaxStep, Value: 16},
 		schedule.Annotate{Stage: 4, Iter: 4, Ann: schedule.AnnVectorize},
-		schedule.CacheRead{Stage: 1, Scope: "shared", Readers: []int{2}},
+		schedule.CacheRead{Stage: 1, Scope: ir.Shared, Readers: []int{2}},
 		schedule.StorageAlign{Stage: 2, Iter: 0, Factor: 8, Offset: 1},
 		schedule.ComputeRoot{Stage: 2},
 		schedule.ComputeInline{Stage: 2},
@@ -205,17 +204,10 @@ func TestGolden(t *testing.T) {
 	r := goldenRecord(t)
 	got := writeAll(t, r)
 	path := filepath.Join("testdata", "record.golden")
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	golden.Check(t, path, got)
 	want, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("the record's line changed (run with -update if on purpose):\n got %s\nwant %s", got, want)
 	}
 	// Records written in this format must stay readable.
 	out, errs := Read(bytes.NewReader(want))

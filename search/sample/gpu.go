@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/tabtune/tabtune/compiler/ir"
 	"github.com/tabtune/tabtune/compiler/lower"
 	"github.com/tabtune/tabtune/compiler/schedule"
 	"github.com/tabtune/tabtune/search/sketch"
@@ -182,7 +183,7 @@ func (sp *Space) buildGPU(st *schedule.State, c Config) (*schedule.State, error)
 	choices := sp.UnrollChoices()
 	for k, s := range sp.Stages {
 		if u := choices[min(c.Unroll[k], len(choices)-1)]; u > 0 && len(b.st.Stages[s].Iters) > 0 {
-			b.apply(schedule.PragmaStep{Stage: s, Iter: 0, Pragma: "auto_unroll_max_step", Value: u})
+			b.apply(schedule.PragmaStep{Stage: s, Iter: 0, Pragma: ir.AutoUnrollMaxStep, Value: u})
 		}
 	}
 	if b.err != nil {
@@ -241,7 +242,7 @@ func (b *binder) bindStage(i int) {
 	switch {
 	case s.IsInput() || s.Attach.Kind == schedule.AttachInline:
 	case s.Attach.Kind == schedule.AttachAt:
-		if s.Scope == "shared" {
+		if s.Scope == ir.Shared {
 			b.cooperativeFetch(i)
 		}
 	case b.tiled[i]:
@@ -490,7 +491,7 @@ func sharedBytes(st *schedule.State, tiled map[int]bool, lim targets.GPULimits) 
 		return nil, fmt.Errorf("sample: shared memory of %s: %w", s.Name(), err)
 	}
 	for _, s := range st.Stages {
-		if s.Scope != "shared" || s.Attach.Kind != schedule.AttachAt || moved[s.Attach.Stage] {
+		if s.Scope != ir.Shared || s.Attach.Kind != schedule.AttachAt || moved[s.Attach.Stage] {
 			continue
 		}
 		p := s.Attach.Stage
@@ -532,7 +533,7 @@ func sharedBytes(st *schedule.State, tiled map[int]bool, lim targets.GPULimits) 
 		return nil, fmt.Errorf("sample: shared memory: %w", err)
 	}
 	for i, s := range st.Stages {
-		if s.Scope != "shared" || s.Attach.Kind != schedule.AttachAt {
+		if s.Scope != ir.Shared || s.Attach.Kind != schedule.AttachAt {
 			continue
 		}
 		elems := int64(1)

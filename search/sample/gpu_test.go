@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/tabtune/tabtune/compiler/interp"
+	"github.com/tabtune/tabtune/compiler/ir"
 	"github.com/tabtune/tabtune/compiler/lower"
 	"github.com/tabtune/tabtune/compiler/ops"
 	"github.com/tabtune/tabtune/compiler/schedule"
@@ -63,12 +64,12 @@ func checkBound(t *testing.T, name string, st *schedule.State) int64 {
 			case schedule.AnnVThread:
 				vthreads[r] *= ext[i][n]
 			case schedule.AnnVectorize:
-				if s.Scope != "shared" {
+				if s.Scope != ir.Shared {
 					t.Errorf("%s: %s vectorized outside a shared fetch:\n%s", name, s.Name(), st)
 				}
 			}
 		}
-		if s.Scope == "shared" && !fetched {
+		if s.Scope == ir.Shared && !fetched {
 			t.Errorf("%s: %s is not fetched by threads:\n%s", name, s.Name(), st)
 		}
 		for _, p := range s.Pragmas {

@@ -16,6 +16,7 @@ import (
 	"math/rand/v2"
 	"strconv"
 
+	"github.com/tabtune/tabtune/compiler/ir"
 	"github.com/tabtune/tabtune/compiler/schedule"
 	"github.com/tabtune/tabtune/search/sketch"
 	"github.com/tabtune/tabtune/targets"
@@ -311,14 +312,14 @@ func (sp *Space) Build(c Config) (*schedule.State, error) {
 			return nil, err
 		}
 	}
-	// The unroll pragmas go last: on the outer loop as it is after
-	// parallelize fused it (a pragma on a loop that is then fused is lost).
+	// The unroll pragmas go last, on the outer loop as it is after
+	// parallelize fused it.
 	for i, s := range sp.Stages {
 		if len(st.Stages[s].Iters) == 0 {
 			continue
 		}
 		if u := UnrollSteps[c.Unroll[i]]; u > 0 {
-			if err := apply(schedule.PragmaStep{Stage: s, Iter: 0, Pragma: "auto_unroll_max_step", Value: u}); err != nil {
+			if err := apply(schedule.PragmaStep{Stage: s, Iter: 0, Pragma: ir.AutoUnrollMaxStep, Value: u}); err != nil {
 				return nil, err
 			}
 		}

@@ -2,6 +2,7 @@ package sketch
 
 import (
 	"github.com/tabtune/tabtune/compiler/expr"
+	"github.com/tabtune/tabtune/compiler/ir"
 	"github.com/tabtune/tabtune/compiler/schedule"
 )
 
@@ -27,7 +28,7 @@ func (addCacheRead) Meets(_ *Policy, s *Sketch, i int) Condition {
 func (addCacheRead) Apply(_ *Policy, s *Sketch, i int) ([]Derived, error) {
 	e := newEdit(s)
 	c := sharedReader(s.State, i)
-	e.apply(schedule.CacheRead{Stage: i, Scope: "shared", Readers: []int{c}})
+	e.apply(schedule.CacheRead{Stage: i, Scope: ir.Shared, Readers: []int{c}})
 	// The copy is stage i+1; the reader, after i, moved up one.
 	c++
 	e.apply(schedule.ComputeAt{Stage: i + 1, Target: c, TargetIter: outerReduceTile(e.s.State.Stages[c])})

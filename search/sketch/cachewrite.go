@@ -3,6 +3,7 @@ package sketch
 import (
 	"strings"
 
+	"github.com/tabtune/tabtune/compiler/ir"
 	"github.com/tabtune/tabtune/compiler/schedule"
 )
 
@@ -30,7 +31,7 @@ func (addCacheWrite) Meets(p *Policy, s *Sketch, i int) Condition {
 
 func (addCacheWrite) Apply(_ *Policy, s *Sketch, i int) ([]Derived, error) {
 	e := newEdit(s)
-	e.apply(schedule.CacheWrite{Stage: i, Scope: "local"})
+	e.apply(schedule.CacheWrite{Stage: i, Scope: ir.Local})
 	if e.err != nil {
 		return nil, e.err
 	}

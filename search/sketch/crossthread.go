@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/tabtune/tabtune/compiler/expr"
+	"github.com/tabtune/tabtune/compiler/ir"
 	"github.com/tabtune/tabtune/compiler/schedule"
 )
 
@@ -79,7 +80,7 @@ func (crossThreadReduction) Apply(_ *Policy, s *Sketch, i int) ([]Derived, error
 // cache_write and rfactor stages are left alone.
 func needsCrossThread(p *Policy, st *schedule.State, i int) bool {
 	s := st.Stages[i]
-	if !isCompute(st, i) || !untouched(st, i) || s.Op.Reduce == nil || s.Scope == "local" || strings.HasSuffix(s.Name(), ".rf") {
+	if !isCompute(st, i) || !untouched(st, i) || s.Op.Reduce == nil || s.Scope == ir.Local || strings.HasSuffix(s.Name(), ".rf") {
 		return false
 	}
 	sp, red := product(st, i, schedule.Spatial), product(st, i, schedule.Reduce)

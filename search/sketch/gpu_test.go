@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tabtune/tabtune/compiler/ir"
 	"github.com/tabtune/tabtune/compiler/schedule"
 )
 
@@ -47,7 +48,7 @@ func TestGPUSketchStructure(t *testing.T) {
 	}
 	for _, in := range []string{"A.shared", "B.shared"} {
 		s := stageOf(t, gmm, in)
-		if s.Scope != "shared" || attachedAt(gmm, s) != "C.local.k.0" {
+		if s.Scope != ir.Shared || attachedAt(gmm, s) != "C.local.k.0" {
 			t.Errorf("%s: scope %s, computed at %q; want shared at C.local.k.0", in, s.Scope, attachedAt(gmm, s))
 		}
 	}
@@ -71,7 +72,7 @@ func TestGPUSketchStructure(t *testing.T) {
 			t.Errorf("c2d: outer reduction tile ends with %s", last)
 		}
 		for _, in := range []string{"pad.shared", "kernel.shared"} {
-			if s := stageOf(t, st, in); s.Scope != "shared" || attachedAt(st, s) != "out.local."+last {
+			if s := stageOf(t, st, in); s.Scope != ir.Shared || attachedAt(st, s) != "out.local."+last {
 				t.Errorf("c2d %s computed at %q, want out.local.%s", in, attachedAt(st, s), last)
 			}
 		}

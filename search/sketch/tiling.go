@@ -7,6 +7,7 @@ import (
 
 	"github.com/tabtune/tabtune/compiler/expr"
 
+	"github.com/tabtune/tabtune/compiler/ir"
 	"github.com/tabtune/tabtune/compiler/schedule"
 )
 
@@ -319,7 +320,7 @@ func packPanel(s *Sketch, stage, consumer int, at string) *Sketch {
 			continue
 		}
 		e := newEdit(s)
-		e.apply(schedule.CacheRead{Stage: src, Scope: "global", Readers: []int{stage}})
+		e.apply(schedule.CacheRead{Stage: src, Scope: ir.Global, Readers: []int{stage}})
 		// The cache stage sits right after src; later stages moved up one.
 		e.apply(schedule.ComputeAt{Stage: src + 1, Target: consumer + 1, TargetIter: e.iter(consumer+1, at)})
 		if e.err != nil {

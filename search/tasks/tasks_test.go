@@ -2,7 +2,9 @@ package tasks
 
 import (
 	"context"
+	"fmt"
 	"hash/fnv"
+	"math"
 	"strings"
 	"testing"
 
@@ -69,7 +71,7 @@ func (f fakeMeasurer) Measure(_ context.Context, _ *targets.Workload, cs []targe
 // TestScheduler: every task is warmed up, then rounds go where the
 // weighted latency can fall most: the heavy, slow task gets more.
 func TestScheduler(t *testing.T) {
-	var ts []*tune.Task
+	var ts []Job
 	specs := []string{"gmm:M=16,N=16,K=16", "gmm:M=32,N=32,K=32"}
 	scales := []float64{1e-4, 1e-2}
 	for i, spec := range specs {
@@ -84,12 +86,12 @@ func TestScheduler(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ts = append(ts, task)
+		ts = append(ts, taskJob{task})
 	}
 	s := NewScheduler(ts, []float64{1, 3})
 	counts := make([]int, 2)
 	for range 10 {
-		i, _, err := s.Step(context.Background())
+		i, _, err := s.Step(context.Background(), 4)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -101,5 +103,70 @@ func TestScheduler(t *testing.T) {
 	t.Logf("rounds %v, trials %d", counts, s.Trials())
 	if s.Trials() > 40 || s.Trials() < 30 {
 		t.Errorf("trials %d: rounds of 4 should measure up to 4 new candidates each", s.Trials())
+	}
+}
+
+// taskJob is a tune.Task as a Job.
+type taskJob struct{ *tune.Task }
+
+func (j taskJob) Latency() float64 {
+	if b := j.Best(); b != nil {
+		return b.Result.Median
+	}
+	return math.Inf(1)
+}
+
+func (j taskJob) Tuned() bool { return j.Best() != nil }
+
+func (j taskJob) Step(ctx context.Context, n int) (tune.Round, error) { return j.StepUpTo(ctx, n) }
+
+// TestExhausted: a job whose round finds nothing new is passed over, and
+// when all are, Step says so with -1.
+func TestExhausted(t *testing.T) {
+	jobs := []Job{&stubJob{lat: 1, left: 1}, &stubJob{lat: 2, left: 3}}
+	s := NewScheduler(jobs, []float64{1, 1})
+	var order []int
+	for range 10 {
+		i, _, err := s.Step(context.Background(), 4)
+		if err != nil {
+			t.Fatal(err)
+		}
+		order = append(order, i)
+		if i < 0 {
+			break
+		}
+	}
+	if got := fmt.Sprint(order); got != "[0 1 1 0 1 1 -1]" {
+		t.Errorf("rounds went to %s", got)
+	}
+}
+
+// stubJob has left rounds with something to measure.
+type stubJob struct {
+	lat  float64
+	left int
+}
+
+func (j *stubJob) Latency() float64 { return j.lat }
+func (j *stubJob) Tuned() bool      { return true }
+func (j *stubJob) Step(context.Context, int) (tune.Round, error) {
+	if j.left == 0 {
+		return tune.Round{}, nil
+	}
+	j.left--
+	j.lat *= 0.9
+	return tune.Round{Measured: 1}, nil
+}
+
+func TestFirstBatch(t *testing.T) {
+	for _, c := range []struct{ budget, layers, batch, want int }{
+		{1000, 10, 64, 64}, {128, 24, 64, 5}, {96, 24, 64, 4}, {10, 24, 64, 4},
+	} {
+		if got := FirstBatch(c.budget, c.layers, c.batch); got != c.want {
+			t.Errorf("FirstBatch(%d, %d, %d) = %d, want %d", c.budget, c.layers, c.batch, got, c.want)
+		}
+	}
+	if MinBudget(24) != 96 {
+		t.Errorf("MinBudget(24) = %d", MinBudget(24))
 	}
 }

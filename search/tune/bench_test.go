@@ -61,7 +61,7 @@ func BenchmarkRoundC2D(b *testing.B) {
 	for _, params := range []evolve.Params{evolve.AnsorParams(), evolve.DefaultParams()} {
 		b.Run(fmt.Sprintf("population=%d", params.Population), func(b *testing.B) {
 			for i := 0; i < b.N; i++ {
-				s := &evolve.Search{Spaces: spaces, Params: params, Rng: rand.New(rand.NewPCG(uint64(i), 3)), Measured: map[string]bool{}}
+				s := &evolve.Search{Spaces: spaces, Params: params, Rng: rand.New(rand.NewPCG(uint64(i), 3)), Tried: map[string]bool{}}
 				if got := s.Next(task, nil, 64); len(got) == 0 {
 					b.Fatal("no candidates")
 				}

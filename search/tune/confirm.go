@@ -37,7 +37,7 @@ func (t *Task) Confirm(ctx context.Context, k, times int) (int, error) {
 			if err != nil {
 				continue
 			}
-			c, _, err := build.Wasm(st, t.opts.Target)
+			c, err := build.Build(st, t.opts.Target)
 			if err != nil {
 				continue
 			}
@@ -55,7 +55,7 @@ func (t *Task) Confirm(ctx context.Context, k, times int) (int, error) {
 					}
 					continue
 				}
-				if _, err := t.record(recs[i].Steps, res, records.OriginConfirm); err != nil {
+				if _, err := t.record(recs[i].Steps, built[i].ID, res, records.OriginConfirm); err != nil {
 					return made, err
 				}
 				made++

@@ -51,12 +51,18 @@ type Options struct {
 	// Log holds what was measured before (resume) and receives new
 	// records; Writer appends them to the log file. Either may be nil.
 	Log    *records.Log
-	Writer *records.Writer
+	Writer Writer
 	// Tabtune is the version written in records.
 	Tabtune string
 	// Random makes the search a random search (no model, no evolution):
 	// the baseline the cost model has to beat.
 	Random bool
+}
+
+// Writer receives each record as it is made: a log file on the command
+// line (records.Writer), IndexedDB in a browser.
+type Writer interface {
+	Write(*records.Record) error
 }
 
 // Task tunes one workload on one target.
@@ -79,6 +85,11 @@ type Task struct {
 	measured []*evolve.Candidate
 	best     *records.Record
 	round    int
+	// kernels holds the IDs of the kernels measured (targets.Candidate.ID):
+	// schedules that compile to the same code are measured once.
+	kernels map[string]bool
+	// naive is the result of the naive schedule once Baseline measured it.
+	naive *targets.Result
 	// Trials counts the candidates measured by this task, this session.
 	Trials int
 }
@@ -90,12 +101,25 @@ type trainSample struct {
 
 // Round is the summary of one round, for progress reports.
 type Round struct {
-	Index     int
-	Measured  int
-	Failed    int
-	Best      *records.Record
-	Took      time.Duration
-	ModelLoss float64
+	// Index counts the task's rounds from 1.
+	Index int
+	// Measured counts the candidates measured, Failed those of them
+	// without a time (compile or runtime error, wrong result, timeout).
+	Measured, Failed int
+	// BuildErrors counts the candidates the code generator refused, and
+	// BuildError is the first refusal's message; Duplicates counts those
+	// that compiled to a kernel measured before (same candidate ID).
+	BuildErrors, Duplicates int
+	BuildError              string
+	// Best is the task's best record after the round.
+	Best *records.Record
+	// Took is the round's wall time.
+	Took time.Duration
+	// ModelAccuracy is how well the cost model, as it was before the
+	// round, ranked the round's verified candidates: the fraction of
+	// pairs with different times that it ordered right (0.5 is chance).
+	// It is -1 when there was no model yet or fewer than two verified.
+	ModelAccuracy float64
 }
 
 // NewTask prepares a task: its sketches, their spaces, the model trained
@@ -117,13 +141,16 @@ func NewTask(d *te.DAG, w *targets.Workload, opts Options) (*Task, error) {
 	if err != nil {
 		return nil, err
 	}
-	t := &Task{DAG: d, Workload: w, opts: opts, Sketches: len(sks), SketchesCapped: capped}
-	t.search = &evolve.Search{Params: opts.Search, Rng: rand.New(rand.NewPCG(opts.Seed, 0x7ab7)), Measured: map[string]bool{}}
+	t := &Task{DAG: d, Workload: w, opts: opts, kernels: map[string]bool{}, Sketches: len(sks), SketchesCapped: capped}
+	t.search = &evolve.Search{Params: opts.Search, Rng: rand.New(rand.NewPCG(opts.Seed, 0x7ab7)), Tried: map[string]bool{}}
 	for _, sk := range sks {
 		t.search.Spaces = append(t.search.Spaces, sample.NewSpace(sk, opts.Target))
 	}
 	// Resume: learn from what the log measured before.
 	for _, r := range opts.Log.TopK(d.Key(), opts.Target.String(), math.MaxInt32) {
+		if r.Kernel != "" {
+			t.kernels[r.Kernel] = true
+		}
 		st, err := r.Replay(d)
 		if err != nil {
 			continue
@@ -210,44 +237,64 @@ func (t *Task) StepUpTo(ctx context.Context, n int) (Round, error) {
 		cands = t.search.Next(t, seeds, n*2)
 	}
 	key, target := t.DAG.Key(), t.opts.Target.String()
+	res := Round{Index: t.round, ModelAccuracy: -1}
 	var batch []*evolve.Candidate
 	var built []targets.Candidate
-	seenBytes := map[string]bool{}
 	for _, c := range cands {
 		if len(batch) == n {
 			break
 		}
-		t.search.Measured[c.Key()] = true
+		// Whatever happens to c below, the search need not propose it
+		// again: it is measured now, was measured before, does not
+		// build, or runs the same kernel as one measured.
+		t.search.Tried[c.Key()] = true
 		if t.opts.Log.Measured(key, target, records.StepsHash(c.State.Steps)) {
 			continue
 		}
-		bc, _, err := build.Wasm(c.State, t.opts.Target)
+		bc, err := build.Build(c.State, t.opts.Target)
 		if err != nil {
-			continue // a config the code generator refuses is not measured
+			res.BuildErrors++
+			if res.BuildError == "" {
+				res.BuildError = err.Error()
+			}
+			continue
 		}
-		if seenBytes[string(bc.Wasm)] {
-			continue // same kernel as another candidate of the batch
+		if t.kernels[bc.ID] {
+			res.Duplicates++
+			continue
 		}
-		seenBytes[string(bc.Wasm)] = true
+		t.kernels[bc.ID] = true
 		batch = append(batch, c)
 		built = append(built, bc)
 	}
-	res := Round{Index: t.round}
 	if len(batch) == 0 {
 		res.Took = time.Since(start)
 		res.Best = t.best
+		if res.BuildErrors > 0 && res.Duplicates == 0 && len(cands) > 0 {
+			return res, fmt.Errorf("tune: none of the %d candidates of round %d built for %s: %s", res.BuildErrors, t.round, t.opts.Target, res.BuildError)
+		}
 		return res, nil
 	}
+	var predicted []float64
+	if t.model != nil {
+		states := make([]*schedule.State, len(batch))
+		for i, c := range batch {
+			states[i] = c.State
+		}
+		predicted = t.Score(states)
+	}
+	times := make([]float64, len(batch)) // seconds, 0 when not timed
 	// The batch goes to the measurer in growing chunks, each cut off by
 	// the best time of those before it: the first round of a big
 	// workload has no best time yet and many slow kernels.
-	for chunk := firstChunk; len(batch) > 0; chunk *= 2 {
-		n := min(chunk, len(batch))
-		if err := t.measure(ctx, batch[:n], built[:n], &res); err != nil {
+	for chunk, off := firstChunk, 0; off < len(batch); chunk *= 2 {
+		n := min(chunk, len(batch)-off)
+		if err := t.measure(ctx, batch[off:off+n], built[off:off+n], times[off:off+n], &res); err != nil {
 			return res, err
 		}
-		batch, built = batch[n:], built[n:]
+		off += n
 	}
+	res.ModelAccuracy = rankAccuracy(predicted, times)
 	sort.SliceStable(t.measured, func(i, j int) bool { return t.measured[i].Score > t.measured[j].Score })
 	if err := t.retrain(); err != nil {
 		return res, err
@@ -257,15 +304,47 @@ func (t *Task) StepUpTo(ctx context.Context, n int) (Round, error) {
 	return res, nil
 }
 
+// Baseline measures the naive schedule (each stage a plain loop nest)
+// once, records it (records.OriginNaive) and returns its result; later
+// calls return the same result. The naive record takes part in Best like
+// any other, so a tune never reports a schedule slower than the naive
+// one. It is not a trial.
+func (t *Task) Baseline(ctx context.Context) (targets.Result, error) {
+	if t.naive != nil {
+		return *t.naive, nil
+	}
+	st := schedule.New(t.DAG)
+	c, err := build.Build(st, t.opts.Target)
+	if err != nil {
+		return targets.Result{}, fmt.Errorf("tune: the naive schedule does not build: %w", err)
+	}
+	r := t.opts.Measurer.Measure(ctx, t.Workload, []targets.Candidate{c})[0]
+	if r.Err == targets.MeasureError {
+		return r, fmt.Errorf("tune: measuring the naive schedule: %s", r.Msg)
+	}
+	rec, err := t.record(st.Steps, c.ID, r, records.OriginNaive)
+	if err != nil {
+		return r, err
+	}
+	if r.OK() && (t.best == nil || r.Median < t.best.Result.Median) {
+		t.best = rec
+	}
+	t.naive = &r
+	return r, nil
+}
+
+// Naive is the naive schedule's result once Baseline measured it, else nil.
+func (t *Task) Naive() *targets.Result { return t.naive }
+
 // firstChunk is the size of a round's first chunk of measurements.
 const firstChunk = 4
 
 // record writes a measurement to the log file and adds it to the log.
-func (t *Task) record(steps []schedule.Step, r targets.Result, origin string) (*records.Record, error) {
+func (t *Task) record(steps []schedule.Step, kernel string, r targets.Result, origin string) (*records.Record, error) {
 	rec := &records.Record{
 		Workload: records.WorkloadOf(t.DAG), Target: t.opts.Target.String(), Measurer: t.opts.Measurer.Name(),
 		Steps: steps, Result: r, FLOPs: t.DAG.FLOPs(), Time: time.Now().UTC(),
-		Tabtune: t.opts.Tabtune, Round: t.round, Origin: origin,
+		Tabtune: t.opts.Tabtune, Round: t.round, Origin: origin, Kernel: kernel,
 	}
 	if t.opts.Writer != nil {
 		if err := t.opts.Writer.Write(rec); err != nil {
@@ -277,8 +356,9 @@ func (t *Task) record(steps []schedule.Step, r targets.Result, origin string) (*
 }
 
 // measure measures built candidates, records each result and adds it to
-// the training set and the seeds of evolution.
-func (t *Task) measure(ctx context.Context, batch []*evolve.Candidate, built []targets.Candidate, res *Round) error {
+// the training set and the seeds of evolution; times gets each verified
+// candidate's time.
+func (t *Task) measure(ctx context.Context, batch []*evolve.Candidate, built []targets.Candidate, times []float64, res *Round) error {
 	if t.best != nil {
 		for i := range built {
 			built[i].Cutoff = time.Duration(CutoffFactor * t.best.Result.Median * float64(time.Second))
@@ -293,7 +373,7 @@ func (t *Task) measure(ctx context.Context, batch []*evolve.Candidate, built []t
 			continue
 		}
 		c := batch[i]
-		rec, err := t.record(c.State.Steps, r, c.Origin)
+		rec, err := t.record(c.State.Steps, built[i].ID, r, c.Origin)
 		if err != nil {
 			return err
 		}
@@ -302,6 +382,7 @@ func (t *Task) measure(ctx context.Context, batch []*evolve.Candidate, built []t
 		secs := 0.0
 		if r.OK() {
 			secs = r.Median
+			times[i] = secs
 			c.Score = -secs
 			t.measured = append(t.measured, c)
 			if t.best == nil || r.Median < t.best.Result.Median {
@@ -315,4 +396,30 @@ func (t *Task) measure(ctx context.Context, batch []*evolve.Candidate, built []t
 		}
 	}
 	return nil
+}
+
+// rankAccuracy is the fraction of pairs of timed candidates (time > 0)
+// with different times whose predicted scores order them as their times
+// do (a higher score for the faster one); -1 when there are no
+// predictions or no such pair.
+func rankAccuracy(predicted, times []float64) float64 {
+	if len(predicted) != len(times) {
+		return -1
+	}
+	right, pairs := 0, 0
+	for i := range times {
+		for j := i + 1; j < len(times); j++ {
+			if times[i] <= 0 || times[j] <= 0 || times[i] == times[j] {
+				continue
+			}
+			pairs++
+			if (times[i] < times[j]) == (predicted[i] > predicted[j]) {
+				right++
+			}
+		}
+	}
+	if pairs == 0 {
+		return -1
+	}
+	return float64(right) / float64(pairs)
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"hash/fnv"
+	"math"
 	"regexp"
 	"testing"
 
@@ -152,7 +153,8 @@ func (m *recordingMeasurer) Measure(ctx context.Context, w *targets.Workload, cs
 }
 
 // TestLogReplaysMeasuredKernels: every record of a tuning log, replayed
-// from its steps alone, builds the very kernel that was measured, for
+// from its steps alone, builds the very kernel that was measured (and
+// records its ID), no kernel is measured twice across rounds, for
 // every sketch of a convolution (padding, cache stages, fusion) and a
 // matmul.
 func TestLogReplaysMeasuredKernels(t *testing.T) {
@@ -172,18 +174,41 @@ func TestLogReplaysMeasuredKernels(t *testing.T) {
 		if len(recs) != len(m.wasm) || len(recs) < 48 {
 			t.Fatalf("%s: %d records for %d measured kernels", spec, len(recs), len(m.wasm))
 		}
+		kernels := map[string]bool{}
 		for i, r := range recs {
 			st, err := r.State()
 			if err != nil {
 				t.Fatalf("%s: record %d: %v", spec, i, err)
 			}
-			c, _, err := build.Wasm(st, tg)
+			c, err := build.Build(st, tg)
 			if err != nil {
 				t.Fatalf("%s: record %d: %v", spec, i, err)
 			}
-			if !bytes.Equal(c.Wasm, m.wasm[i]) {
+			if !bytes.Equal(c.Wasm, m.wasm[i]) || r.Kernel != c.ID {
 				t.Fatalf("%s: record %d replays to another kernel than the one measured", spec, i)
 			}
+			if kernels[r.Kernel] {
+				t.Fatalf("%s: record %d: kernel %s measured twice", spec, i, r.Kernel)
+			}
+			kernels[r.Kernel] = true
+		}
+	}
+}
+
+func TestRankAccuracy(t *testing.T) {
+	for _, c := range []struct {
+		pred, times []float64
+		want        float64
+	}{
+		{[]float64{3, 2, 1}, []float64{1, 2, 3}, 1},
+		{[]float64{1, 2, 3}, []float64{1, 2, 3}, 0},
+		{[]float64{3, 1, 2}, []float64{1, 2, 3}, 2.0 / 3},
+		{[]float64{3, 2, 1}, []float64{1, 0, 3}, 1},
+		{[]float64{3, 2}, []float64{1, 1}, -1},
+		{nil, []float64{1, 2}, -1},
+	} {
+		if got := rankAccuracy(c.pred, c.times); math.Abs(got-c.want) > 1e-12 {
+			t.Errorf("rankAccuracy(%v, %v) = %g, want %g", c.pred, c.times, got, c.want)
 		}
 	}
 }

@@ -3,15 +3,19 @@
 // Candidates (a schedule lowered and compiled for a target). It is the
 // "build" step of the measuring flow (input -> build -> run -> result) and
 // portable: the browser builds candidates with it too.
+//
+// Each target kind has one Builder, found in a registry (builders in
+// registry.go): a new target is one file with its Builder plus one line
+// there. Build stamps every candidate with its identity
+// (targets.Candidate.Digest), which tuners use to measure a kernel once
+// however many schedules produce it.
 package build
 
 import (
 	"fmt"
 
-	"github.com/tabtune/tabtune/compiler/codegen/wasm"
 	"github.com/tabtune/tabtune/compiler/expr"
 	"github.com/tabtune/tabtune/compiler/interp"
-	"github.com/tabtune/tabtune/compiler/lower"
 	"github.com/tabtune/tabtune/compiler/schedule"
 	"github.com/tabtune/tabtune/compiler/te"
 	"github.com/tabtune/tabtune/targets"
@@ -102,29 +106,10 @@ func tensor(t *te.Tensor) targets.Tensor {
 	return targets.Tensor{Name: t.Name, Shape: t.Shape, DType: dt}
 }
 
-// Wasm lowers a schedule and compiles it for a wasm target.
-func Wasm(st *schedule.State, t targets.Target) (targets.Candidate, *wasm.Kernel, error) {
-	if t.Kind != targets.WasmSIMD {
-		return targets.Candidate{}, nil, fmt.Errorf("build: target %s is not a wasm target", t)
-	}
-	if err := CheckMemory(st.DAG, MaxWasmMemory); err != nil {
-		return targets.Candidate{}, nil, err
-	}
-	f, err := lower.Lower(st)
-	if err != nil {
-		return targets.Candidate{}, nil, err
-	}
-	k, err := wasm.Compile(f, wasm.Options{Relaxed: t.Relaxed})
-	if err != nil {
-		return targets.Candidate{}, nil, err
-	}
-	return targets.Candidate{Kind: targets.KindWasm, Wasm: k.Wasm, Relaxed: t.Relaxed}, k, nil
-}
-
-// Naive compiles the unscheduled program: the reference kernel for
-// programs too large for the interpreter.
+// Naive compiles the unscheduled program to wasm: the reference kernel
+// for programs too large for the interpreter.
 func Naive(d *te.DAG) ([]byte, error) {
-	c, _, err := Wasm(schedule.New(d), targets.MustParseTarget(targets.WasmSIMD))
+	c, err := Build(schedule.New(d), targets.Target{Kind: targets.WasmSIMD})
 	if err != nil {
 		return nil, err
 	}

@@ -46,9 +46,17 @@ func handGMM(t *testing.T) (*schedule.State, *targets.Workload) {
 // TestWasmVerifies builds the hand GMM schedule and measures it in wazero.
 func TestWasmVerifies(t *testing.T) {
 	st, w := handGMM(t)
-	c, k, err := build.Wasm(st, targets.MustParseTarget("wasm-simd"))
+	tg := targets.MustParseTarget("wasm-simd")
+	c, err := build.Build(st, tg)
 	if err != nil {
 		t.Fatal(err)
+	}
+	k, err := build.Wasm(st, tg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Kind != targets.WasmSIMD || c.ID != c.Digest() || string(c.Wasm) != string(k.Wasm) {
+		t.Errorf("Build: kind %q, ID %q: want the wasm-simd module stamped with its digest", c.Kind, c.ID)
 	}
 	if k.VectorLoops == 0 || k.RegisterBuffers == 0 {
 		t.Errorf("the hand schedule should vectorize and keep its tile in registers: %d, %d", k.VectorLoops, k.RegisterBuffers)
@@ -78,10 +86,11 @@ func TestWasmVerifies(t *testing.T) {
 // which wazero refuses and V8 runs.
 func TestRelaxed(t *testing.T) {
 	st, w := handGMM(t)
-	c, k, err := build.Wasm(st, targets.MustParseTarget("wasm-simd -relaxed"))
+	c, err := build.Build(st, targets.MustParseTarget("wasm-simd -relaxed"))
 	if err != nil {
 		t.Fatal(err)
 	}
+	k := c
 	text, err := wasmbin.Disassemble(k.Wasm)
 	if err != nil {
 		t.Fatal(err)

@@ -1,6 +1,6 @@
 //go:build !js
 
-// Package wazero is the "wasm" measurer: it runs WebAssembly kernels
+// Package wazero is the "wazero" measurer: it runs WebAssembly kernels
 // in-process with wazero (github.com/tetratelabs/wazero), compiled by its
 // optimizing compiler. It needs nothing installed and is tabtune's
 // default measurer on the command line.
@@ -65,7 +65,7 @@ import (
 )
 
 // Name is the measurer's name.
-const Name = "wasm"
+const Name = "wazero"
 
 // Config configures a Measurer.
 type Config struct {
@@ -102,7 +102,7 @@ func New(cfg Config) *Measurer {
 	return &Measurer{opts: cfg.Options.WithDefaults(), parallel: p}
 }
 
-// Name returns "wasm".
+// Name returns "wazero".
 func (m *Measurer) Name() string { return Name }
 
 // Engine says which wazero engine runs the kernels: "wazero compiler",

@@ -43,7 +43,7 @@ func (g *gen) strengthReduce(n *ir.For) []increment {
 		if !ok {
 			return
 		}
-		rest := expr.Simplify(expr.Substitute(flat, map[*expr.Var]expr.Expr{n.Var: expr.Const(0)}), g.env)
+		rest := g.at(flat, n.Var, 0)
 		r, c := splitConst(rest)
 		if c < 0 {
 			r, c = rest, 0
@@ -134,7 +134,7 @@ func (g *gen) bufBase(b *ir.Buffer) uint32 {
 func (g *gen) address(b *ir.Buffer, idx []expr.Expr, node any, lane *expr.Var, at int64) uint32 {
 	flat := g.flatIndex(b, idx)
 	if lane != nil {
-		flat = expr.Simplify(expr.Substitute(flat, map[*expr.Var]expr.Expr{lane: expr.Const(at)}), g.env)
+		flat = g.at(flat, lane, at)
 	}
 	if a, ok := g.ptrs[node]; ok {
 		delta := int64(0)

@@ -45,6 +45,15 @@ func instantiate(tb testing.TB, k *Kernel) *instance {
 }
 
 func buildSpec(tb testing.TB, spec, stepsFile string) *Kernel {
+	k, err := compileState(specState(tb, spec, stepsFile), Options{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return k
+}
+
+// specState is a workload with the steps of a file (none when empty).
+func specState(tb testing.TB, spec, stepsFile string) *schedule.State {
 	d, err := ops.BuildSpec(spec)
 	if err != nil {
 		tb.Fatal(err)
@@ -63,11 +72,7 @@ func buildSpec(tb testing.TB, spec, stepsFile string) *Kernel {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	k, err := compileState(st, Options{})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return k
+	return st
 }
 
 // BenchmarkKernels times kernels in wazero: the hand-written schedules of

@@ -122,7 +122,7 @@ func (g *gen) promotable(a *ir.Alloc) bool {
 			return
 		}
 		k, lin := g.coef(flat, lane)
-		base, isConst := expr.Simplify(expr.Substitute(flat, map[*expr.Var]expr.Expr{lane: expr.Const(0)}), g.env).(*expr.IntImm)
+		base, isConst := g.at(flat, lane, 0).(*expr.IntImm)
 		if !lin || k != 1 || !isConst || base.V%4 != 0 {
 			ok = false
 		}

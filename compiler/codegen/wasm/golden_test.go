@@ -1,15 +1,12 @@
 package wasm
 
 import (
-	"flag"
-	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/tabtune/tabtune/compiler/codegen/wasm/wasmbin"
+	"github.com/tabtune/tabtune/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
 
 // TestGoldenWAT compares the disassembly of a few kernels with
 // testdata/*.wat: the micro-kernel of the GMM schedule (register
@@ -28,20 +25,7 @@ func TestGoldenWAT(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			path := filepath.Join("testdata", c.name+".wat")
-			if *update {
-				if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run go test -update to create it)", err)
-			}
-			if text != string(want) {
-				t.Errorf("%s differs; got:\n%s", path, text)
-			}
+			golden.CheckString(t, filepath.Join("testdata", c.name+".wat"), text)
 		})
 	}
 }

@@ -1,6 +1,7 @@
 package wasm
 
 import (
+	"github.com/tabtune/tabtune/compiler/codegen"
 	"github.com/tabtune/tabtune/compiler/codegen/wasm/wasmbin"
 	"github.com/tabtune/tabtune/compiler/expr"
 	"github.com/tabtune/tabtune/compiler/ir"
@@ -118,17 +119,17 @@ func (g *gen) hoistInvariant(n *ir.For) []*hoisted {
 		flat := g.flatIndex(b, a.idx)
 		k := 1
 		idx := a.idx
-		if a.lane != nil && depends(flat, a.lane) {
+		if a.lane != nil && codegen.Depends(flat, a.lane) {
 			c, lin := g.coef(flat, a.lane)
 			if !lin || c != 1 {
 				bad[b] = true
 				continue
 			}
 			k = 2
-			flat = expr.Simplify(expr.Substitute(flat, map[*expr.Var]expr.Expr{a.lane: expr.Const(0)}), g.env)
+			flat = g.at(flat, a.lane, 0)
 			idx = substAll(a.idx, a.lane, 0, g)
 		}
-		if a.cond || b.DType != expr.Float || depends(flat, n.Var) || (kind[b] != 0 && kind[b] != k) {
+		if a.cond || b.DType != expr.Float || codegen.Depends(flat, n.Var) || (kind[b] != 0 && kind[b] != k) {
 			bad[b] = true
 			continue
 		}
@@ -211,9 +212,9 @@ func (g *gen) hoistedAt(b *ir.Buffer, idx []expr.Expr, l *expr.Var) (uint32, boo
 		return 0, false
 	}
 	flat := g.flatIndex(b, idx)
-	vector := l != nil && depends(flat, l)
+	vector := l != nil && codegen.Depends(flat, l)
 	if vector {
-		flat = expr.Simplify(expr.Substitute(flat, map[*expr.Var]expr.Expr{l: expr.Const(0)}), g.env)
+		flat = g.at(flat, l, 0)
 	}
 	h, ok := g.hoist[hoistKey(vector, b, flat)]
 	if !ok {

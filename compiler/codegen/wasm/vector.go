@@ -1,6 +1,7 @@
 package wasm
 
 import (
+	"github.com/tabtune/tabtune/compiler/codegen"
 	"github.com/tabtune/tabtune/compiler/codegen/wasm/wasmbin"
 	"github.com/tabtune/tabtune/compiler/expr"
 	"github.com/tabtune/tabtune/compiler/ir"
@@ -15,7 +16,7 @@ func (g *gen) vstmt(s ir.Stmt, l *expr.Var) {
 			g.vstmt(c, l)
 		}
 	case *ir.If:
-		if !depends(n.Cond, l) {
+		if !codegen.Depends(n.Cond, l) {
 			g.sexpr(n.Cond)
 			g.forget(nil)
 			g.f.If(wasmbin.Void)
@@ -32,7 +33,7 @@ func (g *gen) vstmt(s ir.Stmt, l *expr.Var) {
 		// A guard linear in the lane: when it holds at both ends of the
 		// chunk it holds for all four lanes; else go lane by lane.
 		at := func(lane int64) expr.Expr {
-			return expr.Simplify(expr.Substitute(n.Cond, map[*expr.Var]expr.Expr{l: expr.Const(lane)}), g.env)
+			return g.at(n.Cond, l, lane)
 		}
 		g.sexpr(expr.AndE(at(0), at(3)))
 		g.forget(nil)
@@ -41,7 +42,7 @@ func (g *gen) vstmt(s ir.Stmt, l *expr.Var) {
 		g.forget(nil)
 		g.f.Emit(wasmbin.Else)
 		for lane := int64(0); lane < 4; lane++ {
-			g.stmt(g.subst(n, map[*expr.Var]expr.Expr{l: expr.Const(lane)}))
+			g.stmt(codegen.Subst(n, map[*expr.Var]expr.Expr{l: expr.Const(lane)}, g.env))
 		}
 		g.forget(nil)
 		g.f.Emit(wasmbin.End)
@@ -55,7 +56,7 @@ func (g *gen) vstmt(s ir.Stmt, l *expr.Var) {
 func (g *gen) vstore(n *ir.Store, l *expr.Var) {
 	if regs, ok := g.regs[n.Buf]; ok {
 		flat := g.flatIndex(n.Buf, n.Index)
-		base := expr.Simplify(expr.Substitute(flat, map[*expr.Var]expr.Expr{l: expr.Const(0)}), g.env).(*expr.IntImm)
+		base := g.at(flat, l, 0).(*expr.IntImm)
 		g.vexpr(n.Value, l)
 		g.f.LocalSet(regs[base.V/4])
 		return
@@ -103,7 +104,7 @@ var vintCompare = map[expr.Op]wasmbin.Op{
 // i32x4 for integers, an all-ones or all-zeros mask per lane for
 // conditions.
 func (g *gen) vexpr(e expr.Expr, l *expr.Var) {
-	if !depends(e, l) {
+	if !codegen.Depends(e, l) {
 		g.splat(e)
 		return
 	}
@@ -227,7 +228,7 @@ func (g *gen) vint(e expr.Expr, l *expr.Var) {
 	if !ok {
 		g.fail("integer %s is not linear in %s", expr.String(e), l.Name)
 	}
-	g.splat(expr.Simplify(expr.Substitute(e, map[*expr.Var]expr.Expr{l: expr.Const(0)}), g.env))
+	g.splat(g.at(e, l, 0))
 	if k != 0 {
 		if k*3 > 1<<31-1 || k*3 < -(1<<31) {
 			g.fail("lane stride %d is too large", k)
@@ -244,7 +245,7 @@ func (g *gen) vload(n *expr.Load, l *expr.Var) {
 	flat := g.flatIndex(b, n.Index)
 	if regs, ok := g.regs[b]; ok {
 		k, lin := g.coef(flat, l)
-		base, isConst := expr.Simplify(expr.Substitute(flat, map[*expr.Var]expr.Expr{l: expr.Const(0)}), g.env).(*expr.IntImm)
+		base, isConst := g.at(flat, l, 0).(*expr.IntImm)
 		if lin && k == 1 && isConst && base.V%4 == 0 {
 			g.f.LocalGet(regs[base.V/4])
 			return
@@ -286,7 +287,7 @@ func (g *gen) vload(n *expr.Load, l *expr.Var) {
 func substAll(idx []expr.Expr, l *expr.Var, lane int64, g *gen) []expr.Expr {
 	out := make([]expr.Expr, len(idx))
 	for i, e := range idx {
-		out[i] = expr.Simplify(expr.Substitute(e, map[*expr.Var]expr.Expr{l: expr.Const(lane)}), g.env)
+		out[i] = g.at(e, l, lane)
 	}
 	return out
 }

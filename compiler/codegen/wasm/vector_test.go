@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/tabtune/tabtune/compiler/interp"
+	"github.com/tabtune/tabtune/compiler/ir"
 	"github.com/tabtune/tabtune/compiler/schedule"
 	"github.com/tabtune/tabtune/compiler/te"
 )
@@ -39,7 +40,7 @@ A = input(f32, [8, 6])
 B = input(f32, [6, 16])
 C[i, j] = sum(A[i, k] * B[k, j], k)
 `, []schedule.Step{
-			schedule.CacheWrite{Stage: 2, Scope: "local"},
+			schedule.CacheWrite{Stage: 2, Scope: ir.Local},
 			schedule.Split{Stage: 3, Iter: 0, Lengths: []int64{4}, InnerToOuter: true},
 			schedule.ComputeAt{Stage: 2, Target: 3, TargetIter: 0},
 			schedule.Reorder{Stage: 2, Order: []int{2, 0, 1}},

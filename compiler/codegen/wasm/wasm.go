@@ -7,24 +7,21 @@
 // scratch area for intermediate buffers, whose size in bytes it exports as
 // the i32 global scratch_bytes.
 //
-// Code generation is a few small passes over the IR, then one emitter:
+// Code generation runs the IR passes shared by the generators (Passes,
+// package codegen: auto-unroll, vectorize to four lanes, unroll), then one
+// emitter, which decides what is wasm's alone:
 //
-//   - vectorize: a loop annotated vectorized whose body the emitter can
-//     compute four lanes at a time becomes a loop over chunks of four and a
-//     four-lane loop (emitted as f32x4 instructions), plus a scalar tail
-//     when the extent is not a multiple of four; small chunk loops are
-//     unrolled so that a register tile is addressed by constants. Other
-//     vectorized loops run as scalar loops.
-//   - unroll: unrolled loops, and loops under an auto_unroll_max_step
-//     pragma whose iterations fit the budget, are expanded.
 //   - promote: a local (register) buffer addressed only by constants, or by
 //     a four-lane loop at an aligned constant, lives in v128 locals: the
 //     accumulators of a GEMM micro-kernel stay in registers.
+//   - hoist: in an innermost loop, values at addresses that do not change
+//     with the loop are kept in locals across it.
 //   - emit: loops become loop/br_if with i32 counters; in innermost loops,
 //     addresses are pointer locals advanced by a constant each iteration
-//     (strength reduction) with constant offsets in the memarg; guards of
-//     four-lane loops are checked at both ends of the chunk so that full
-//     chunks run as vectors and the edge runs lane by lane.
+//     (strength reduction) with constant offsets in the memarg; four-lane
+//     loops become f32x4 instructions, and their guards are checked at both
+//     ends of the chunk so that full chunks run as vectors and the edge
+//     runs lane by lane.
 //
 // exp, log, tanh, sigmoid and pow are polynomial functions emitted once per
 // module (package wmath), in scalar and f32x4 forms.
@@ -33,6 +30,7 @@ package wasm
 import (
 	"fmt"
 
+	"github.com/tabtune/tabtune/compiler/codegen"
 	"github.com/tabtune/tabtune/compiler/codegen/wasm/wasmbin"
 	"github.com/tabtune/tabtune/compiler/expr"
 	"github.com/tabtune/tabtune/compiler/ir"
@@ -48,6 +46,9 @@ type Options struct {
 	MaxUnroll int
 }
 
+// defaultMaxUnroll is MaxUnroll when zero.
+const defaultMaxUnroll = 4096
+
 // Kernel is a generated module and what a caller needs to run it.
 type Kernel struct {
 	// Wasm is the module's bytes.
@@ -62,21 +63,18 @@ type Kernel struct {
 	// VectorLoops counts the loops that run four lanes at a time, and
 	// RegisterBuffers the local buffers held in v128 locals.
 	VectorLoops, RegisterBuffers int
-	// Prepared is the IR after the code generator's passes, for the
-	// curious (tabtune lower -target wasm-simd).
+	// Prepared is the IR after the code generator's passes (Passes), for
+	// the curious (tabtune lower -trace).
 	Prepared *ir.Func
 }
 
 // Compile generates the module for a lowered function.
 func Compile(f *ir.Func, opts Options) (*Kernel, error) {
-	if opts.MaxUnroll == 0 {
-		opts.MaxUnroll = 4096
-	}
-	g := &gen{opts: opts, env: expr.Env{}}
-	prepared, err := g.prepare(f)
+	prepared, err := Prepare(f, opts, nil)
 	if err != nil {
-		return nil, fmt.Errorf("wasm: %w", err)
+		return nil, err
 	}
+	g := &gen{opts: opts, env: codegen.Ranges(prepared.Body), lanes: codegen.LaneVars(prepared.Body)}
 	if err := g.emitModule(prepared); err != nil {
 		return nil, fmt.Errorf("wasm: %w", err)
 	}
@@ -94,7 +92,6 @@ func Compile(f *ir.Func, opts Options) (*Kernel, error) {
 // gen is the state of one compilation.
 type gen struct {
 	opts Options
-	env  expr.Env
 	m    *wasmbin.Module
 	f    *wasmbin.Func
 	lib  mathLib
@@ -105,7 +102,9 @@ type gen struct {
 	regs map[*ir.Buffer][]uint32
 	// vars holds the i32 local of each loop or let variable.
 	vars map[*expr.Var]uint32
-	// lanes are the variables of four-lane loops.
+	// env holds the range of every loop variable; lanes are the variables
+	// of four-lane loops.
+	env   expr.Env
 	lanes map[*expr.Var]bool
 	// ptrs maps an access in an innermost loop to its pointer local.
 	ptrs map[any]access

@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/tabtune/tabtune/compiler/ir"
 	"github.com/tabtune/tabtune/compiler/ops"
 	"github.com/tabtune/tabtune/compiler/schedule"
 	"github.com/tabtune/tabtune/compiler/te"
@@ -151,7 +152,7 @@ func Tile(b *Builder) {
 // loop is vectorized.
 func CacheParallel(b *Builder) {
 	main := MainStage(b.St)
-	b.Do(schedule.CacheWrite{Stage: b.Stage(main), Scope: "local"})
+	b.Do(schedule.CacheWrite{Stage: b.Stage(main), Scope: ir.Local})
 	sp, _ := b.IterNames(main)
 	var outer, inner []string
 	for _, n := range sp {
@@ -196,7 +197,7 @@ func InlineVectorize(b *Builder) {
 			last := red[len(red)-1]
 			p := b.Split(name, last, 2)
 			b.Do(schedule.Annotate{Stage: i, Iter: b.Iter(name, p[1]), Ann: schedule.AnnUnroll})
-			b.Do(schedule.PragmaStep{Stage: i, Iter: b.Iter(name, sp[0]), Pragma: "auto_unroll_max_step", Value: 16})
+			b.Do(schedule.PragmaStep{Stage: i, Iter: b.Iter(name, sp[0]), Pragma: ir.AutoUnrollMaxStep, Value: 16})
 			// Reductions keep their spatial loops outside; vectorize the
 			// innermost spatial loop by moving it inside the reduction.
 			continue
@@ -297,7 +298,7 @@ func RandomStep(rng *rand.Rand, st *schedule.State) schedule.Step {
 	case k < 14:
 		return schedule.ComputeInline{Stage: id}
 	case k < 15:
-		return schedule.CacheWrite{Stage: id, Scope: "local"}
+		return schedule.CacheWrite{Stage: id, Scope: ir.Local}
 	case k < 17:
 		anns := []schedule.Annotation{schedule.AnnParallel, schedule.AnnVectorize, schedule.AnnUnroll, schedule.AnnBlockX, schedule.AnnThreadX, schedule.AnnVThread}
 		return schedule.Annotate{Stage: id, Iter: pick(), Ann: anns[rng.IntN(len(anns))]}
@@ -310,7 +311,7 @@ func RandomStep(rng *rand.Rand, st *schedule.State) schedule.Step {
 		if len(cons) == 0 {
 			return nil
 		}
-		return schedule.CacheRead{Stage: src, Scope: "shared", Readers: cons[:1+rng.IntN(len(cons))]}
+		return schedule.CacheRead{Stage: src, Scope: ir.Shared, Readers: cons[:1+rng.IntN(len(cons))]}
 	case k < 20:
 		if len(st.Steps) == 0 {
 			return nil
@@ -326,7 +327,7 @@ func RandomStep(rng *rand.Rand, st *schedule.State) schedule.Step {
 		f := int64(1 + rng.IntN(8))
 		return schedule.StorageAlign{Stage: id, Iter: pick(), Factor: f, Offset: rng.Int64N(f)}
 	default:
-		return schedule.PragmaStep{Stage: id, Iter: pick(), Pragma: "auto_unroll_max_step", Value: int64(rng.IntN(3) * 16)}
+		return schedule.PragmaStep{Stage: id, Iter: pick(), Pragma: ir.AutoUnrollMaxStep, Value: int64(rng.IntN(3) * 16)}
 	}
 }
 
@@ -383,7 +384,7 @@ func C2DSketch(tb testing.TB) *schedule.State {
 		tb.Fatal(err)
 	}
 	b := New(tb, d)
-	b.Do(schedule.CacheWrite{Stage: b.Stage("out"), Scope: "local"})
+	b.Do(schedule.CacheWrite{Stage: b.Stage("out"), Scope: ir.Local})
 	var outer, inner []string
 	for _, n := range []string{"n", "co", "y", "x"} {
 		p := b.Split("out", n, map[string]int64{"n": 1, "co": 16, "y": 7, "x": 8}[n])
@@ -408,6 +409,6 @@ func C2DSketch(tb testing.TB) *schedule.State {
 	b.Reorder("out.local", order)
 	b.Do(schedule.ComputeAt{Stage: b.Stage("pad"), Target: b.Stage("out.local"), TargetIter: b.Iter("out.local", "ci.0")})
 	b.Do(schedule.Annotate{Stage: b.Stage("out.local"), Iter: b.Iter("out.local", "x.2"), Ann: schedule.AnnVectorize})
-	b.Do(schedule.PragmaStep{Stage: b.Stage("out.local"), Iter: 0, Pragma: "auto_unroll_max_step", Value: 64})
+	b.Do(schedule.PragmaStep{Stage: b.Stage("out.local"), Iter: 0, Pragma: ir.AutoUnrollMaxStep, Value: 64})
 	return b.St
 }

@@ -240,7 +240,7 @@ func Cases() []Case {
 		{"invalid", w(Invalid()), targets.CompileError, ""},
 		{"three-params", w(ThreeParams()), targets.CompileError, "parameters"},
 		{"scratch", w(Scratch()), targets.None, ""},
-		{"not-wasm-kind", targets.Candidate{Kind: targets.KindC, Source: "void kernel(){}"}, targets.MeasureError, ""},
+		{"not-wasm-kind", targets.Candidate{Kind: targets.CPU, Source: "void kernel(){}"}, targets.MeasureError, ""},
 	}
 }
 

@@ -1,0 +1,65 @@
+package lower
+
+import (
+	"fmt"
+	"testing"
+)
+
+// checkOrder reports the first constraint of Order that passes breaks,
+// and a stage pass listed after a loop pass.
+func checkOrder(passes []Pass) error {
+	at := map[string]int{}
+	for i, p := range passes {
+		if _, dup := at[p.Name]; dup {
+			return fmt.Errorf("pass %s is listed twice", p.Name)
+		}
+		at[p.Name] = i
+	}
+	for _, c := range Order {
+		a, okA := at[c[0]]
+		b, okB := at[c[1]]
+		if !okA || !okB {
+			return fmt.Errorf("pass order %s before %s: a pass is missing", c[0], c[1])
+		}
+		if a > b {
+			return fmt.Errorf("pass %s must run before %s", c[0], c[1])
+		}
+	}
+	for _, s := range StagePasses {
+		for _, l := range LoopPasses {
+			if at[s.Name] > at[l.Name] {
+				return fmt.Errorf("stage pass %s runs after loop pass %s", s.Name, l.Name)
+			}
+		}
+	}
+	return nil
+}
+
+// TestPassOrder checks the pass list against its ordering constraints,
+// and that the check catches a list that breaks them.
+func TestPassOrder(t *testing.T) {
+	if err := checkOrder(Passes); err != nil {
+		t.Fatal(err)
+	}
+	if len(Passes) != len(StagePasses)+len(LoopPasses) {
+		t.Fatalf("Passes has %d passes, the stage and loop lists %d", len(Passes), len(StagePasses)+len(LoopPasses))
+	}
+	swap := func(i, j int) []Pass {
+		out := append([]Pass(nil), Passes...)
+		out[i], out[j] = out[j], out[i]
+		return out
+	}
+	for _, c := range []struct {
+		passes []Pass
+		want   string
+	}{
+		{swap(0, 1), "pass inline must run before bounds"},
+		{swap(3, 4), "pass unit-loops must run before simplify"},
+		{Passes[1:], "pass order inline before bounds: a pass is missing"},
+		{append([]Pass{Passes[4]}, Passes...), "pass simplify is listed twice"},
+	} {
+		if err := checkOrder(c.passes); err == nil || err.Error() != c.want {
+			t.Errorf("got %v, want %s", err, c.want)
+		}
+	}
+}
