@@ -18,8 +18,14 @@ import (
 //	M[i] = max_over(D[i, j], j)
 //
 // There is one statement per line: an input NAME = input(f32|i32, [dims])
-// or a stage NAME[axes] = value. An axis range is inferred from the tensor
-// dimensions the axis indexes alone (InferExtent) unless written, as h:58.
+// or a stage NAME[axes] = value. An axis range is written, as h:58, or
+// inferred: the largest 0..n that keeps every read the axis takes part in
+// inside its tensor (affine indices with constant coefficients, once the
+// other axes' ranges are known; a read under a select whose condition
+// keeps it inside sets no bound), and where the axis indexes dimensions
+// alone, their sizes must agree (InferExtent). A read that can leave its
+// tensor, an integer division or modulo by a constant zero and an i32
+// literal out of the i32 range are errors.
 // Values are expressions over the axes and reads of earlier tensors, with
 // the operators of expr.String, the calls min max exp log sqrt tanh sigmoid
 // abs pow select (alias if_then_else) f32 i32, and the reductions sum,
