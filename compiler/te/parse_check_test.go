@@ -155,3 +155,12 @@ func TestCheckBytes(t *testing.T) {
 		}
 	}
 }
+
+// TestFLOPsDoNotWrap checks that the FLOP count of a program whose element
+// count passes int64 is counted in floats, not wrapped.
+func TestFLOPsDoNotWrap(t *testing.T) {
+	d := mustParse(t, "A = input(f32, [9223372036854775807, 9223372036854775807])\nB[i, j] = A[i, j] * 2.0\n")
+	if got, want := d.FLOPs(), 9223372036854775807.0*9223372036854775807.0; got != want {
+		t.Errorf("FLOPs = %g, want %g", got, want)
+	}
+}
