@@ -40,13 +40,18 @@ func (c *lowering) inferRanges(axes []scopeAxis, trees []expr.Expr) (map[*expr.V
 		}
 		open = append(open, a)
 	}
-	uses := indexUses(trees)
+	uses := map[*expr.Var][]indexUse{} // the uses of each axis
+	for _, u := range indexUses(trees) {
+		for v := range u.form.coef {
+			uses[v] = append(uses[v], u)
+		}
+	}
 	for len(open) > 0 {
 		settled := false
 		for _, complete := range []bool{true, false} {
 			var rest []scopeAxis
 			for _, a := range open {
-				b := bestBound(a.v, uses, known)
+				b := bestBound(a.v, uses[a.v], known)
 				if n, ok := alone[a.v]; ok && (!b.ok || n < b.n) {
 					b.n, b.ok = n, true
 				}
