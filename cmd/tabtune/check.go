@@ -35,6 +35,9 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 		return fail(stderr, "check", err)
 	}
 	diff, err := interp.Options{MaxSteps: *maxSteps}.Check(f, st.DAG, *seed)
+	if errors.Is(err, interp.ErrMemoryLimit) {
+		return fail(stderr, "check", fmt.Errorf("%w (use smaller shapes)", err))
+	}
 	if errors.Is(err, interp.ErrStepLimit) {
 		return fail(stderr, "check", fmt.Errorf("%w (the workload is too large to interpret quickly: use smaller shapes, or raise -max-steps)", err))
 	}

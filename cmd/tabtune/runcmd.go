@@ -45,6 +45,10 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(stderr, "run", err)
 	}
+	opts := targets.Options{MinTime: *minTime, Timeout: *timeout}
+	if err := checkRunMemory(st.DAG, opts); err != nil {
+		return fail(stderr, "run", err)
+	}
 	printWorkload(stdout, *workload, st.DAG)
 	printSteps(stdout, st)
 	cand, err := build.Build(st, t)
@@ -76,7 +80,6 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(stderr, "run", err)
 	}
-	opts := targets.Options{MinTime: *minTime, Timeout: *timeout}
 	m, closeM, err := newMeasurer(*measurer, opts, t)
 	if err != nil {
 		return fail(stderr, "run", err)

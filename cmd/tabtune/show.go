@@ -17,6 +17,9 @@ func runShow(args []string, stdout, stderr io.Writer) int {
 		return status
 	}
 	if *logPath != "" {
+		if err := checkLogFile(*logPath); err != nil {
+			return fail(stderr, "show", err)
+		}
 		return showLog(*logPath, stdout, stderr)
 	}
 	st, err := loadWorkloadState(*workload, *steps)

@@ -32,12 +32,15 @@ func runSketches(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(stderr, "sketches", err)
 	}
-	sks, err := sketch.NewPolicy(t).Generate(d)
+	sks, capped, err := sketch.NewPolicy(t).GenerateCapped(d)
 	if err != nil {
 		return fail(stderr, "sketches", err)
 	}
 	printWorkload(stdout, *workload, d)
 	fmt.Fprintf(stdout, "%d sketches for %s\n", len(sks), t)
+	if capped {
+		fmt.Fprintf(stdout, "(more derive: the %d best are kept, found best-first)\n", len(sks))
+	}
 	for i, sk := range sks {
 		sp := sample.NewSpace(sk, t)
 		fmt.Fprintf(stdout, "\nsketch %d: %d tile sizes, %d compute locations, %d stages with vectorize and unroll knobs\n",

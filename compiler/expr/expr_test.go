@@ -133,3 +133,19 @@ func TestRewriteSharesUnchanged(t *testing.T) {
 		t.Errorf("substitute: %s, left operand shared: %v", String(sub), sub.(*Binary).A == e.(*Binary).A)
 	}
 }
+
+// TestSimplifyCastOfConstant checks that f32(integer constant) folds to an
+// f32 constant, however wide the integer.
+func TestSimplifyCastOfConstant(t *testing.T) {
+	for _, v := range []int64{0, 7, -9223372036854775808, 9223372036854775807} {
+		got := Simplify(&Cast{To: Float, A: Const(v)}, nil)
+		f, ok := got.(*FloatImm)
+		if !ok || f.V != float32(v) {
+			t.Errorf("f32(%d) simplifies to %s", v, String(got))
+		}
+	}
+	x := NewVar("x")
+	if c, ok := Simplify(&Cast{To: Float, A: x}, nil).(*Cast); !ok || c.A != Expr(x) {
+		t.Errorf("f32(x) changed")
+	}
+}

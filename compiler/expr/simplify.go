@@ -201,6 +201,11 @@ func (s *simplifier) simplify(e Expr) Expr {
 		return &Select{Cond: c, T: t, F: f}
 	case *Cast:
 		a := s.simplify(n.A)
+		if i, ok := a.(*IntImm); ok && n.To == Float {
+			// An integer constant becomes the nearest f32, so that no
+			// code generator needs to hold an integer wider than i32.
+			return F32(float32(i.V))
+		}
 		if a == n.A {
 			return e
 		}

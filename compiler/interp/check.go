@@ -36,6 +36,12 @@ func (o Options) Check(f *ir.Func, d *te.DAG, seed int64) (diff Diff, err error)
 			return Diff{}, fmt.Errorf("interp: %s: parameter %d: %w", f.Name, i, err)
 		}
 	}
+	if err := o.CheckSizes(d); err != nil {
+		return Diff{}, err
+	}
+	if err := o.checkParams(f); err != nil {
+		return Diff{}, err
+	}
 	inputs := RandomInputs(d, seed)
 	want, err := o.Eval(d, inputs)
 	if err != nil {

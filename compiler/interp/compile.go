@@ -21,6 +21,8 @@ var (
 	ErrOverflow = errors.New("value does not fit in i32")
 	// ErrStepLimit: the program ran past Options.MaxSteps.
 	ErrStepLimit = errors.New("step budget exhausted")
+	// ErrMemoryLimit: the tensors need more memory than Options.MaxBytes.
+	ErrMemoryLimit = errors.New("memory budget exceeded")
 )
 
 // frame is the state of one run: variable slots, the memory of the

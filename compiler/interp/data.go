@@ -110,7 +110,8 @@ func (d Data) check(what string, t expr.Type, n int64) error {
 // used as a whole index expression, T[..., X[...], ...], of some tensor T
 // in any stage), or 2 when it never does: i32 inputs are mostly index
 // tensors, and an index whose value is computed some other way (X[i] + 1)
-// cannot be kept valid without knowing the program's intent.
+// cannot be kept valid without knowing the program's intent. It allocates
+// the inputs: check their sizes first (Options.CheckSizes, te.CheckBytes).
 func RandomInputs(d *te.DAG, seed int64) []Data {
 	bound := indexBounds(d)
 	out := make([]Data, len(d.Inputs))

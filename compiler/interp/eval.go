@@ -38,6 +38,9 @@ func (o Options) EvalAll(d *te.DAG, inputs []Data) (all []Data, err error) {
 	if len(inputs) != len(d.Inputs) {
 		return nil, fmt.Errorf("interp: the DAG has %d inputs, got %d", len(d.Inputs), len(inputs))
 	}
+	if err := o.CheckSizes(d); err != nil {
+		return nil, err
+	}
 	n := len(d.Tensors)
 	fr := &frame{f32: make([][]float32, n), i32: make([][]int32, n), limit: o.limit()}
 	all = make([]Data, n)

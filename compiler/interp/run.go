@@ -4,10 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/big"
 	"strings"
 
 	"github.com/tabtune/tabtune/compiler/expr"
 	"github.com/tabtune/tabtune/compiler/ir"
+	"github.com/tabtune/tabtune/compiler/te"
 )
 
 // DefaultMaxSteps is the step budget when Options.MaxSteps is zero: a few
@@ -17,12 +19,73 @@ const DefaultMaxSteps = 1 << 27
 // maxAlloc bounds the elements of one Alloc.
 const maxAlloc = 1 << 28
 
+// DefaultMaxBytes is the memory budget when Options.MaxBytes is zero.
+const DefaultMaxBytes = 1 << 30
+
 // Options tune Run, Eval and Check. The zero value is the default.
 type Options struct {
 	// MaxSteps bounds the steps of one run (Run: loop iterations, stores,
 	// ifs and lets; Eval: elements and reduction steps); 0 means
 	// DefaultMaxSteps and a negative value means no limit.
 	MaxSteps int64
+	// MaxBytes bounds the memory of the tensors one Eval or Check makes,
+	// checked before anything is allocated; 0 means DefaultMaxBytes and a
+	// negative value means no limit but int64's.
+	MaxBytes int64
+}
+
+func (o Options) maxBytes() int64 {
+	if o.MaxBytes == 0 {
+		return DefaultMaxBytes
+	}
+	return o.MaxBytes
+}
+
+// CheckSizes checks that the tensors of d fit in the memory budget, before
+// Eval, Check or RandomInputs allocate them. The error wraps ErrMemoryLimit
+// and gives the size and the limit.
+func (o Options) CheckSizes(d *te.DAG) error {
+	if err := te.CheckBytes(d.Tensors, o.maxBytes(), "the interpreter's budget"); err != nil {
+		return fmt.Errorf("interp: %w: %v", ErrMemoryLimit, err)
+	}
+	return nil
+}
+
+// checkParams checks that the buffers of f's parameters, as Check lays
+// them out, fit in the memory budget.
+func (o Options) checkParams(f *ir.Func) error {
+	var total int64
+	for _, p := range f.Params {
+		n, ok := bufferElems(p)
+		if !ok || total > math.MaxInt64/te.ElemBytes-n {
+			return fmt.Errorf("interp: %w: parameter %s has more elements than an int64 counts", ErrMemoryLimit, p.Name)
+		}
+		total += n
+	}
+	if limit := o.maxBytes(); limit >= 0 && total*te.ElemBytes > limit {
+		return fmt.Errorf("interp: %w: the parameters of %s need %s; the interpreter's budget holds %s",
+			ErrMemoryLimit, f.Name, te.FormatBytes(total*te.ElemBytes), te.FormatBytes(limit))
+	}
+	return nil
+}
+
+// bufferElems is b.Elems(), or ok false when it overflows an int64.
+func bufferElems(b *ir.Buffer) (int64, bool) {
+	if _, ok := te.Elements(b.Shape); !ok {
+		return 0, false
+	}
+	st := b.EffectiveStrides()
+	n := big.NewInt(1)
+	for i, d := range b.Shape {
+		if d <= 0 || i >= len(st) {
+			return 0, false
+		}
+		n.Add(n, new(big.Int).Mul(big.NewInt(d-1), big.NewInt(st[i])))
+	}
+	if !n.IsInt64() || n.Sign() < 0 {
+		return 0, false
+	}
+	return n.Int64(), true
 }
 
 func (o Options) limit() int64 {

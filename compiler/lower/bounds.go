@@ -276,9 +276,7 @@ func alignedStrides(shape []int64, aligns []schedule.Align) []int64 {
 	for d := len(shape) - 1; d >= 0; d-- {
 		for _, a := range aligns {
 			if a.Dim == d {
-				for expr.FloorModInt(n, a.Factor) != a.Offset {
-					n++
-				}
+				n += expr.FloorModInt(a.Offset-n, a.Factor)
 			}
 		}
 		st[d] = n

@@ -101,12 +101,7 @@ func (l *lowering) nest(info *stageInfo) ir.Stmt {
 // withAttached wraps the body of loop node n of stage info with the
 // stages computed there: their buffers, then their nests, then body.
 func (l *lowering) withAttached(info *stageInfo, n int, body ir.Stmt) ir.Stmt {
-	var here []*stageInfo
-	for _, p := range l.stages {
-		if p.computed() && p.stage.Attach.Kind == schedule.AttachAt && p.stage.Attach.Stage == info.id && p.stage.Attach.Node == n {
-			here = append(here, p)
-		}
-	}
+	here := l.attachedAt(info.id, n)
 	if len(here) == 0 {
 		return body
 	}
@@ -119,6 +114,22 @@ func (l *lowering) withAttached(info *stageInfo, n int, body ir.Stmt) ir.Stmt {
 		body = &ir.Alloc{Buf: here[i].buf, Body: body}
 	}
 	return body
+}
+
+// attachedAt returns the computed stages attached at loop node n of stage
+// id, in stage order. The index is built once, so that lowering stays
+// linear in the number of stages.
+func (l *lowering) attachedAt(id, n int) []*stageInfo {
+	if l.attached == nil {
+		l.attached = map[[2]int][]*stageInfo{}
+		for _, p := range l.stages {
+			if p.computed() && p.stage.Attach.Kind == schedule.AttachAt {
+				k := [2]int{p.stage.Attach.Stage, p.stage.Attach.Node}
+				l.attached[k] = append(l.attached[k], p)
+			}
+		}
+	}
+	return l.attached[[2]int{id, n}]
 }
 
 // loop wraps body in the loop of node n, with its annotation.

@@ -120,6 +120,9 @@ type lowering struct {
 	names    map[string]int
 	// env holds the range of every loop variable made so far.
 	env expr.Env
+	// attached lists, by stage and loop node, the computed stages
+	// attached there, in stage order; made on first use (attachedAt).
+	attached map[[2]int][]*stageInfo
 }
 
 func newLowering(st *schedule.State) *lowering {

@@ -15,7 +15,9 @@
 package ops
 
 import (
+	"errors"
 	"fmt"
+	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -262,6 +264,12 @@ func ParseSpec(spec string) (*Op, map[string]int64, error) {
 				return nil, nil, fmt.Errorf("%s has no parameter %s; it takes %s", o.Name, key, o.paramNames())
 			}
 			v, err := strconv.ParseInt(val, 10, 64)
+			if errors.Is(err, strconv.ErrRange) && strings.HasPrefix(val, "-") {
+				return nil, nil, fmt.Errorf("%s: %s=%s: it must be positive", o.Name, key, val)
+			}
+			if errors.Is(err, strconv.ErrRange) {
+				return nil, nil, fmt.Errorf("%s: %s=%s: the value is too large (at most %d)", o.Name, key, val, int64(math.MaxInt64))
+			}
 			if err != nil {
 				return nil, nil, fmt.Errorf("%s: %s=%s: the value is not an integer", o.Name, key, val)
 			}

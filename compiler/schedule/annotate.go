@@ -165,6 +165,10 @@ func (s PragmaStep) apply(c *ctx) error {
 	return nil
 }
 
+// MaxAlignFactor bounds the factor of storage_align: padding a row to a
+// multiple of more than this many elements pads nothing useful.
+const MaxAlignFactor = 1 << 16
+
 // StorageAlign pads the stride of the dimension that iterator Iter (a
 // spatial root axis) indexes in the stage's buffer, so that
 // stride % Factor == Offset: rows that start at different banks of shared
@@ -197,6 +201,8 @@ func (s StorageAlign) apply(c *ctx) error {
 		return c.errorf("storage_align needs a spatial root axis (one that is not split or fused)")
 	case s.Factor <= 0:
 		return c.errorf("factor must be positive, not %d", s.Factor)
+	case s.Factor > MaxAlignFactor:
+		return c.errorf("factor must be at most %d, not %d", MaxAlignFactor, s.Factor)
 	case s.Offset < 0 || s.Offset >= s.Factor:
 		return c.errorf("offset must be in [0, %d), not %d", s.Factor, s.Offset)
 	}

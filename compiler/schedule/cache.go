@@ -2,6 +2,7 @@ package schedule
 
 import (
 	"fmt"
+	"strconv"
 
 	"github.com/tabtune/tabtune/compiler/expr"
 	"github.com/tabtune/tabtune/compiler/ir"
@@ -59,6 +60,9 @@ func (s CacheRead) apply(c *ctx) error {
 			return c.errorf("%s reads %s only through an inlined stage", c.st.Stages[r].Name(), stage.Name())
 		}
 	}
+	if err := c.canAddStage(); err != nil {
+		return err
+	}
 	t := stage.Tensor
 	name := c.uniqueName(t.Name + "." + s.Scope.String())
 	axes := make([]te.Axis, len(t.Shape))
@@ -108,6 +112,9 @@ func (s CacheWrite) apply(c *ctx) error {
 	if stage.Transformed() || c.hasAttached(s.Stage) || stage.Attach.Kind != AttachRoot {
 		return c.errorf("cache_write must come before the stage is split, fused or moved")
 	}
+	if err := c.canAddStage(); err != nil {
+		return err
+	}
 	name := c.uniqueName(stage.Name() + "." + s.Scope.String())
 	inner := renameOp(stage.Op, name)
 	m := c.mut(s.Stage)
@@ -121,9 +128,13 @@ func (s CacheWrite) apply(c *ctx) error {
 
 // uniqueName returns name, or name with a number, unused by any stage.
 func (c *ctx) uniqueName(name string) string {
+	used := make(map[string]bool, len(c.st.Stages))
+	for _, s := range c.st.Stages {
+		used[s.Name()] = true
+	}
 	out := name
-	for i := 2; c.st.StageByName(out) >= 0; i++ {
-		out = fmt.Sprintf("%s%d", name, i)
+	for i := 2; used[out]; i++ {
+		out = name + strconv.Itoa(i)
 	}
 	return out
 }

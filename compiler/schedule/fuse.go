@@ -71,9 +71,13 @@ func (s Fuse) apply(c *ctx) error {
 	// Stages attached at the innermost fused loop stay attached to the
 	// fused loop: they ran once per iteration of it before, and still do.
 	last := nodes[len(nodes)-1]
+	name := strings.Join(names, "@")
+	if err := checkName(c, name); err != nil {
+		return err
+	}
 	m := c.mut(s.Stage)
 	id := len(m.Nodes)
-	m.Nodes = append(m.Nodes, Node{Name: strings.Join(names, "@"), Extent: ext, Kind: stage.Nodes[nodes[0]].Kind})
+	m.Nodes = append(m.Nodes, Node{Name: name, Extent: ext, Kind: stage.Nodes[nodes[0]].Kind})
 	m.Rels = append(m.Rels, Rel{Kind: RelFuse, In: nodes, Out: []int{id}})
 	first := s.Iters[0]
 	iters := append([]int(nil), m.Iters[:first]...)

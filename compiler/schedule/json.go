@@ -94,8 +94,14 @@ func MarshalStep(s Step) ([]byte, error) {
 }
 
 // UnmarshalSteps reads the JSON form. Unknown kinds, unknown fields and
-// newer versions are errors that say which step is wrong.
+// newer versions are errors that say which step is wrong. Malformed or
+// truncated text, data after the document, a key given twice, more than
+// MaxSteps steps and a list in a step longer than MaxListLen are errors
+// with a line and column, found before anything is decoded.
 func UnmarshalSteps(data []byte) ([]Step, error) {
+	if err := checkJSON(data, MaxSteps); err != nil {
+		return nil, fmt.Errorf("schedule: reading steps: %w", err)
+	}
 	var doc stepsDoc
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
@@ -116,8 +122,12 @@ func UnmarshalSteps(data []byte) ([]Step, error) {
 	return steps, nil
 }
 
-// UnmarshalStep reads one step object.
+// UnmarshalStep reads one step object. Its text is checked as
+// UnmarshalSteps checks a document's.
 func UnmarshalStep(raw []byte) (Step, error) {
+	if err := checkJSON(raw, MaxListLen); err != nil {
+		return nil, err
+	}
 	var head struct {
 		Kind string `json:"kind"`
 	}

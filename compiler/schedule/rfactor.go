@@ -117,6 +117,9 @@ func (s Rfactor) apply(c *ctx) error {
 		Axes: []te.Axis{{Var: r, Extent: ext[n]}},
 		Init: op.Reduce.Init,
 	})
+	if err := c.canAddStage(); err != nil {
+		return err
+	}
 	m := c.mut(s.Stage)
 	m.Op = final
 	*m = *newStageKeep(m)

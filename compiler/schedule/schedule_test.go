@@ -292,6 +292,22 @@ func FuzzReplay(f *testing.F) {
 	f.Add(data)
 	f.Add([]byte(`{"version":1,"steps":[{"kind":"rfactor","stage":2,"iter":2,"factor_iter":0}]}`))
 	f.Add([]byte(`{"version":1,"steps":[{"kind":"follow_split","stage":2,"iter":0,"src_step":0,"n_split":3}]}`))
+	// Issue 9: trailing data, keys given twice, truncated text, long
+	// lists, a huge alignment factor, names that grow with split and fuse,
+	// many added stages.
+	for _, doc := range []string{
+		`{"version":1,"steps":[]}{"version":1,"steps":[]}`,
+		`{"version":1,"steps":[]} junk`,
+		`{"version":1,"steps":[{"kind":"split","stage":2,"stage":2,"iter":0,"lengths":[2],"inner_to_outer":true}]}`,
+		`{"version":1,"steps":[{"kind":"split","stage":2,"it`,
+		`{"version":1,"steps":[{"kind":"split","stage":2,"iter":0,"lengths":[` + strings.Repeat("1,", 1100) + `1],"inner_to_outer":true}]}`,
+		`{"version":1,"steps":[{"kind":"storage_align","stage":2,"iter":0,"factor":9000000000000000000,"offset":1}]}`,
+		repeatDoc(8, split1+`,{"kind":"fuse","stage":2,"iters":[0,1]}`),
+		repeatDoc(20, `{"kind":"cache_read","stage":0,"scope":"shared","readers":[2]}`),
+		repeatDoc(300, split1),
+	} {
+		f.Add([]byte(doc))
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		steps, err := UnmarshalSteps(data)
 		if err != nil {

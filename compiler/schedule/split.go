@@ -60,6 +60,12 @@ func applySplit(c *ctx, stageID, pos int, lengths []int64, innerToOuter bool) er
 	if node.Ann != AnnNone {
 		return c.errorf("cannot split an iterator annotated %s", node.Ann)
 	}
+	if len(stage.Iters)+len(lengths) > MaxLoops {
+		return c.errorf("the stage would have %d loops; a stage has at most %d", len(stage.Iters)+len(lengths), MaxLoops)
+	}
+	if err := checkName(c, node.Name+"."+strconv.Itoa(len(lengths))); err != nil {
+		return err
+	}
 	m := c.mut(stageID)
 	exts := SplitExtents(node.Extent, lengths, innerToOuter)
 	rel := Rel{Kind: RelSplit, In: []int{n}, Lengths: append([]int64(nil), lengths...), InnerToOuter: innerToOuter}
@@ -75,6 +81,23 @@ func applySplit(c *ctx, stageID, pos int, lengths []int64, innerToOuter bool) er
 	m.Iters = newIters
 	m.Rels = append(m.Rels, rel)
 	movePragmas(m, []int{n}, rel.Out[0])
+	return nil
+}
+
+// Bounds of a stage's loops, so that a hostile schedule stays cheap to
+// replay, lower and print: a loop nest deeper than MaxLoops, or an
+// iterator name (which grows with each split and fuse) longer than
+// MaxNameLen, is refused.
+const (
+	MaxLoops   = 256
+	MaxNameLen = 256
+)
+
+// checkName refuses an iterator name longer than MaxNameLen.
+func checkName(c *ctx, name string) error {
+	if len(name) > MaxNameLen {
+		return c.errorf("the new iterator's name would have %d characters, more than %d: the schedule splits and fuses too deeply", len(name), MaxNameLen)
+	}
 	return nil
 }
 

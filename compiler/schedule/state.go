@@ -239,34 +239,53 @@ func New(d *te.DAG) *State {
 // error that names the step, the stage, the iterator and the reason. st is
 // left unchanged.
 func (st *State) Apply(step Step) (*State, error) {
-	next := &State{DAG: st.DAG, Stages: append([]*Stage(nil), st.Stages...)}
+	// The new state's steps are a fresh list: appending to it never
+	// writes into st's.
+	steps := make([]Step, len(st.Steps), len(st.Steps)+1)
+	copy(steps, st.Steps)
+	next := &State{DAG: st.DAG, Stages: append([]*Stage(nil), st.Stages...), Steps: steps}
 	c := &ctx{st: next, prev: st.Steps, index: len(st.Steps), step: step}
-	if err := step.apply(c); err != nil {
+	if err := next.applyIn(c); err != nil {
 		return nil, err
 	}
-	switch step.(type) {
-	case Annotate, PragmaStep, StorageAlign:
-	default:
-		if err := next.checkAttach(); err != nil {
-			return nil, c.errorf("%v", err)
-		}
-	}
-	next.Steps = make([]Step, len(st.Steps)+1)
-	copy(next.Steps, st.Steps)
-	next.Steps[len(st.Steps)] = step
 	return next, nil
 }
 
-// Replay applies steps in order to the initial state of d.
+// Replay applies steps in order to the initial state of d, as Apply would
+// one by one, but in time linear in the steps: no state but the last is
+// kept, so the steps change one state in place (a stage is copied once,
+// the first time a step changes it) and the list of steps grows by
+// appending. More than MaxSteps steps are refused.
 func Replay(d *te.DAG, steps []Step) (*State, error) {
+	if len(steps) > MaxSteps {
+		return nil, fmt.Errorf("schedule: %d steps: a schedule has at most %d", len(steps), MaxSteps)
+	}
 	st := New(d)
+	st.Steps = make([]Step, 0, len(steps))
+	owned := map[*Stage]bool{}
 	for _, s := range steps {
-		var err error
-		if st, err = st.Apply(s); err != nil {
+		c := &ctx{st: st, prev: st.Steps, index: len(st.Steps), step: s, owned: owned}
+		if err := st.applyIn(c); err != nil {
 			return nil, err
 		}
 	}
 	return st, nil
+}
+
+// applyIn applies c.step to c.st, in place, and appends it to its steps.
+func (st *State) applyIn(c *ctx) error {
+	if err := c.step.apply(c); err != nil {
+		return err
+	}
+	switch c.step.(type) {
+	case Annotate, PragmaStep, StorageAlign:
+	default:
+		if err := st.checkAttach(); err != nil {
+			return c.errorf("%v", err)
+		}
+	}
+	st.Steps = append(st.Steps, c.step)
+	return nil
 }
 
 // StageByName returns the index of the stage with the given name, or -1.
@@ -298,12 +317,36 @@ func (st *State) IsOutput(i int) bool {
 // through inlined stages (a stage that reads an inlined reader of i reads
 // i). Inlined stages themselves are not listed.
 func (st *State) Consumers(i int) []int {
+	return st.consumersIn(st.readers(), i)
+}
+
+// readers maps each tensor to the compute stages whose op reads it, in
+// stage order: the index Consumers looks through.
+func (st *State) readers() map[*te.Tensor][]int {
+	idx := map[*te.Tensor][]int{}
+	for j, s := range st.Stages {
+		if s.IsInput() {
+			continue
+		}
+		for _, l := range s.Op.Reads() {
+			t, ok := l.Src.(*te.Tensor)
+			if ok && (len(idx[t]) == 0 || idx[t][len(idx[t])-1] != j) {
+				idx[t] = append(idx[t], j)
+			}
+		}
+	}
+	return idx
+}
+
+// consumersIn is Consumers with the readers index made once.
+func (st *State) consumersIn(readers map[*te.Tensor][]int, i int) []int {
 	var out []int
 	seen := map[int]bool{}
 	var visit func(t *te.Tensor)
 	visit = func(t *te.Tensor) {
-		for j, s := range st.Stages {
-			if seen[j] || s.IsInput() || !reads(s.Op, t) {
+		for _, j := range readers[t] {
+			s := st.Stages[j]
+			if seen[j] {
 				continue
 			}
 			seen[j] = true
@@ -339,11 +382,15 @@ func (st *State) computedWithin(i, t int) bool {
 // attached to, or is computed inside that stage at the attach loop or
 // deeper. Steps that move stages or loops run it.
 func (st *State) checkAttach() error {
+	var readers map[*te.Tensor][]int
 	for p, s := range st.Stages {
 		if s.Attach.Kind != AttachAt {
 			continue
 		}
-		cons := st.Consumers(p)
+		if readers == nil {
+			readers = st.readers()
+		}
+		cons := st.consumersIn(readers, p)
 		if len(cons) != 1 {
 			return fmt.Errorf("%s is computed inside %s but has %d consumers", s.Name(), st.Stages[s.Attach.Stage].Name(), len(cons))
 		}

@@ -48,6 +48,9 @@ type ctx struct {
 	step  Step
 	stage string
 	iter  string
+	// owned, when not nil, holds the stages this step may change in place:
+	// Replay's, which no other state shares.
+	owned map[*Stage]bool
 }
 
 func (c *ctx) errorf(format string, args ...any) error {
@@ -114,10 +117,17 @@ func (c *ctx) stageIter(id, pos int) (*Stage, int, error) {
 	return s, n, nil
 }
 
-// mut returns a private copy of stage id that the step may change.
+// mut returns a private copy of stage id that the step may change; in a
+// Replay, a stage copied once is changed in place afterwards.
 func (c *ctx) mut(id int) *Stage {
+	if c.owned[c.st.Stages[id]] {
+		return c.st.Stages[id]
+	}
 	s := c.st.Stages[id].clone()
 	c.st.Stages[id] = s
+	if c.owned != nil {
+		c.owned[s] = true
+	}
 	return s
 }
 
@@ -140,6 +150,19 @@ func (c *ctx) hasAttached(id int) bool {
 		}
 	}
 	return false
+}
+
+// MaxAddedStages bounds the stages that steps add to a program (cache
+// reads and writes, rfactor): a schedule of the search adds a few.
+const MaxAddedStages = 1000
+
+// canAddStage refuses a step that would add more than MaxAddedStages
+// stages in all.
+func (c *ctx) canAddStage() error {
+	if added := len(c.st.Stages) - len(c.st.DAG.Tensors); added >= MaxAddedStages {
+		return c.errorf("the steps have added %d stages already, the most a schedule may add", added)
+	}
+	return nil
 }
 
 // insertStage puts a new stage at position at, renumbering attachments.

@@ -204,7 +204,10 @@ func (d *DAG) FLOPs() float64 {
 			continue
 		}
 		per := float64(countFlops(t.Value()))
-		iters := float64(t.Size())
+		iters := 1.0 // in floats: a count past int64 does not wrap
+		for _, n := range t.Shape {
+			iters *= float64(n)
+		}
 		if t.Reduce != nil {
 			per++
 			for _, a := range t.Reduce.Axes {

@@ -18,8 +18,14 @@ import (
 //	M[i] = max_over(D[i, j], j)
 //
 // There is one statement per line: an input NAME = input(f32|i32, [dims])
-// or a stage NAME[axes] = value. An axis range is inferred from the tensor
-// dimensions the axis indexes alone (InferExtent) unless written, as h:58.
+// or a stage NAME[axes] = value. An axis range is written, as h:58, or
+// inferred: the largest 0..n that keeps every read the axis takes part in
+// inside its tensor (affine indices with constant coefficients, once the
+// other axes' ranges are known; a read under a select whose condition
+// keeps it inside sets no bound), and where the axis indexes dimensions
+// alone, their sizes must agree (InferExtent). A read that can leave its
+// tensor, an integer division or modulo by a constant zero and an i32
+// literal out of the i32 range are errors.
 // Values are expressions over the axes and reads of earlier tensors, with
 // the operators of expr.String, the calls min max exp log sqrt tanh sigmoid
 // abs pow select (alias if_then_else) f32 i32, and the reductions sum,
@@ -65,10 +71,15 @@ func errAt(p pos, format string, args ...any) *ParseError {
 	return &ParseError{Line: p.line, Column: p.col, Msg: fmt.Sprintf(format, args...)}
 }
 
-// maxDepth bounds the nesting of expressions, so that a hostile input can
-// not exhaust the stack of the parser or of the passes that recurse on the
-// trees it builds.
-const maxDepth = 1000
+// maxDepth bounds the nesting of expressions (parentheses, calls, reads,
+// unary operators), so that a hostile input can not exhaust the stack of
+// the parser; maxHeight bounds the height of the trees it builds, which a
+// flat chain of operators (a sum of many terms) makes as tall as it is
+// long, for the passes that recurse on them.
+const (
+	maxDepth  = 1000
+	maxHeight = 4000
+)
 
 // The syntax tree. Positions are kept for the messages of the semantic pass.
 
@@ -359,8 +370,8 @@ func (p *parser) expr() (node, *ParseError) { return p.or() }
 // binary builds a node and enforces the depth limit.
 func (p *parser) binary(op tokKind, opPos pos, a, b node) (node, *ParseError) {
 	n := &binaryNode{base: base{a.at(), depthOf(a, b)}, op: op, opPos: opPos, a: a, b: b}
-	if n.d > maxDepth {
-		return nil, errAt(opPos, "expression is nested too deeply (more than %d levels)", maxDepth)
+	if n.d > maxHeight {
+		return nil, errAt(opPos, "expression is nested too deeply (more than %d levels)", maxHeight)
 	}
 	return n, nil
 }

@@ -1,6 +1,7 @@
 package te
 
 import (
+	"math"
 	"strconv"
 	"strings"
 
@@ -11,11 +12,11 @@ import (
 // infers axis ranges, lifts nested reductions into stages of their own and
 // builds the DAG.
 //
-// A stage is lowered twice. The first pass checks it and infers the range of
-// every axis (stage axes from everything in the value, reduction axes from
-// their reduction's body, nested reductions included); a nested reduction
-// then stands for an index-free read of a dummy tensor, which InferExtent
-// ignores. The second pass, with all ranges known, builds the tensors: each
+// A stage is lowered twice. The first pass checks it, infers the range of
+// every axis from the reads it takes part in (inferRanges), and refuses the
+// reads that can leave their tensor (checkReads); a nested reduction then
+// stands for an index-free read of a dummy tensor, which both ignore. The
+// second pass, with all ranges known, builds the tensors: each
 // nested reduction becomes a stage NAME_red over the axes in scope where it
 // appears (the stage's axes, then the axes of the reductions it sits in),
 // with fresh variables, and the enclosing value reads it at those axes.
@@ -131,10 +132,13 @@ func (s *scope) lookup(name string) (scopeAxis, bool) {
 type lowering struct {
 	b       *builder
 	st      *stmtAST
-	build   bool               // second pass: build tensors
-	extents map[*axisAST]int64 // every axis's range, known after pass one
-	frames  []*[]expr.Expr     // pass one: the trees each open reduction holds
-	lifted  []*Tensor          // pass two: the lifted stages, in order
+	build   bool                 // second pass: build tensors
+	extents map[*axisAST]int64   // every axis's range, known after pass one
+	frames  []*[]expr.Expr       // pass one: the trees each open reduction holds
+	redAxes []scopeAxis          // pass one: the axes of every reduction
+	readAt  map[*expr.Load]pos   // pass one: where each read is written
+	intAt   map[*expr.IntImm]pos // pass one: where each integer literal is written
+	lifted  []*Tensor            // pass two: the lifted stages, in order
 }
 
 // dummy is what a nested reduction reads in the first pass.
@@ -147,27 +151,9 @@ func (c *lowering) record(e expr.Expr) {
 	}
 }
 
-// infer sets the extent of each axis from the trees that use it.
-func (c *lowering) infer(axes []scopeAxis, trees []expr.Expr) *ParseError {
-	for _, a := range axes {
-		if a.decl.extent > 0 {
-			c.extents[a.decl] = a.decl.extent
-			continue
-		}
-		n, ok, err := InferExtent(a.v, trees...)
-		if err != nil {
-			return errAt(a.decl.pos, "%v", err)
-		}
-		if !ok {
-			return errAt(a.decl.pos, "cannot infer the range of axis %s; write it as %s:N", a.decl.name, a.decl.name)
-		}
-		c.extents[a.decl] = n
-	}
-	return nil
-}
-
 func (b *builder) stage(st *stmtAST) *ParseError {
-	c := &lowering{b: b, st: st, extents: map[*axisAST]int64{}}
+	c := &lowering{b: b, st: st, extents: map[*axisAST]int64{},
+		readAt: map[*expr.Load]pos{}, intAt: map[*expr.IntImm]pos{}}
 	if _, err := c.stage(); err != nil {
 		return err
 	}
@@ -215,7 +201,15 @@ func (c *lowering) stage() (*Tensor, *ParseError) {
 		c.record(body)
 	}
 	if !c.build {
-		return nil, c.infer(s.axes, all)
+		axes := append(append([]scopeAxis(nil), s.axes...), c.redAxes...)
+		if err := c.checkLiterals(all); err != nil {
+			return nil, err
+		}
+		known, err := c.inferRanges(axes, all)
+		if err != nil {
+			return nil, err
+		}
+		return nil, c.checkReads(all, known)
 	}
 	axes := make([]Axis, len(s.axes))
 	for i, a := range s.axes {
@@ -266,9 +260,7 @@ func (c *lowering) reduction(r *reduceNode, s *scope) (*Reduction, *ParseError) 
 	c.record(body)
 	trees = append(trees, body)
 	if !c.build {
-		if err := c.infer(own, trees); err != nil {
-			return nil, err
-		}
+		c.redAxes = append(c.redAxes, own...)
 	}
 
 	var init expr.Expr
@@ -395,6 +387,14 @@ func (c *lowering) lower(n node, s *scope) (expr.Expr, *ParseError) {
 		if n.isFloat {
 			return expr.F32(n.f), nil
 		}
+		if n.i < math.MinInt32 || n.i > math.MaxInt32 {
+			// A fresh node, so that its place is known (Const shares 0 and 1).
+			lit := &expr.IntImm{V: n.i}
+			if !c.build {
+				c.intAt[lit] = n.p
+			}
+			return lit, nil
+		}
 		return expr.Const(n.i), nil
 	case *nameNode:
 		if why, ok := s.banned[n.name]; ok {
@@ -472,7 +472,11 @@ func (c *lowering) read(n *readNode, s *scope) (expr.Expr, *ParseError) {
 		}
 		index[i] = e
 	}
-	return &expr.Load{Src: t, Index: index}, nil
+	l := &expr.Load{Src: t, Index: index}
+	if !c.build {
+		c.readAt[l] = n.p
+	}
+	return l, nil
 }
 
 func (c *lowering) binary(n *binaryNode, s *scope) (expr.Expr, *ParseError) {
@@ -518,6 +522,9 @@ func (c *lowering) binary(n *binaryNode, s *scope) (expr.Expr, *ParseError) {
 		if a.Type() != expr.Int {
 			return nil, errAt(n.opPos, "%s needs i32 operands, not f32 (use '/' for floats)", what)
 		}
+	}
+	if err := divisor(op, n, b); err != nil {
+		return nil, err
 	}
 	return expr.Bin(op, a, b), nil
 }

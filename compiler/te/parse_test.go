@@ -296,7 +296,7 @@ func TestParseErrors(t *testing.T) {
 			"line 2, column 16: undefined axis q"},
 		{"uninferable range", ab + "C[i, j, h] = A[i, j]\n",
 			"line 2, column 9: cannot infer the range of axis h; write it as h:N"},
-		{"uninferable reduction range", ab + "C[i] = sum(A[i, k + 1], k)\n",
+		{"uninferable reduction range", ab + "C[i] = sum(A[i, k * k], k)\n",
 			"line 2, column 25: cannot infer the range of axis k; write it as k:N"},
 		{"conflicting ranges", ab + "B = input(f32, [8, 4])\nC[i, j] = A[i, j] + B[i, j]\n",
 			"line 3, column 3: axis i indexes A (dimension 0, size 4) and B (dimension 0, size 8): write its range, as i:N"},
@@ -431,6 +431,19 @@ func FuzzParse(f *testing.F) {
 		"A = input(f32, [4])\nB[i] = select(!(i < 2) || i == 3, A[i], 1e-3)\n",
 		"A = input(f32, [4, 4])\nS[i] = sum(max_over(A[i, j], j) * A[i, k], k, init=min_over(A[i, j], j))\n",
 		"A = input(f32, [4])\nB[i] = A[i\n",
+		// Issue 9: ranges inferred from shifted and strided reads, reads
+		// that leave their tensor, divisions by zero, wide literals.
+		blurProgram,
+		stridedConvProgram,
+		"A = input(f32, [8])\nB[i:8] = A[i + 1]\n",
+		"A = input(f32, [8])\nB[i] = A[i + 8]\n",
+		"X = input(f32, [8])\nP[h:10] = select(h >= 1 && h < 10, X[h - 1], 0.0)\n",
+		"A = input(f32, [8])\nC[i:12] = select(i >= 8 || i < 0, 0.0, A[i])\n",
+		"A = input(i32, [8])\nB[i] = A[i] // 0 + A[i] % (3 - 3)\n",
+		"A = input(i32, [8])\nB[i] = A[i] + 3000000000 + i32(f32(-9223372036854775808))\n",
+		"A = input(f32, [10, 3])\nC[i] = sum(A[i * 3 + k, k], k) + A[min(i, 9), 2]\n",
+		"A = input(f32, [9223372036854775807, 9223372036854775807])\nB[i, j] = A[i + 1, j - 9223372036854775807]\n",
+		"A = input(f32, [8])\nB[i] = A[i]" + strings.Repeat(" + A[i]", 1000) + "\n",
 	} {
 		f.Add(src)
 	}
@@ -478,7 +491,7 @@ func (g *treeGen) gen(ty expr.Type, depth int) expr.Expr {
 			case 0:
 				return g.vars[r.IntN(len(g.vars))]
 			case 1:
-				return expr.Const([]int64{0, 1, -1, 7, -12, math.MaxInt64, math.MinInt64}[r.IntN(7)])
+				return expr.Const([]int64{0, 1, -1, 7, -12, math.MaxInt32, math.MinInt32}[r.IntN(7)]) // Parse refuses i32 literals beyond these
 			}
 			return expr.Const(r.Int64N(100) - 50)
 		case expr.Float:
@@ -505,14 +518,18 @@ func (g *treeGen) gen(ty expr.Type, depth int) expr.Expr {
 		switch r.IntN(6) {
 		case 0:
 			ops := []expr.Op{expr.Add, expr.Sub, expr.Mul, expr.FloorDiv, expr.FloorMod, expr.Min, expr.Max}
-			return expr.Bin(ops[r.IntN(len(ops))], g.gen(expr.Int, d), g.gen(expr.Int, d))
+			op, b := ops[r.IntN(len(ops))], g.gen(expr.Int, d)
+			if f, ok := affineOf(b); ok && len(f.coef) == 0 && f.c == 0 && (op == expr.FloorDiv || op == expr.FloorMod) {
+				b = expr.Const(7) // Parse refuses a division by a constant zero
+			}
+			return expr.Bin(op, g.gen(expr.Int, d), b)
 		case 1:
 			return &expr.Cast{To: expr.Int, A: g.gen([]expr.Type{expr.Int, expr.Float}[r.IntN(2)], d)}
 		case 2:
 			return &expr.Select{Cond: g.gen(expr.Bool, d), T: g.gen(expr.Int, d), F: g.gen(expr.Int, d)}
 		case 3:
 			g.usedI = true
-			return &expr.Load{Src: g.ti, Index: []expr.Expr{g.gen(expr.Int, d)}}
+			return &expr.Load{Src: g.ti, Index: []expr.Expr{inside(g.gen(expr.Int, d), 4)}}
 		}
 		ops := []expr.Op{expr.Add, expr.Sub, expr.Mul}
 		return expr.Bin(ops[r.IntN(len(ops))], g.gen(expr.Int, d), g.gen(expr.Int, d))
@@ -531,10 +548,16 @@ func (g *treeGen) gen(ty expr.Type, depth int) expr.Expr {
 		return &expr.Select{Cond: g.gen(expr.Bool, d), T: g.gen(expr.Float, d), F: g.gen(expr.Float, d)}
 	case 3:
 		g.usedF = true
-		return &expr.Load{Src: g.tf, Index: []expr.Expr{g.gen(expr.Int, d), g.gen(expr.Int, d)}}
+		return &expr.Load{Src: g.tf, Index: []expr.Expr{inside(g.gen(expr.Int, d), 4), inside(g.gen(expr.Int, d), 5)}}
 	}
 	ops := []expr.Op{expr.Add, expr.Sub, expr.Mul, expr.Div, expr.Min, expr.Max}
 	return expr.Bin(ops[r.IntN(len(ops))], g.gen(expr.Float, d), g.gen(expr.Float, d))
+}
+
+// inside keeps a random index inside a dimension of size n, as Parse
+// refuses a read that can leave its tensor.
+func inside(ix expr.Expr, n int64) expr.Expr {
+	return expr.Bin(expr.FloorMod, ix, expr.Const(n))
 }
 
 // sameTree compares two trees, variables by name and sources by name.

@@ -3,9 +3,11 @@ package records
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -19,6 +21,18 @@ func FuzzRead(f *testing.F) {
 	f.Add([]byte("\n\r\n{}\n[]\nnull\n{\"v\":1}"))
 	f.Add([]byte(`{"v":1,"workload":{"key":"k","text":"t"},"target":"x","steps":[{"kind":"split","stage":-1,"iter":0,"lengths":[0],"inner_to_outer":false}],"result":{"times":[1e308,-0],"median":-1,"err":"timeout"},"time":"9999-12-31T23:59:59.999999999+14:00"}`))
 	f.Add([]byte(`{"v":1,"workload":{"key":"k","text":"t"},"target":"x","time":"0000-01-01T00:00:00+01:00"}`))
+	// Issue 9: keys given twice, data after a record, lists and step
+	// counts past the limits, a workload that reads outside a tensor.
+	line := `{"v":1,"workload":{"key":"k","text":"A = input(f32, [8])\nB[i:8] = A[i + 1]\n"},"target":"x","steps":[%s],"result":{"times":[1],"median":1}}`
+	for _, steps := range []string{
+		`{"kind":"split","stage":1,"stage":1,"iter":0,"lengths":[2],"inner_to_outer":true}`,
+		`{"kind":"split","stage":1,"iter":0,"lengths":[` + strings.Repeat("1,", 1100) + `1],"inner_to_outer":true}`,
+		strings.TrimSuffix(strings.Repeat(`{"kind":"compute_root","stage":1},`, 10001), ","),
+		`{"kind":"storage_align","stage":1,"iter":0,"factor":9000000000000000000,"offset":1}`,
+	} {
+		f.Add([]byte(fmt.Sprintf(line, steps)))
+	}
+	f.Add(append(bytes.TrimRight(golden, "\n"), []byte(` {"v":1}`)...))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		recs, errs := Read(bytes.NewReader(data))
 		for _, err := range errs {

@@ -284,6 +284,9 @@ func (r *Record) UnmarshalJSON(data []byte) error {
 		}
 		rec.Result.Err = k
 	}
+	if len(w.Steps) > schedule.MaxSteps {
+		return fmt.Errorf("records: %d steps: more than %d", len(w.Steps), schedule.MaxSteps)
+	}
 	if len(w.Steps) > 0 {
 		rec.Steps = make([]schedule.Step, len(w.Steps))
 		for i, raw := range w.Steps {

@@ -17,6 +17,7 @@
 package sketch
 
 import (
+	"container/heap"
 	"fmt"
 	"strings"
 
@@ -63,19 +64,51 @@ func NewPolicy(t targets.Target) *Policy {
 }
 
 // Generate derives the sketches of a program, in a deterministic order,
-// without duplicates.
+// without duplicates; where there are more than MaxSketches, the
+// MaxSketches best (see GenerateCapped).
 func (p *Policy) Generate(d *te.DAG) ([]*Sketch, error) {
+	sks, _, err := p.GenerateCapped(d)
+	return sks, err
+}
+
+// Bounds of derivation. Each tiled stage multiplies the sketches by the
+// choices of its rules, so a chain of n matmuls has about 5^n of them.
+const (
+	// MaxSketches is the most sketches Generate returns.
+	MaxSketches = 256
+	// maxDerivations bounds the states derivation visits.
+	maxDerivations = 10000
+)
+
+// GenerateCapped derives the sketches of a program. Where derivation
+// ends with at most MaxSketches sketches, they are all returned, in
+// breadth-first order, and capped is false. Otherwise derivation starts
+// again best-first (bestFirst) and returns the MaxSketches best, with
+// capped true: their number and the fact that there were more are for
+// the caller to say.
+func (p *Policy) GenerateCapped(d *te.DAG) (sks []*Sketch, capped bool, err error) {
+	sks, done, err := p.breadthFirst(d)
+	if err != nil || done {
+		return sks, false, err
+	}
+	sks, err = p.bestFirst(d)
+	return sks, true, err
+}
+
+// breadthFirst derives every sketch, visiting states in the order they
+// are made; done is false, and nothing is returned, when that would make
+// more than MaxSketches sketches or visit more than maxDerivations states.
+func (p *Policy) breadthFirst(d *te.DAG) (out []*Sketch, done bool, err error) {
 	type item struct {
 		s     *Sketch
 		stage int
 	}
 	init := &Sketch{State: schedule.New(d)}
 	queue := []item{{init, len(init.State.Stages) - 1}}
-	var out []*Sketch
 	seen := map[string]bool{}
 	for steps := 0; len(queue) > 0; steps++ {
-		if steps > 10000 {
-			return nil, fmt.Errorf("sketch: derivation does not end")
+		if steps > maxDerivations || len(out)+len(queue) > 4*MaxSketches {
+			return nil, false, nil
 		}
 		it := queue[0]
 		queue = queue[1:]
@@ -87,26 +120,121 @@ func (p *Policy) Generate(d *te.DAG) ([]*Sketch, error) {
 			}
 			continue
 		}
-		for _, r := range p.Rules {
-			cond := r.Meets(p, it.s, it.stage)
-			if cond == Pass {
-				continue
-			}
-			derived, err := r.Apply(p, it.s, it.stage)
-			if err != nil {
-				return nil, fmt.Errorf("sketch: rule %s on stage %s: %w", r.Name(), it.s.State.Stages[it.stage].Name(), err)
-			}
-			for _, d := range derived {
-				d.Sketch.Rules = append(append([]string(nil), it.s.Rules...), r.Name()+"("+it.s.State.Stages[it.stage].Name()+")")
-				queue = append(queue, item{d.Sketch, d.Next})
-			}
-			if cond == ApplyAndSkipRest {
-				break
-			}
+		derived, err := p.derive(it.s, it.stage)
+		if err != nil {
+			return nil, false, err
+		}
+		for _, d := range derived {
+			queue = append(queue, item{d.Sketch, d.Next})
+		}
+	}
+	if len(out) > MaxSketches {
+		return nil, false, nil
+	}
+	return out, true, nil
+}
+
+// derive applies the rules to one stage of a sketch, in order, and returns
+// what they derive, with the rules that made each recorded.
+func (p *Policy) derive(s *Sketch, stage int) ([]Derived, error) {
+	var out []Derived
+	for _, r := range p.Rules {
+		cond := r.Meets(p, s, stage)
+		if cond == Pass {
+			continue
+		}
+		derived, err := r.Apply(p, s, stage)
+		if err != nil {
+			return nil, fmt.Errorf("sketch: rule %s on stage %s: %w", r.Name(), s.State.Stages[stage].Name(), err)
+		}
+		for _, d := range derived {
+			d.Sketch.Rules = append(append([]string(nil), s.Rules...), r.Name()+"("+s.State.Stages[stage].Name()+")")
+			out = append(out, d)
+		}
+		if cond == ApplyAndSkipRest {
+			break
 		}
 	}
 	return out, nil
 }
+
+// bestFirst derives the MaxSketches best sketches. The rules at a stage
+// are listed in order of preference, and so are the states each derives:
+// a derived state costs its parent's cost plus its place among what the
+// stage derived (0 for the first). States are visited cheapest first
+// (ties in the order they were made), so the sketches come out in order
+// of how far they stray from the preferred choices, and the sketches of a
+// long program still differ at every stage, not only at the last ones.
+// Sketches that print the same loop nest lower to the same program and
+// are merged (the first is kept).
+func (p *Policy) bestFirst(d *te.DAG) ([]*Sketch, error) {
+	init := &Sketch{State: schedule.New(d)}
+	q := &frontier{}
+	q.push(&pending{s: init, stage: len(init.State.Stages) - 1})
+	seen := map[string]bool{}
+	var out []*Sketch
+	for steps := 0; q.Len() > 0 && len(out) < MaxSketches && steps < maxDerivations; steps++ {
+		it := q.pop()
+		if it.stage < 0 {
+			if key := it.s.State.String(); !seen[key] {
+				seen[key] = true
+				out = append(out, it.s)
+			}
+			continue
+		}
+		derived, err := p.derive(it.s, it.stage)
+		if err != nil {
+			return nil, err
+		}
+		for i, d := range derived {
+			q.push(&pending{s: d.Sketch, stage: d.Next, cost: it.cost + i})
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("sketch: derivation does not end: no sketch after visiting %d states", maxDerivations)
+	}
+	return out, nil
+}
+
+// pending is a state waiting in bestFirst's frontier.
+type pending struct {
+	s     *Sketch
+	stage int
+	cost  int
+	seq   int // order of making, for ties
+}
+
+// frontier is a priority queue of pending states, cheapest first.
+type frontier struct {
+	items []*pending
+	made  int
+}
+
+func (f *frontier) Len() int { return len(f.items) }
+
+func (f *frontier) Less(i, j int) bool {
+	a, b := f.items[i], f.items[j]
+	return a.cost < b.cost || a.cost == b.cost && a.seq < b.seq
+}
+
+func (f *frontier) Swap(i, j int) { f.items[i], f.items[j] = f.items[j], f.items[i] }
+
+// Push and Pop implement heap.Interface; use push and pop.
+func (f *frontier) Push(x any) { f.items = append(f.items, x.(*pending)) }
+
+func (f *frontier) Pop() any {
+	it := f.items[len(f.items)-1]
+	f.items = f.items[:len(f.items)-1]
+	return it
+}
+
+func (f *frontier) push(it *pending) {
+	it.seq = f.made
+	f.made++
+	heap.Push(f, it)
+}
+
+func (f *frontier) pop() *pending { return heap.Pop(f).(*pending) }
 
 func (s *Sketch) key() string {
 	data, _ := schedule.MarshalSteps(s.State.Steps)

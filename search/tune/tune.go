@@ -69,9 +69,14 @@ type Writer interface {
 type Task struct {
 	DAG      *te.DAG
 	Workload *targets.Workload
-	opts     Options
-	search   *evolve.Search
-	model    *model.Model
+	// Sketches is how many sketches the search draws from; SketchesCapped
+	// says that derivation was capped there (sketch.MaxSketches), for a
+	// front end to say so.
+	Sketches       int
+	SketchesCapped bool
+	opts           Options
+	search         *evolve.Search
+	model          *model.Model
 	// train holds the training programs: features and measured seconds
 	// (0 for failures).
 	train []trainSample
@@ -132,11 +137,11 @@ func NewTask(d *te.DAG, w *targets.Workload, opts Options) (*Task, error) {
 	if opts.Log == nil {
 		opts.Log = &records.Log{}
 	}
-	sks, err := sketch.NewPolicy(opts.Target).Generate(d)
+	sks, capped, err := sketch.NewPolicy(opts.Target).GenerateCapped(d)
 	if err != nil {
 		return nil, err
 	}
-	t := &Task{DAG: d, Workload: w, opts: opts, kernels: map[string]bool{}}
+	t := &Task{DAG: d, Workload: w, opts: opts, kernels: map[string]bool{}, Sketches: len(sks), SketchesCapped: capped}
 	t.search = &evolve.Search{Params: opts.Search, Rng: rand.New(rand.NewPCG(opts.Seed, 0x7ab7)), Tried: map[string]bool{}}
 	for _, sk := range sks {
 		t.search.Spaces = append(t.search.Spaces, sample.NewSpace(sk, opts.Target))

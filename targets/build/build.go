@@ -39,6 +39,9 @@ const (
 // InterpLimit FLOPs, the reference outputs from the interpreter. For
 // larger ones Want is nil: fill it with a reference kernel (Naive).
 func Workload(d *te.DAG, seed int64) (*targets.Workload, error) {
+	if err := CheckMemory(d, MaxWasmMemory); err != nil {
+		return nil, err
+	}
 	w := &targets.Workload{Key: d.Key(), Atol: Atol, Rtol: Rtol}
 	for _, t := range d.Inputs {
 		w.Inputs = append(w.Inputs, tensor(t))
@@ -91,6 +94,25 @@ func WorkloadWith(ctx context.Context, d *te.DAG, seed int64, run func(ctx conte
 		return nil, fmt.Errorf("build: reference from the naive kernel: %w", err)
 	}
 	return w, nil
+}
+
+// MaxWasmMemory is the most a wasm32 memory holds: 4 GiB.
+const MaxWasmMemory = 1 << 32
+
+// CheckMemory checks, before anything is allocated, that the inputs and
+// outputs of d fit in limit bytes of a kernel's memory (MaxWasmMemory, or
+// a measurer's targets.Options.MaxMemory). The error gives the size and
+// the limit.
+func CheckMemory(d *te.DAG, limit int64) error {
+	tensors := append(append([]*te.Tensor(nil), d.Inputs...), d.Outputs...)
+	holder := "the measurer's memory"
+	if limit == MaxWasmMemory {
+		holder = "a wasm32 memory"
+	}
+	if err := te.CheckBytes(tensors, limit, holder); err != nil {
+		return fmt.Errorf("build: %w", err)
+	}
+	return nil
 }
 
 // NeedsReference reports whether w still lacks its reference outputs.

@@ -48,6 +48,9 @@ func Wasm(st *schedule.State, t targets.Target) (*wasm.Kernel, error) {
 	if t.Kind != targets.WasmSIMD {
 		return nil, fmt.Errorf("build: target %s is not a wasm target", t)
 	}
+	if err := CheckMemory(st.DAG, MaxWasmMemory); err != nil {
+		return nil, err
+	}
 	f, err := lower.Lower(st)
 	if err != nil {
 		return nil, err

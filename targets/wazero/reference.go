@@ -59,7 +59,11 @@ func (m *Measurer) Reference(ctx context.Context, w *targets.Workload, wasm []by
 // Workload makes the measuring workload of a program (build.WorkloadWith):
 // inputs from seed, reference outputs from the interpreter, or, for
 // programs above build.InterpLimit FLOPs, from the naive kernel run by
-// Reference.
+// Reference. A program whose tensors do not fit in the measurer's memory
+// (Options.MaxMemory) is refused before its inputs are drawn.
 func (m *Measurer) Workload(ctx context.Context, d *te.DAG, seed int64) (*targets.Workload, error) {
+	if err := build.CheckMemory(d, m.opts.WithDefaults().MaxMemory); err != nil {
+		return nil, err
+	}
 	return build.WorkloadWith(ctx, d, seed, m.Reference)
 }
