@@ -51,7 +51,6 @@ func tuneNetwork(f tuneFlags, cfg flow.Config, stdout, stderr io.Writer) int {
 	}
 	defer closeEnv()
 	fmt.Fprintf(stdout, "tuning %d layers of %s on %s with the %s measurer: %d trials\n", len(entries), f.network, cfg.Target, env.Measurer.Name(), cfg.Trials)
-	cfg.Baseline = false // each layer's first round measures its naive schedule anyway
 	res, err := flow.TuneNetwork(ctx, env, entries, cfg, func(e flow.Event) { progress(stderr, e) })
 	fmt.Fprintln(stderr)
 	if err != nil {

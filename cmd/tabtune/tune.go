@@ -14,6 +14,7 @@ import (
 	"github.com/tabtune/tabtune/compiler/lower"
 	"github.com/tabtune/tabtune/search/evolve"
 	"github.com/tabtune/tabtune/search/flow"
+	"github.com/tabtune/tabtune/search/records"
 	"github.com/tabtune/tabtune/targets"
 	"github.com/tabtune/tabtune/targets/build"
 	"github.com/tabtune/tabtune/targets/local"
@@ -58,7 +59,7 @@ func runTune(args []string, stdout, stderr io.Writer) int {
 	fs.Uint64Var(&f.seed, "seed", 1, "seed of every random choice")
 	fs.DurationVar(&f.minTime, "min-time", 20*time.Millisecond, "least total time of each candidate's timed samples")
 	fs.IntVar(&f.confirm, "confirm", 4, "at the end, time the `N` fastest schedules twice more and rank each by the lower median of its times (0: off)")
-	fs.BoolVar(&f.baseline, "baseline", false, "at the end, measure the naive schedule too and print the speed-up (slow for large workloads)")
+	fs.BoolVar(&f.baseline, "baseline", true, "print the naive schedule's speed beside the best's (the naive schedule is always measured first and stays a candidate)")
 	if status, ok := parseFlags(fs, args); !ok {
 		return status
 	}
@@ -72,7 +73,7 @@ func runTune(args []string, stdout, stderr io.Writer) int {
 	if err := checkTarget(f.measurer, t); err != nil {
 		return fail(stderr, "tune", err)
 	}
-	cfg := flow.Config{Target: t, Trials: f.trials, Batch: f.batch, Seed: f.seed, Confirm: f.confirm, Baseline: f.baseline}
+	cfg := flow.Config{Target: t, Trials: f.trials, Batch: f.batch, Seed: f.seed, Confirm: f.confirm}
 	cfg.Search = evolve.DefaultParams()
 	cfg.Search.Population, cfg.Search.Generations = f.population, f.generations
 	if f.network != "" {
@@ -100,6 +101,9 @@ func runTune(args []string, stdout, stderr io.Writer) int {
 		return fail(stderr, "tune", err)
 	}
 	stopped(stderr, res.Stop)
+	if res.Task.SketchesCapped {
+		fmt.Fprintf(stdout, "the search drew from the first %d sketches only: derivation stops there (tabtune sketches lists them)\n", res.Task.Sketches)
+	}
 	best := res.Best
 	if best == nil {
 		fmt.Fprintf(stdout, "no schedule verified\n")
@@ -117,15 +121,27 @@ func runTune(args []string, stdout, stderr io.Writer) int {
 		best.Result.Median*1e3, best.GFLOPS(), t, env.Measurer.Name(), flow.HowFound(env.Log, d.Key(), t.String(), best, false), res.Trials, res.Took.Round(time.Second))
 	fmt.Fprintf(stdout, "steps (%d):\n%s", len(st.Steps), indent(st.StepsString()))
 	fmt.Fprintf(stdout, "loop nest:\n%s", indent(fn.String()))
-	if n := res.Naive; n != nil {
-		if !n.OK() {
-			fmt.Fprintf(stdout, "naive schedule: %s: %s\n", n.Err, n.Msg)
-			return exitOK
-		}
-		fmt.Fprintf(stdout, "naive schedule: %.3f ms, %.2f GFLOP/s; the tuned schedule is %.1fx faster\n",
-			n.Median*1e3, d.FLOPs()/n.Median/1e9, n.Median/best.Result.Median)
+	if n := res.Naive; n != nil && f.baseline {
+		fmt.Fprintln(stdout, naiveLine(*n, best, d.FLOPs()))
 	}
 	return exitOK
+}
+
+// naiveLine compares the naive schedule with the best: a speed-up, or a
+// slowdown said as one.
+func naiveLine(n targets.Result, best *records.Record, flops float64) string {
+	if !n.OK() {
+		return fmt.Sprintf("naive schedule: %s: %s", n.Err, n.Msg)
+	}
+	s := fmt.Sprintf("naive schedule: %.3f ms, %.2f GFLOP/s; ", n.Median*1e3, flops/n.Median/1e9)
+	switch r := n.Median / best.Result.Median; {
+	case best.Origin == records.OriginNaive:
+		return s + "no tuned schedule was faster"
+	case r >= 1:
+		return s + fmt.Sprintf("the tuned schedule is %.1fx faster", r)
+	default:
+		return s + fmt.Sprintf("the tuned schedule is %.1fx slower (timed again, it fell behind)", 1/r)
+	}
 }
 
 // openEnv opens the log and the measurer of a tuning run.

@@ -35,7 +35,7 @@ func (m *fakeMeasurer) Measure(_ context.Context, _ *targets.Workload, cs []targ
 func smallConfig() flow.Config {
 	p := evolve.DefaultParams()
 	p.Population = 32
-	return flow.Config{Target: targets.Target{Kind: targets.WasmSIMD}, Trials: 24, Batch: 8, Seed: 3, Search: p, Confirm: 2, Baseline: true}
+	return flow.Config{Target: targets.Target{Kind: targets.WasmSIMD}, Trials: 24, Batch: 8, Seed: 3, Search: p, Confirm: 2}
 }
 
 // TestTune: a short tune with a fake measurer spends its budget in rounds,
@@ -164,5 +164,41 @@ func TestWorkload(t *testing.T) {
 	}
 	if _, err := flow.Workload("nosuchop:M=3"); err == nil || !strings.Contains(err.Error(), "nosuchop") {
 		t.Errorf("bad spec: %v", err)
+	}
+}
+
+// slowMeasurer times the first kernel it sees (the naive schedule) fast
+// and every later one slower.
+type slowMeasurer struct{ n int }
+
+func (*slowMeasurer) Name() string { return "slow" }
+
+func (m *slowMeasurer) Measure(_ context.Context, _ *targets.Workload, cs []targets.Candidate) []targets.Result {
+	out := make([]targets.Result, len(cs))
+	for i := range cs {
+		m.n++
+		t := 1e-3
+		if m.n == 1 {
+			t = 1e-5
+		}
+		out[i] = targets.Timed([]float64{t})
+	}
+	return out
+}
+
+// TestNeverSlowerThanNaive: the naive schedule is measured first and stays
+// a candidate, so when nothing beats it, it is the best.
+func TestNeverSlowerThanNaive(t *testing.T) {
+	d, _ := flow.Workload("gmm:M=16,N=16,K=16")
+	env := flow.Env{Measurer: &slowMeasurer{}, Log: &records.Log{}}
+	res, err := flow.Tune(context.Background(), env, d, smallConfig(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Best == nil || len(res.Best.Steps) != 0 {
+		t.Fatalf("best %+v, want the naive schedule", res.Best)
+	}
+	if got := flow.HowFound(env.Log, d.Key(), "wasm-simd", res.Best, false); !strings.HasPrefix(got, "the naive schedule") {
+		t.Errorf("HowFound: %q", got)
 	}
 }

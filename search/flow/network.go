@@ -163,7 +163,7 @@ func TuneNetwork(ctx context.Context, env Env, entries []tasks.Entry, cfg Config
 		if j.task == nil {
 			continue
 		}
-		if err := finish(ctx, j.task, Config{Confirm: cfg.Confirm}, func() { emit(PhaseConfirm, i) }, func() {}); err != nil {
+		if err := confirm(ctx, j.task, cfg.Confirm, func() { emit(PhaseConfirm, i) }); err != nil {
 			return nil, err
 		}
 	}

@@ -31,8 +31,6 @@ type Config struct {
 	// Confirm, when positive, times the Confirm fastest schedules
 	// ConfirmTimes more times at the end (tune.Task.Confirm).
 	Confirm int
-	// Baseline measures the naive schedule too (tune.Task.Baseline).
-	Baseline bool
 	// Random makes the search a random search: the baseline of the cost
 	// model.
 	Random bool
@@ -57,8 +55,8 @@ type Result struct {
 	// Best is the fastest verified schedule the log holds for the
 	// workload and target (nil when none verified).
 	Best *records.Record
-	// Naive is the naive schedule's result when Config.Baseline asked
-	// for it.
+	// Naive is the naive schedule's result: it is measured before the
+	// first round and stays a candidate, so Best is never slower.
 	Naive *targets.Result
 	// Trials measured in this run, and how long it took.
 	Trials int
@@ -87,9 +85,10 @@ func newTask(ctx context.Context, env Env, d *te.DAG, cfg Config, seed uint64) (
 	})
 }
 
-// Tune tunes d on cfg.Target: rounds of search and measurement until
-// cfg.Trials candidates are measured, then confirmation and the baseline
-// when asked. Every measurement goes to env's log as it is made. A
+// Tune tunes d on cfg.Target: the naive schedule first (a candidate like
+// the others, so a tune never returns a slower one), then rounds of search
+// and measurement until cfg.Trials candidates are measured, then
+// confirmation. Every measurement goes to env's log as it is made. A
 // cancelled ctx ends the run early with Stop set, not an error.
 func Tune(ctx context.Context, env Env, d *te.DAG, cfg Config, progress func(Event)) (*Result, error) {
 	env.defaults()
@@ -112,6 +111,10 @@ func Tune(ctx context.Context, env Env, d *te.DAG, cfg Config, progress func(Eve
 		return nil, err
 	}
 	res := &Result{DAG: d, Task: task}
+	emit(PhaseBaseline)
+	if _, err := task.Baseline(ctx); err != nil && ctx.Err() == nil {
+		return nil, fmt.Errorf("flow: %w", err)
+	}
 	res.Stop, err = spend(ctx, cfg.Trials, func() int { return task.Trials }, func(ctx context.Context, left int) (int, error) {
 		r, err := task.StepUpTo(ctx, left)
 		ev.Round, ev.Trials = r, task.Trials
@@ -123,26 +126,20 @@ func Tune(ctx context.Context, env Env, d *te.DAG, cfg Config, progress func(Eve
 	if err != nil {
 		return nil, err
 	}
-	if err := finish(ctx, task, cfg, func() { emit(PhaseConfirm) }, func() { emit(PhaseBaseline) }); err != nil {
+	if err := confirm(ctx, task, cfg.Confirm, func() { emit(PhaseConfirm) }); err != nil {
 		return nil, err
 	}
 	res.Best, res.Naive, res.Trials, res.Took = task.Best(), task.Naive(), task.Trials, time.Since(start)
 	return res, nil
 }
 
-// finish confirms the fastest schedules and measures the baseline, as
-// cfg asks, unless ctx is done.
-func finish(ctx context.Context, task *tune.Task, cfg Config, confirming, baseline func()) error {
-	if cfg.Confirm > 0 && ctx.Err() == nil && task.Best() != nil {
+// confirm times the k fastest schedules again (tune.Task.Confirm) unless
+// ctx is done.
+func confirm(ctx context.Context, task *tune.Task, k int, confirming func()) error {
+	if k > 0 && ctx.Err() == nil && task.Best() != nil {
 		confirming()
-		if _, err := task.Confirm(ctx, cfg.Confirm, ConfirmTimes); err != nil && ctx.Err() == nil {
+		if _, err := task.Confirm(ctx, k, ConfirmTimes); err != nil && ctx.Err() == nil {
 			return err
-		}
-	}
-	if cfg.Baseline && ctx.Err() == nil {
-		baseline()
-		if _, err := task.Baseline(ctx); err != nil && ctx.Err() == nil {
-			return fmt.Errorf("flow: %w", err)
 		}
 	}
 	return nil

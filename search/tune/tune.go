@@ -292,7 +292,8 @@ func (t *Task) StepUpTo(ctx context.Context, n int) (Round, error) {
 
 // Baseline measures the naive schedule (each stage a plain loop nest)
 // once, records it (records.OriginNaive) and returns its result; later
-// calls return the same result. The naive record takes part in Best like
+// calls, and tasks resumed from a log that timed it, return the same
+// result. The naive record takes part in Best like
 // any other, so a tune never reports a schedule slower than the naive
 // one. It is not a trial.
 func (t *Task) Baseline(ctx context.Context) (targets.Result, error) {
@@ -300,6 +301,11 @@ func (t *Task) Baseline(ctx context.Context) (targets.Result, error) {
 		return *t.naive, nil
 	}
 	st := schedule.New(t.DAG)
+	if prev := t.opts.Log.First(t.DAG.Key(), t.opts.Target.String(), records.StepsHash(st.Steps)); prev != nil {
+		r := prev.Result // measured before: resuming does not measure it again
+		t.naive = &r
+		return r, nil
+	}
 	c, err := build.Build(st, t.opts.Target)
 	if err != nil {
 		return targets.Result{}, fmt.Errorf("tune: the naive schedule does not build: %w", err)

@@ -498,7 +498,6 @@ type TuneArgs struct {
 	Seed       uint64 `json:"seed,omitempty"`
 	Population int    `json:"population,omitempty"`
 	Confirm    int    `json:"confirm,omitempty"`
-	Baseline   bool   `json:"baseline,omitempty"`
 }
 
 // Progress is the data of a tune's progress events.
@@ -566,7 +565,7 @@ func opTune(e *Engine, ctx context.Context, req Request, emit func(any)) (any, e
 	if a.Trials < 0 || a.Trials > 100000 || a.Batch < 0 || a.Batch > 4096 || a.Population < 0 || a.Population > 1<<16 || a.Confirm < 0 || a.Confirm > 64 {
 		return nil, &Error{Kind: KindInput, Msg: "tune: trials (0..100000), batch (0..4096), population (0..65536) and confirm (0..64) out of range"}
 	}
-	cfg := flow.Config{Target: t, Trials: a.Trials, Batch: a.Batch, Seed: a.Seed, Confirm: a.Confirm, Baseline: a.Baseline}
+	cfg := flow.Config{Target: t, Trials: a.Trials, Batch: a.Batch, Seed: a.Seed, Confirm: a.Confirm}
 	cfg.Search = evolve.DefaultParams()
 	if a.Population > 0 {
 		cfg.Search.Population = a.Population
