@@ -368,14 +368,19 @@ func (o Options) MaxPages() uint32 {
 	return uint32(p)
 }
 
-// PrecheckBatch returns the Result every candidate gets when the batch
-// cannot be measured at all (a malformed workload), or ok. Measurers call
-// it first.
-func PrecheckBatch(w *Workload) (Result, bool) {
+// PrecheckBatch checks a batch's workload and lays out its memory: the
+// Layout, or the Result every candidate gets when the batch cannot be
+// measured at all (a malformed workload, one that does not lay out) and
+// not ok. Measurers call it first.
+func PrecheckBatch(w *Workload) (Layout, Result, bool) {
 	if err := w.Validate(); err != nil {
-		return Failed(MeasureError, "%v", err), false
+		return Layout{}, Failed(MeasureError, "%v", err), false
 	}
-	return Result{}, true
+	l, err := NewLayout(w)
+	if err != nil {
+		return Layout{}, Failed(MeasureError, "%v", err), false
+	}
+	return l, Result{}, true
 }
 
 // FillResults returns n copies of r.

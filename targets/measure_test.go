@@ -59,7 +59,7 @@ func TestValidate(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), c.msg) {
 			t.Errorf("%s: %v, want %q", name, err, c.msg)
 		}
-		if r, ok := PrecheckBatch(w); ok || r.Err != MeasureError {
+		if _, r, ok := PrecheckBatch(w); ok || r.Err != MeasureError {
 			t.Errorf("%s: PrecheckBatch %+v", name, r)
 		}
 	}

@@ -126,12 +126,9 @@ func (m *Measurer) host() (js.Value, error) {
 func (m *Measurer) Measure(ctx context.Context, w *targets.Workload, cands []targets.Candidate) []targets.Result {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if r, ok := targets.PrecheckBatch(w); !ok {
+	layout, r, ok := targets.PrecheckBatch(w)
+	if !ok {
 		return targets.FillResults(len(cands), r)
-	}
-	layout, err := targets.NewLayout(w)
-	if err != nil {
-		return targets.FillResults(len(cands), targets.Failed(targets.MeasureError, "%v", err))
 	}
 	host, err := m.host()
 	if err != nil {

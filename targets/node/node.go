@@ -185,12 +185,9 @@ func (m *Measurer) Close() error {
 func (m *Measurer) Measure(ctx context.Context, w *targets.Workload, cands []targets.Candidate) []targets.Result {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if r, ok := targets.PrecheckBatch(w); !ok {
+	layout, r, ok := targets.PrecheckBatch(w)
+	if !ok {
 		return targets.FillResults(len(cands), r)
-	}
-	layout, err := targets.NewLayout(w)
-	if err != nil {
-		return targets.FillResults(len(cands), targets.Failed(targets.MeasureError, "%v", err))
 	}
 	if m.closed {
 		return targets.FillResults(len(cands), targets.Failed(targets.MeasureError, "node: measurer closed"))

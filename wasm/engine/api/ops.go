@@ -100,6 +100,16 @@ func (p Program) target() (targets.Target, error) {
 	return targets.ParseTarget(p.Target)
 }
 
+// resolve resolves the workload, replays the steps and reads the target.
+func (p Program) resolve() (*schedule.State, targets.Target, error) {
+	st, err := p.state()
+	if err != nil {
+		return nil, targets.Target{}, err
+	}
+	t, err := p.target()
+	return st, t, err
+}
+
 // state resolves the workload and replays the steps.
 func (p Program) state() (*schedule.State, error) {
 	d, err := p.dag()
@@ -256,15 +266,11 @@ func opSketches(e *Engine, _ context.Context, req Request, _ func(any)) (any, er
 	if err := decode(req, &p); err != nil {
 		return nil, err
 	}
-	d, err := p.dag()
+	st, t, err := p.resolve()
 	if err != nil {
 		return nil, err
 	}
-	t, err := p.target()
-	if err != nil {
-		return nil, err
-	}
-	sks, err := sketch.NewPolicy(t).Generate(d)
+	sks, err := sketch.NewPolicy(t).Generate(st.DAG)
 	if err != nil {
 		return nil, err
 	}
@@ -302,11 +308,7 @@ func opLower(e *Engine, _ context.Context, req Request, _ func(any)) (any, error
 	if err := decode(req, &a); err != nil {
 		return nil, err
 	}
-	st, err := a.state()
-	if err != nil {
-		return nil, err
-	}
-	t, err := a.target()
+	st, t, err := a.resolve()
 	if err != nil {
 		return nil, err
 	}
@@ -430,11 +432,7 @@ func opRun(e *Engine, ctx context.Context, req Request, emit func(any)) (any, er
 	if err := decode(req, &a); err != nil {
 		return nil, err
 	}
-	st, err := a.state()
-	if err != nil {
-		return nil, err
-	}
-	t, err := a.target()
+	st, t, err := a.resolve()
 	if err != nil {
 		return nil, err
 	}
@@ -699,21 +697,14 @@ func opExport(e *Engine, _ context.Context, req Request, _ func(any)) (any, erro
 	if err := decode(req, &p); err != nil {
 		return nil, err
 	}
-	d, err := p.dag()
+	st, t, err := p.resolve()
 	if err != nil {
 		return nil, err
 	}
-	t, err := p.target()
-	if err != nil {
-		return nil, err
-	}
+	d := st.DAG
 	var files []build.File
 	var best *records.Record
-	if len(bytes.TrimSpace(p.Steps)) > 0 {
-		st, err := p.state()
-		if err != nil {
-			return nil, err
-		}
+	if len(st.Steps) > 0 {
 		if files, err = build.Export(st, t); err != nil {
 			return nil, err
 		}
