@@ -191,8 +191,8 @@ func progress(w io.Writer, e flow.Event) {
 		switch e.Phase {
 		case flow.PhaseReference:
 			fmt.Fprintf(w, "\r%s, %s, layer %d/%d: reference and naive time... %s elapsed ", bar(e.Trials, e.Budget), total, e.Layer+1, e.Layers, elapsed)
-		case flow.PhaseRound:
-			fmt.Fprintf(w, "\r%s, %s, last round: layer %d (%d measured), %s elapsed ", bar(e.Trials, e.Budget), total, e.Layer+1, e.Round.Measured, elapsed)
+		case flow.PhaseRound, flow.PhaseMeasure:
+			fmt.Fprintf(w, "\r%s, %s, layer %d: %d measured this round, %s elapsed ", bar(e.Trials, e.Budget), total, e.Layer+1, e.Round.Measured, elapsed)
 		case flow.PhaseConfirm:
 			fmt.Fprintf(w, "\rconfirming layer %d/%d: timing its fastest schedules twice more... ", e.Layer+1, e.Layers)
 		}
@@ -203,7 +203,7 @@ func progress(w io.Writer, e flow.Event) {
 		if e.FLOPs > build.InterpLimit {
 			fmt.Fprintf(w, "computing reference outputs with the naive kernel in wazero...\n")
 		}
-	case flow.PhaseRound:
+	case flow.PhaseRound, flow.PhaseMeasure:
 		r := e.Round
 		best := "none verified yet"
 		if r.Best != nil {

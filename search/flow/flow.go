@@ -98,6 +98,9 @@ const (
 	PhaseReference Phase = "reference"
 	// PhaseBaseline: the naive schedule is being measured.
 	PhaseBaseline Phase = "baseline"
+	// PhaseMeasure: part of a round is measured (Round holds the round
+	// so far); long rounds report every few candidates.
+	PhaseMeasure Phase = "measure"
 	// PhaseRound: a round of search and measurement has ended.
 	PhaseRound Phase = "round"
 	// PhaseConfirm: the fastest schedules are being timed again.

@@ -62,7 +62,7 @@ func TestTune(t *testing.T) {
 	for _, e := range events {
 		phases[e.Phase]++
 	}
-	if phases[flow.PhaseRound] != 3 || phases[flow.PhaseConfirm] != 1 || phases[flow.PhaseBaseline] != 1 {
+	if phases[flow.PhaseRound] != 3 || phases[flow.PhaseMeasure] != 3 || phases[flow.PhaseConfirm] != 1 || phases[flow.PhaseBaseline] != 1 {
 		t.Errorf("events by phase: %v", phases)
 	}
 	if last := events[len(events)-1]; last.Budget != 24 {

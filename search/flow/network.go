@@ -56,13 +56,14 @@ type NetworkResult struct {
 // first measures the naive schedule, whose time stands for the layer's
 // until the search verifies a schedule.
 type layerJob struct {
-	env     Env
-	cfg     Config
-	d       *te.DAG
-	seed    uint64
-	task    *tune.Task
-	tuned   bool
-	started func() // reports that the layer's reference and baseline are being made
+	env      Env
+	cfg      Config
+	d        *te.DAG
+	seed     uint64
+	task     *tune.Task
+	tuned    bool
+	started  func()           // reports that the layer's reference and baseline are being made
+	measured func(tune.Round) // reports progress within a round
 }
 
 func (j *layerJob) Latency() float64 {
@@ -78,7 +79,7 @@ func (j *layerJob) Tuned() bool { return j.tuned }
 func (j *layerJob) Step(ctx context.Context, n int) (tune.Round, error) {
 	if j.task == nil {
 		j.started()
-		task, err := newTask(ctx, j.env, j.d, j.cfg, j.seed)
+		task, err := newTask(ctx, j.env, j.d, j.cfg, j.seed, j.measured)
 		if err != nil {
 			return tune.Round{}, err
 		}
@@ -138,6 +139,10 @@ func TuneNetwork(ctx context.Context, env Env, entries []tasks.Entry, cfg Config
 	}
 	for i := range lj {
 		lj[i].started = func() { emit(PhaseReference, i) }
+		lj[i].measured = func(r tune.Round) {
+			ev.Round = r
+			emit(PhaseMeasure, i)
+		}
 	}
 	first := tasks.FirstBatch(cfg.Trials, len(entries), cfg.Batch)
 	var err error

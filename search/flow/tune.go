@@ -73,15 +73,16 @@ func Resumed(env Env, d *te.DAG, t targets.Target) int {
 	return env.Log.Count(d.Key(), t.String())
 }
 
-// newTask makes the workload of d and a tuning task on it.
-func newTask(ctx context.Context, env Env, d *te.DAG, cfg Config, seed uint64) (*tune.Task, error) {
+// newTask makes the workload of d and a tuning task on it; measured, when
+// not nil, hears of each chunk of a round measured.
+func newTask(ctx context.Context, env Env, d *te.DAG, cfg Config, seed uint64, measured func(tune.Round)) (*tune.Task, error) {
 	w, err := env.Reference.Workload(ctx, d, InputSeed)
 	if err != nil {
 		return nil, err
 	}
 	return tune.NewTask(d, w, tune.Options{
 		Target: cfg.Target, Measurer: env.Measurer, Batch: cfg.Batch, Seed: seed, Search: cfg.Search,
-		Log: env.Log, Writer: env.Writer, Tabtune: env.Tabtune, Random: cfg.Random,
+		Log: env.Log, Writer: env.Writer, Tabtune: env.Tabtune, Random: cfg.Random, Measured: measured,
 	})
 }
 
@@ -106,7 +107,11 @@ func Tune(ctx context.Context, env Env, d *te.DAG, cfg Config, progress func(Eve
 		progress(ev)
 	}
 	emit(PhaseReference)
-	task, err := newTask(ctx, env, d, cfg, cfg.Seed)
+	var task *tune.Task
+	task, err := newTask(ctx, env, d, cfg, cfg.Seed, func(r tune.Round) {
+		ev.Round, ev.Trials = r, task.Trials
+		emit(PhaseMeasure)
+	})
 	if err != nil {
 		return nil, err
 	}

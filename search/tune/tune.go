@@ -57,6 +57,10 @@ type Options struct {
 	// Random makes the search a random search (no model, no evolution):
 	// the baseline the cost model has to beat.
 	Random bool
+	// Measured, when set, is called after each chunk of a round's
+	// measurements with the round so far: progress within a long round
+	// (the first rounds of a big workload take minutes).
+	Measured func(Round)
 }
 
 // Writer receives each record as it is made: a log file on the command
@@ -279,6 +283,10 @@ func (t *Task) StepUpTo(ctx context.Context, n int) (Round, error) {
 			return res, err
 		}
 		off += n
+		if t.opts.Measured != nil && off < len(batch) {
+			res.Best, res.Took = t.best, time.Since(start)
+			t.opts.Measured(res)
+		}
 	}
 	res.ModelAccuracy = rankAccuracy(predicted, times)
 	sort.SliceStable(t.measured, func(i, j int) bool { return t.measured[i].Score > t.measured[j].Score })

@@ -583,6 +583,9 @@ func opTune(e *Engine, ctx context.Context, req Request, emit func(any)) (any, e
 	key, target := d.Key(), t.String()
 	res, err := flow.Tune(ctx, env, d, cfg, func(ev flow.Event) {
 		pr := Progress{Phase: string(ev.Phase), Trials: ev.Trials, Budget: ev.Budget, ModelAccuracy: -1, Elapsed: ev.Elapsed.Seconds()}
+		if ev.Phase == flow.PhaseMeasure {
+			pr.Round, pr.Measured, pr.Failed = ev.Round.Index, ev.Round.Measured, ev.Round.Failed
+		}
 		if ev.Phase == flow.PhaseRound {
 			pr.Round, pr.Measured, pr.Failed, pr.ModelAccuracy = ev.Round.Index, ev.Round.Measured, ev.Round.Failed, ev.Round.ModelAccuracy
 			for _, r := range e.log.TopK(key, target, TopCount) {

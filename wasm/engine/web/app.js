@@ -126,6 +126,8 @@ async function tune() {
         const acc = p.model_accuracy >= 0 ? `, cost model ranked ${(100 * p.model_accuracy).toFixed(0)}% of pairs right` : '';
         $('round').textContent = `round ${p.round}: ${p.measured} measured, ${p.failed} failed${acc}; best ${p.gflops.toFixed(2)} GFLOP/s after ${p.trials} of ${p.budget} trials, ${p.elapsed.toFixed(1)} s`;
         showTop(p.top);
+      } else if (p.phase === 'measure') {
+        $('round').textContent = `round ${p.round}: ${p.measured} measured so far, ${p.failed} failed; ${p.trials} of ${p.budget} trials, ${p.elapsed.toFixed(1)} s`;
       } else {
         $('round').textContent = { reference: 'computing the reference outputs…', confirm: 'timing the fastest schedules again…', baseline: 'measuring the naive schedule…' }[p.phase] || p.phase;
       }
