@@ -168,7 +168,7 @@ func stopped(stderr io.Writer, s flow.Stop) {
 	case flow.Interrupted:
 		fmt.Fprintf(stderr, "interrupted: the log holds every measurement made\n")
 	case flow.Exhausted:
-		fmt.Fprintf(stderr, "the search has nothing new to measure\n")
+		fmt.Fprintf(stderr, "%s (tabtune sketches shows them)\n", s)
 	}
 }
 

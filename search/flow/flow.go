@@ -136,8 +136,10 @@ const (
 	// Interrupted: the context was cancelled (Ctrl-C, the stop button);
 	// every measurement made is in the log.
 	Interrupted Stop = "interrupted"
-	// Exhausted: the search found nothing new to measure.
-	Exhausted Stop = "the search has nothing new to measure"
+	// Exhausted: even topped up with fresh draws and mutations of the
+	// best, a round found nothing new to measure: the sketches' space
+	// holds no more programs than were measured.
+	Exhausted Stop = "the search has measured every program it could draw from the sketches"
 )
 
 // spend is the one budget loop: it runs rounds until budget trials are
