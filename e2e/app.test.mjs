@@ -115,6 +115,20 @@ test('a kernel that loops forever ends as a timeout, and the next tune works', {
   assert.ok(res.best && res.trials === 16);
 });
 
+test('stop ends a tune within a candidate, keeping what was measured', { timeout: 180000 }, async () => {
+  const r = await page.evaluate(async () => {
+    let stopAt = 0;
+    const res = await tabtune.call('tune', { workload: 'gmm:M=128,N=128,K=128', trials: 256, batch: 32, seed: 2 }, (p) => {
+      if (!stopAt && p.phase === 'measure') { stopAt = performance.now(); tabtune.call('stop'); }
+    });
+    return { res, after: performance.now() - stopAt };
+  });
+  console.log(`stopped ${Math.round(r.after)} ms after asking, with ${r.res.trials} trials measured`);
+  assert.equal(r.res.stop, 'interrupted');
+  assert.ok(r.res.trials < 256 && r.res.best, JSON.stringify(r.res));
+  assert.ok(r.after < 3000, `stop took ${r.after} ms`);
+});
+
 test('records survive a reload and round-trip through JSONL with the command line', { timeout: 180000 }, async () => {
   await open(); // a reload: a new page, the same IndexedDB
   let list = await call('records.list');
@@ -134,7 +148,7 @@ test('records survive a reload and round-trip through JSONL with the command lin
   list = await call('records.list');
   const w = list.workloads.find((w) => w.text.includes('[24, 16]'));
   assert.ok(w && w.targets[0].best && w.targets[0].best.gflops > 0, 'the imported workload is ranked');
-  assert.equal(w.targets[0].count, 16);
+  assert.equal(w.targets[0].count, 17, 'the naive schedule and 16 trials');
 });
 
 test('no errors in the console', () => {
