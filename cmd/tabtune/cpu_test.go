@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/tabtune/tabtune/internal/golden"
 )
 
 // gmmMain calls an exported GMM kernel through the calling convention
@@ -92,4 +94,20 @@ func TestTuneCPU(t *testing.T) {
 	if out, err := exec.Command(bin).CombinedOutput(); err != nil {
 		t.Fatalf("the exported kernel computes a wrong GMM: %v\n%s", err, out)
 	}
+}
+
+// TestLowerTraceCPU: lower -trace -target cpu shows the shared codegen
+// passes as the C generator runs them (4 lanes here, so that GMM's
+// 8-wide tile splits into two vectors).
+func TestLowerTraceCPU(t *testing.T) {
+	status, out, errOut := tabtune(t, "lower", "-workload", "gmm:M=2,N=8,K=4", "-steps", "testdata/gmm_unroll.json", "-trace", "-target", "cpu -lanes=4")
+	if status != exitOK {
+		t.Fatalf("status %d: %s", status, errOut)
+	}
+	for _, pass := range []string{"auto-unroll", "vectorize", "unroll"} {
+		if !strings.Contains(out, "// after codegen pass "+pass+"\n") {
+			t.Errorf("no %s pass in the trace", pass)
+		}
+	}
+	golden.CheckString(t, filepath.Join("testdata", "lower_trace_gmm_unroll_cpu.golden"), out)
 }

@@ -23,6 +23,8 @@ type gen struct {
 	// scratch holds the byte offset of each buffer in the scratch area.
 	scratch      map[*ir.Buffer]int64
 	scratchBytes int64
+	// declared holds the buffers declared so far.
+	declared map[*ir.Buffer]bool
 	// math lists the math functions used, scalar and vector forms.
 	math        map[mathKey]bool
 	vectorLoops int
@@ -46,7 +48,7 @@ func newGen(f *ir.Func, opts Options) *gen {
 		opts: opts, lanes: opts.lanes(), env: codegen.Ranges(f.Body),
 		names: map[any]string{}, used: map[string]bool{},
 		regs: map[*ir.Buffer][]string{}, scratch: map[*ir.Buffer]int64{},
-		math: map[mathKey]bool{},
+		math: map[mathKey]bool{}, declared: map[*ir.Buffer]bool{},
 	}
 	for _, r := range reserved {
 		g.used[r] = true
@@ -186,12 +188,22 @@ func (g *gen) stmt(s ir.Stmt, inParallel bool) error {
 		}
 		w.line("%s = %s;", g.elem(n.Buf, n.Index), val)
 	case *ir.Alloc:
+		// An unrolled loop repeats its allocations: each copy after the
+		// first gets a block of its own.
+		again := g.declared[n.Buf]
+		g.declared[n.Buf] = true
+		if again {
+			w.open("{")
+		}
 		g.alloc(n.Buf)
 		if err := g.stmt(n.Body, inParallel); err != nil {
 			return err
 		}
 		if g.scratch[n.Buf] < 0 {
 			w.line("free(%s);", g.bufName(n.Buf))
+		}
+		if again {
+			w.close("}")
 		}
 	case *ir.If:
 		c, err := g.scalar(n.Cond)
