@@ -206,22 +206,7 @@ func (g *gen) stmt(s ir.Stmt, inParallel bool) error {
 			w.close("}")
 		}
 	case *ir.If:
-		c, err := g.scalar(n.Cond)
-		if err != nil {
-			return err
-		}
-		w.open("if (%s) {", trimParens(c))
-		if err := g.stmt(n.Then, inParallel); err != nil {
-			return err
-		}
-		if n.Else != nil {
-			w.indent--
-			w.open("} else {")
-			if err := g.stmt(n.Else, inParallel); err != nil {
-				return err
-			}
-		}
-		w.close("}")
+		return g.ifElse(n, func(s ir.Stmt) error { return g.stmt(s, inParallel) })
 	case *ir.Let:
 		val, err := g.scalar(n.Value)
 		if err != nil {
@@ -236,6 +221,29 @@ func (g *gen) stmt(s ir.Stmt, inParallel bool) error {
 	default:
 		return fmt.Errorf("statement %T not supported", s)
 	}
+	return nil
+}
+
+// ifElse renders a conditional whose condition is computed once (on a
+// scalar), its branches with body.
+func (g *gen) ifElse(n *ir.If, body func(ir.Stmt) error) error {
+	w := &g.w
+	c, err := g.scalar(n.Cond)
+	if err != nil {
+		return err
+	}
+	w.open("if (%s) {", trimParens(c))
+	if err := body(n.Then); err != nil {
+		return err
+	}
+	if n.Else != nil {
+		w.indent--
+		w.open("} else {")
+		if err := body(n.Else); err != nil {
+			return err
+		}
+	}
+	w.close("}")
 	return nil
 }
 

@@ -47,18 +47,7 @@ func (g *gen) scalar(e expr.Expr) (string, error) {
 		}
 		return "((long)" + a + ")", nil
 	case *expr.Call:
-		args := make([]string, len(n.Args))
-		for i, x := range n.Args {
-			a, err := g.scalar(x)
-			if err != nil {
-				return "", err
-			}
-			args[i] = trimParens(a)
-		}
-		if len(args) != n.Fn.Arity() {
-			return "", fmt.Errorf("%s takes %d arguments, not %d", n.Fn, n.Fn.Arity(), len(args))
-		}
-		return g.call(n.Fn, false, args), nil
+		return g.callWith(n, false, g.scalar)
 	case *expr.Load:
 		b, ok := n.Src.(*ir.Buffer)
 		if !ok {
@@ -70,6 +59,22 @@ func (g *gen) scalar(e expr.Expr) (string, error) {
 		return g.elem(b, n.Index), nil
 	}
 	return "", fmt.Errorf("expression %T not supported", e)
+}
+
+// callWith renders a call whose arguments are rendered by arg.
+func (g *gen) callWith(n *expr.Call, vector bool, arg func(expr.Expr) (string, error)) (string, error) {
+	if len(n.Args) != n.Fn.Arity() {
+		return "", fmt.Errorf("%s takes %d arguments, not %d", n.Fn, n.Fn.Arity(), len(n.Args))
+	}
+	args := make([]string, len(n.Args))
+	for i, x := range n.Args {
+		a, err := arg(x)
+		if err != nil {
+			return "", err
+		}
+		args[i] = trimParens(a)
+	}
+	return g.call(n.Fn, vector, args), nil
 }
 
 func firstErr(errs ...error) error {

@@ -56,23 +56,7 @@ func (g *gen) vecStmt(s ir.Stmt, v *expr.Var) error {
 		w.close("}")
 	case *ir.If:
 		if !codegen.Depends(n.Cond, v) {
-			c, err := g.scalar(n.Cond)
-			if err != nil {
-				return err
-			}
-			w.open("if (%s) {", trimParens(c))
-			if err := g.vecStmt(n.Then, v); err != nil {
-				return err
-			}
-			if n.Else != nil {
-				w.indent--
-				w.open("} else {")
-				if err := g.vecStmt(n.Else, v); err != nil {
-					return err
-				}
-			}
-			w.close("}")
-			return nil
+			return g.ifElse(n, func(s ir.Stmt) error { return g.vecStmt(s, v) })
 		}
 		// The condition holds on an interval of lanes (vectorize checked
 		// it): both ends true means every lane.
@@ -175,18 +159,7 @@ func (g *gen) vector(e expr.Expr, v *expr.Var) (string, error) {
 		a, err := g.intLanes(n.A, v)
 		return "__builtin_convertvector(" + trimParens(a) + ", tt_vf)", err
 	case *expr.Call:
-		args := make([]string, len(n.Args))
-		for i, x := range n.Args {
-			a, err := g.vector(x, v)
-			if err != nil {
-				return "", err
-			}
-			args[i] = trimParens(a)
-		}
-		if len(args) != n.Fn.Arity() {
-			return "", fmt.Errorf("%s takes %d arguments, not %d", n.Fn, n.Fn.Arity(), len(args))
-		}
-		return g.call(n.Fn, true, args), nil
+		return g.callWith(n, true, func(x expr.Expr) (string, error) { return g.vector(x, v) })
 	}
 	return "", fmt.Errorf("lane-dependent expression %s", expr.String(e))
 }
