@@ -231,7 +231,7 @@ func HowToMeasure(k Kind) string {
 	case WasmSIMD:
 		return "wasm-simd kernels are measured in-process with wazero (-measurer wazero), in V8 with node (-measurer node), or in a browser tab (tabtune serve)"
 	case CPU:
-		return "cpu kernels are compiled with the system C compiler and timed in a runner subprocess by the cpu measurer (here, or on a lab machine behind a bridge); the cpu code generator and measurer are not in this version of tabtune yet"
+		return "cpu kernels are compiled with the system C compiler (gcc, or clang with CC=clang) and timed in a runner subprocess by the cpu measurer (-measurer cpu), on the machine tabtune runs on; set -lanes=16 in the target for AVX-512"
 	case CUDA:
 		return "CUDA kernels are compiled and timed by a bridge: the tabtune daemon on a machine with an NVIDIA GPU and the CUDA toolkit, started there with `tabtune bridge` and reached over a WebSocket with -measurer bridge=ws://HOST:PORT; the bridge and the CUDA code generator are not in this version of tabtune yet, so CUDA kernels cannot be tuned"
 	}

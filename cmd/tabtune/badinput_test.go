@@ -145,9 +145,9 @@ var badInputs = []badInput{
 
 	// The command line.
 	{"unknown measurer", []string{"run", "-workload", "gmm:M=8,N=8,K=8", "-measurer", "quantum"}, nil,
-		2, `tabtune run: unknown measurer "quantum": use auto: the first of the others that can run the target, node (V8, what a browser runs (needs node)), wazero (in-process, needs nothing installed)`},
+		2, `tabtune run: unknown measurer "quantum": use auto: the first of the others that can run the target, cpu (native C kernels built with the system C compiler, $CC or gcc), node (V8, what a browser runs; needs node), wazero (in-process, needs nothing installed)`},
 	{"unknown measurer, tune", []string{"tune", "-workload", "gmm:M=8,N=8,K=8", "-measurer", "quantum"}, nil,
-		2, `tabtune tune: unknown measurer "quantum": use auto: the first of the others that can run the target, node (V8, what a browser runs (needs node)), wazero (in-process, needs nothing installed)`},
+		2, `tabtune tune: unknown measurer "quantum": use auto: the first of the others that can run the target, cpu (native C kernels built with the system C compiler, $CC or gcc), node (V8, what a browser runs; needs node), wazero (in-process, needs nothing installed)`},
 	{"show -log of a program", []string{"show", "-log", "FILE.te"}, map[string]string{"FILE.te": matmulTE},
 		2, "tabtune show: FILE.te is not a records file: no line of it is a record (FILE.te:1: records: not a record: invalid character 'A' looking for beginning of value)"},
 }

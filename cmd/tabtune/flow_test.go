@@ -17,7 +17,7 @@ func TestUnmeasurableTargetRefused(t *testing.T) {
 	}{
 		{[]string{"tune", "-workload", "gmm:M=64,N=64,K=64", "-target", "cuda"}, "CUDA kernels are compiled and timed by a bridge"},
 		{[]string{"tune", "-workload", "gmm:M=64,N=64,K=64", "-target", "cuda", "-measurer", "node"}, "tabtune bridge"},
-		{[]string{"tune", "-network", "resnet50", "-target", "cpu"}, "cpu kernels are compiled with the system C compiler"},
+		{[]string{"tune", "-network", "resnet50", "-target", "cpu", "-measurer", "wazero"}, "cpu kernels are compiled with the system C compiler"},
 		{[]string{"run", "-workload", "gmm:M=64,N=64,K=64", "-target", "cuda"}, "bridge"},
 		{[]string{"tune", "-workload", "gmm:M=64,N=64,K=64", "-target", "wasm-simd -relaxed", "-measurer", "wazero"}, "wazero cannot run relaxed SIMD"},
 		{[]string{"tune", "-workload", "gmm:M=64,N=64,K=64", "-measurer", "quantum"}, `unknown measurer "quantum"`},

@@ -37,6 +37,7 @@ type File struct {
 // its Builder's file plus one line here.
 var builders = map[targets.Kind]Builder{
 	targets.WasmSIMD: wasmBuilder{},
+	targets.CPU:      cpuBuilder{},
 }
 
 // NoBuilderError is the error of a target kind without a code generator.

@@ -1,7 +1,8 @@
 //go:build !js
 
 // Package local opens the measurers that run on the machine tabtune runs
-// on, by name, for the command line: wazero (in-process) and node (V8).
+// on, by name, for the command line: cpu (native C kernels), wazero
+// (in-process) and node (V8).
 // Each entry of the registry (measurers) says which targets it runs, so a
 // target no local measurer can run is refused before any search, with
 // what it takes instead (targets.HowToMeasure). A new local measurer is
@@ -11,11 +12,13 @@ package local
 import (
 	"context"
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 
 	"github.com/tabtune/tabtune/compiler/te"
 	"github.com/tabtune/tabtune/targets"
+	"github.com/tabtune/tabtune/targets/cpu"
 	"github.com/tabtune/tabtune/targets/node"
 	"github.com/tabtune/tabtune/targets/wazero"
 )
@@ -35,7 +38,8 @@ type entry struct {
 
 // measurers lists the local measurers; Auto tries them in this order.
 var measurers = []entry{
-	{name: node.Name, about: "V8, what a browser runs (needs node)", runs: wasmOnly, open: openNode},
+	{name: cpu.Name, about: "native C kernels built with the system C compiler, $CC or gcc", runs: cpuRuns, open: openCPU},
+	{name: node.Name, about: "V8, what a browser runs; needs node", runs: wasmOnly, open: openNode},
 	{name: wazero.Name, aliases: []string{"wasm"}, about: "in-process, needs nothing installed", runs: func(t targets.Target) error {
 		if err := wasmOnly(t); err != nil {
 			return err
@@ -52,6 +56,28 @@ func wasmOnly(t targets.Target) error {
 		return fmt.Errorf("target %s: %s", t, targets.HowToMeasure(t.Kind))
 	}
 	return nil
+}
+
+// cpuRuns says why the cpu measurer cannot run kernels of t: another
+// kind, or no C compiler.
+func cpuRuns(t targets.Target) error {
+	if t.Kind != targets.CPU {
+		return fmt.Errorf("target %s: the cpu measurer runs cpu kernels; %s", t, targets.HowToMeasure(t.Kind))
+	}
+	return cpu.CompilerAvailable(cCompiler())
+}
+
+// cCompiler is the C compiler of the cpu measurer: $CC, or gcc.
+func cCompiler() string {
+	if cc := os.Getenv("CC"); cc != "" {
+		return cc
+	}
+	return cpu.DefaultCompiler
+}
+
+func openCPU(opts targets.Options, t targets.Target) (targets.Measurer, func(), error) {
+	m := cpu.New(cpu.Config{Options: opts, Compiler: cCompiler(), MCPU: t.MCPU})
+	return m, func() { m.Close() }, nil
 }
 
 func openNode(opts targets.Options, t targets.Target) (targets.Measurer, func(), error) {

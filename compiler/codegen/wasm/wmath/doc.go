@@ -15,6 +15,11 @@
 //     both are only applied with a nonzero constant operand, where they
 //     agree, NaN included.
 //
+// The algorithms themselves (the operation sequences and their constants)
+// are defined once in package polymath, generic over a builder: Lib
+// renders them as wasm here, and package c renders the same sequences as
+// C, so that the wasm and the C kernels agree bit for bit.
+//
 // sqrt and abs are single instructions (f32.sqrt, f32x4.abs, ...): Lib
 // does not provide them and Supported reports false.
 //

@@ -3,6 +3,7 @@ package wmath
 import (
 	"math"
 
+	"github.com/tabtune/tabtune/compiler/codegen/polymath"
 	"github.com/tabtune/tabtune/compiler/codegen/wasm/wasmbin"
 	"github.com/tabtune/tabtune/compiler/expr"
 )
@@ -58,139 +59,24 @@ func (l *Lib) Func(fn expr.Intrinsic, vector bool) (idx uint32, ok bool) {
 		params = append(params, t)
 	}
 	f := l.m.AddFunc(params, []wasmbin.ValType{t})
-	b := &builder{f: f, vec: vector}
+	b := alg{&builder{f: f, vec: vector}}
 	x := b.param(0)
 	var r val
 	switch fn {
 	case expr.Exp:
-		r = b.exp(x)
+		r = polymath.Exp(b, x)
 	case expr.Log:
-		r = b.log(x)
+		r = polymath.Log(b, x)
 	case expr.Tanh:
-		r = b.tanh(x)
+		r = polymath.Tanh(b, x)
 	case expr.Sigmoid:
-		r = b.sigmoid(x)
+		r = polymath.Sigmoid(b, x)
 	case expr.Pow:
-		r = b.pow(x, b.param(1))
+		r = polymath.Pow(b, x, b.param(1))
 	}
 	r.emit()
 	l.funcs[k] = f.Index
 	return f.Index, true
-}
-
-// The algorithms, written once for both forms; each line matches a line
-// of ref.go.
-
-func (b *builder) exp(x val) val {
-	x = b.let(b.minC(b.maxC(x, float64(expMin)), float64(expMax)))
-	kk := b.let(b.add(b.mul(x, b.fc(log2e)), b.fc(magic23)))
-	k := b.let(b.sub(kk, b.fc(magic23)))
-	r := b.let(b.sub(x, b.mul(k, b.fc(expC1))))
-	r = b.let(b.sub(r, b.mul(k, b.fc(expC2))))
-	z := b.let(b.mul(r, r))
-	p := b.fc(expP[0])
-	for _, c := range expP[1:] {
-		p = b.add(b.mul(p, r), b.fc(c))
-	}
-	y := b.add(b.add(b.mul(p, z), r), b.fc(1))
-	ki := b.let(b.sub(b.bitsOf(kk), b.ic(0x4b400000)))
-	k1 := b.let(b.shrS(ki, 1))
-	s1 := b.fromBits(b.shl(b.add(k1, b.ic(127)), 23))
-	s2 := b.fromBits(b.shl(b.add(b.sub(ki, k1), b.ic(127)), 23))
-	return b.mul(b.mul(y, s1), s2)
-}
-
-func (b *builder) log(x val) val {
-	tiny := b.let(b.lt(x, b.fc(tinyNormal)))
-	xs := b.sel(tiny, b.mul(x, b.fc(scaleUp)), x)
-	ix := b.let(b.add(b.bitsOf(xs), b.ic(0x3f800000-sqrtHalfBits)))
-	k := b.sub(b.shrU(ix, 23), b.sel(tiny, b.ic(127+25), b.ic(127)))
-	m := b.fromBits(b.add(b.and(ix, b.ic(0x007fffff)), b.ic(sqrtHalfBits)))
-	f := b.let(b.sub(m, b.fc(1)))
-	s := b.let(b.div(f, b.add(f, b.fc(2))))
-	z := b.let(b.mul(s, s))
-	w := b.let(b.mul(z, z))
-	t1 := b.mul(w, b.add(b.mul(w, b.fc(lg4)), b.fc(lg2)))
-	t2 := b.mul(z, b.add(b.mul(w, b.fc(lg3)), b.fc(lg1)))
-	R := b.add(t2, t1)
-	hfsq := b.let(b.mul(b.mul(b.fc(0.5), f), f))
-	dk := b.let(b.cvt(k))
-	r := b.add(b.mul(s, b.add(hfsq, R)), b.mul(dk, b.fc(ln2Lo)))
-	r = b.add(b.add(b.sub(r, hfsq), f), b.mul(dk, b.fc(ln2Hi)))
-	r = b.sel(b.lt(x, b.fc(inf32)), r, x)
-	r = b.sel(b.eq(x, b.fc(0)), b.fc(negInf32), r)
-	return b.sel(b.lt(x, b.fc(0)), b.fc(nan32), r)
-}
-
-func (b *builder) tanh(x val) val {
-	a := b.let(b.abs(x))
-	z := b.let(b.mul(a, a))
-	p := b.fc(tanhP[0])
-	for _, c := range tanhP[1:] {
-		p = b.add(b.mul(p, z), b.fc(c))
-	}
-	small := b.add(b.mul(b.mul(p, z), a), a)
-	e := b.exp(b.add(a, a))
-	large := b.sub(b.fc(1), b.div(b.fc(2), b.add(e, b.fc(1))))
-	t := b.sel(b.lt(a, b.fc(tanhSmall)), small, large)
-	return b.copysign(t, x)
-}
-
-func (b *builder) sigmoid(x val) val {
-	e := b.let(b.exp(b.neg(b.abs(x))))
-	num := b.sel(b.lt(x, b.fc(0)), e, b.fc(1))
-	return b.div(num, b.add(e, b.fc(1)))
-}
-
-func (b *builder) pow(x, y val) val {
-	ax := b.let(b.abs(x))
-	tiny := b.let(b.lt(ax, b.fc(tinyNormal)))
-	xs := b.sel(tiny, b.mul(ax, b.fc(scaleUp)), ax)
-	ix := b.let(b.add(b.bitsOf(xs), b.ic(0x3f800000-sqrtHalfBits)))
-	k := b.sub(b.shrU(ix, 23), b.sel(tiny, b.ic(127+25), b.ic(127)))
-	m := b.let(b.fromBits(b.add(b.and(ix, b.ic(0x007fffff)), b.ic(sqrtHalfBits))))
-	kf := b.cvt(k)
-	kf = b.sel(b.eq(ax, b.fc(0)), b.fc(negInf32), kf)
-	kf = b.let(b.sel(b.lt(ax, b.fc(inf32)), kf, ax))
-	var r val
-	if b.vec {
-		// Two f64x2 halves: lanes 0-1, then 2-3.
-		lo := b.let(b.pow64(b.promoteLo(m), b.promoteLo(kf), b.promoteLo(y)))
-		hi := b.let(b.pow64(b.promoteHi(m), b.promoteHi(kf), b.promoteHi(y)))
-		r = b.demote2(lo, hi)
-	} else {
-		r = b.demote(b.pow64(b.promoteLo(m), b.promoteLo(kf), b.promoteLo(y)))
-	}
-	yInt := b.let(b.eq(b.trunc(y), y))
-	h := b.let(b.mul(y, b.fc(0.5)))
-	yOdd := b.and(yInt, b.ne(b.trunc(h), h))
-	r = b.copysign(r, b.sel(yOdd, x, b.fc(1)))
-	nan := b.and(b.and(b.lt(x, b.fc(0)), b.gt(x, b.fc(negInf32))), b.not(yInt))
-	r = b.sel(nan, b.fc(nan32), r)
-	one := b.or(b.or(b.eq(y, b.fc(0)), b.eq(x, b.fc(1))),
-		b.and(b.eq(x, b.fc(-1)), b.eq(b.abs(y), b.fc(inf32))))
-	return b.sel(one, b.fc(1), r)
-}
-
-func (b *builder) pow64(m, kf, y val) val {
-	f := b.let(b.sub(m, b.dc(1)))
-	s := b.let(b.div(f, b.add(f, b.dc(2))))
-	z := b.let(b.mul(s, s))
-	R := b.dc(powLg[0])
-	for _, c := range powLg[1:] {
-		R = b.add(b.mul(R, z), b.dc(c))
-	}
-	R = b.mul(R, z)
-	ln := b.mul(s, b.add(R, b.dc(2)))
-	l2 := b.add(kf, b.mul(ln, b.dc(log2e64)))
-	w := b.let(b.minC(b.maxC(b.mul(y, l2), -powClamp), powClamp))
-	kk := b.let(b.add(w, b.dc(magic52)))
-	r := b.let(b.sub(w, b.sub(kk, b.dc(magic52))))
-	p := b.dc(powExp2[0])
-	for _, c := range powExp2[1:] {
-		p = b.add(b.mul(p, r), b.dc(c))
-	}
-	return b.mul(p, b.pow2k(kk))
 }
 
 // builder writes straight-line code for one form. A val is an expression
@@ -503,4 +389,55 @@ func (b *builder) pow2k(x val) val {
 			b.f.Emit(wasmbin.I64Shl, wasmbin.F64ReinterpretI64)
 		}
 	}}
+}
+
+// alg renders the algorithms of package polymath with a builder.
+type alg struct{ *builder }
+
+func (b alg) Let(x val) val             { return b.let(x) }
+func (b alg) F32(c float32) val         { return b.fc(c) }
+func (b alg) I32(c int32) val           { return b.ic(c) }
+func (b alg) F64(c float64) val         { return b.dc(c) }
+func (b alg) Add(x, y val) val          { return b.add(x, y) }
+func (b alg) Sub(x, y val) val          { return b.sub(x, y) }
+func (b alg) Mul(x, y val) val          { return b.mul(x, y) }
+func (b alg) Div(x, y val) val          { return b.div(x, y) }
+func (b alg) MinC(x val, c float64) val { return b.minC(x, c) }
+func (b alg) MaxC(x val, c float64) val { return b.maxC(x, c) }
+func (b alg) Lt(x, y val) val           { return b.lt(x, y) }
+func (b alg) Gt(x, y val) val           { return b.gt(x, y) }
+func (b alg) Eq(x, y val) val           { return b.eq(x, y) }
+func (b alg) Ne(x, y val) val           { return b.ne(x, y) }
+func (b alg) And(x, y val) val          { return b.and(x, y) }
+func (b alg) Or(x, y val) val           { return b.or(x, y) }
+func (b alg) Not(m val) val             { return b.not(m) }
+func (b alg) Sel(m, x, y val) val       { return b.sel(m, x, y) }
+func (b alg) Shl(x val, n int32) val    { return b.shl(x, n) }
+func (b alg) ShrS(x val, n int32) val   { return b.shrS(x, n) }
+func (b alg) ShrU(x val, n int32) val   { return b.shrU(x, n) }
+func (b alg) Abs(x val) val             { return b.abs(x) }
+func (b alg) Neg(x val) val             { return b.neg(x) }
+func (b alg) Trunc(x val) val           { return b.trunc(x) }
+func (b alg) Copysign(x, y val) val     { return b.copysign(x, y) }
+func (b alg) BitsOf(x val) val          { return b.bitsOf(x) }
+func (b alg) FromBits(x val) val        { return b.fromBits(x) }
+func (b alg) Cvt(x val) val             { return b.cvt(x) }
+func (b alg) Pow2k(x val) val           { return b.pow2k(x) }
+
+// Wide runs f in f64: on the scalars promoted, or, for f32x4, on lanes
+// 0-1 then 2-3 as two f64x2 halves (the arguments must be locals).
+func (b alg) Wide(f func([]val) val, args ...val) val {
+	half := func(promote func(val) val) []val {
+		out := make([]val, len(args))
+		for i, a := range args {
+			out[i] = promote(a)
+		}
+		return out
+	}
+	if !b.vec {
+		return b.demote(f(half(b.promoteLo)))
+	}
+	lo := b.let(f(half(b.promoteLo)))
+	hi := b.let(f(half(b.promoteHi)))
+	return b.demote2(lo, hi)
 }

@@ -1,32 +1,31 @@
 package wmath
 
-import "math"
+import (
+	"math"
+
+	"github.com/tabtune/tabtune/compiler/codegen/polymath"
+)
 
 // The Go reference implementations. Every line mirrors the wasm emitted by
 // lib.go operation for operation. Each product is wrapped in an explicit
 // conversion (float32(a*b), float64(a*b)) so that no Go compiler may fuse
 // it with the following addition (the spec allows fusion otherwise).
 
-// Constants of Exp (Cephes expf).
+// The constants and tables, defined once in package polymath for every
+// renderer of the algorithms.
 const (
-	expMin  float32 = -104 // exp(-104) < 2^-150: rounds to 0
-	expMax  float32 = 89   // exp(89) > MaxFloat32: overflows to +Inf
-	log2e   float32 = 1.44269504088896341
-	expC1   float32 = 0.693359375 // ln 2 = C1 - C2, C1 with 9 significant bits
-	expC2   float32 = -2.12194440e-4
-	magic23 float32 = 0x1.8p23 // x + magic23 rounds x to an integer (|x| < 2^22)
+	expMin, expMax, log2e, expC1, expC2, magic23 = polymath.ExpMin, polymath.ExpMax, polymath.Log2e, polymath.ExpC1, polymath.ExpC2, polymath.Magic23
+	ln2Hi, ln2Lo, lg1, lg2, lg3, lg4             = polymath.Ln2Hi, polymath.Ln2Lo, polymath.Lg1, polymath.Lg2, polymath.Lg3, polymath.Lg4
+	sqrtHalfBits, tinyNormal, scaleUp            = polymath.SqrtHalfBits, polymath.TinyNormal, polymath.ScaleUp
+	tanhSmall                                    = polymath.TanhSmall
+	powClamp, magic52, log2e64                   = polymath.PowClamp, polymath.Magic52, polymath.Log2e64
+	signBit                                      = polymath.SignBit
 )
 
-// expP is the minimax polynomial of Cephes expf:
-// exp(r) ≈ 1 + r + r²·P(r) on [-ln2/2, ln2/2], P in Horner order.
-var expP = [...]float32{
-	1.9875691500e-4,
-	1.3981999507e-3,
-	8.3334519073e-3,
-	4.1665795894e-2,
-	1.6666665459e-1,
-	5.0000001201e-1,
-}
+var (
+	expP, tanhP, powLg, powExp2 = polymath.ExpP, polymath.TanhP, polymath.PowLg, polymath.PowExp2
+	inf32, negInf32, nan32      = polymath.Inf32, polymath.NegInf32, polymath.NaN32
+)
 
 // Exp returns e**x. It equals the wasm functions of Lib bit for bit.
 func Exp(x float32) float32 {
@@ -49,20 +48,6 @@ func Exp(x float32) float32 {
 	s2 := fromBits((ki - k1 + 127) << 23)
 	return float32(float32(y*s1) * s2)
 }
-
-// Constants of Log (musl / FreeBSD logf).
-const (
-	ln2Hi float32 = 6.9313812256e-01 // 0x3f317180
-	ln2Lo float32 = 9.0580006145e-06 // 0x3717f7d1
-	lg1   float32 = 0xaaaaaa.0p-24   // 0.66666662693
-	lg2   float32 = 0xccce13.0p-25   // 0.40000972152
-	lg3   float32 = 0x91e9ee.0p-25   // 0.28498786688
-	lg4   float32 = 0xf89e26.0p-26   // 0.24279078841
-	// sqrt(2)/2 rounded: the bits that move the mantissa to [√2/2, √2).
-	sqrtHalfBits = 0x3f3504f3
-	tinyNormal   = 0x1p-126 // smallest normal float32
-	scaleUp      = 0x1p25   // subnormals are multiplied by this
-)
 
 // Log returns the natural logarithm of x. It equals the wasm functions of
 // Lib bit for bit.
@@ -96,17 +81,6 @@ func Log(x float32) float32 {
 	return r
 }
 
-// tanhP is Cephes tanhf's polynomial: tanh(a) ≈ a + a³·P(a²) on [0, 0.625].
-var tanhP = [...]float32{
-	-5.70498872745e-3,
-	2.06390887954e-2,
-	-5.37397155531e-2,
-	1.33314422036e-1,
-	-3.33332819422e-1,
-}
-
-const tanhSmall float32 = 0.625
-
 // Tanh returns the hyperbolic tangent of x. It equals the wasm functions
 // of Lib bit for bit.
 func Tanh(x float32) float32 {
@@ -135,37 +109,6 @@ func Sigmoid(x float32) float32 {
 	}
 	return num / (e + 1)
 }
-
-// Constants of Pow's float64 core.
-const (
-	powClamp float64 = 200                // |y·log2 x| beyond this is 0 or +Inf anyway
-	magic52  float64 = 0x1.8p52 + 1023    // w + magic52: round(w)+1023 in the low bits
-	log2e64  float64 = 1.4426950408889634 // math.Log2E
-)
-
-// powLg is fdlibm's polynomial for log: log(m) = s·(2 + z·R(z)),
-// s = (m-1)/(m+1), z = s², |error| < 2^-58.45 for m in [√2/2, √2].
-// Horner order (highest degree first).
-var powLg = [...]float64{
-	1.479819860511658591e-01,
-	1.531383769920937332e-01,
-	1.818357216161805012e-01,
-	2.222219843214978396e-01,
-	2.857142874366239149e-01,
-	3.999999999940941908e-01,
-	6.666666666666735130e-01,
-}
-
-// powExp2 is the Taylor polynomial of 2^r, coefficients ln2^n/n!, n = 10..0;
-// its relative error is below 2.3e-13 (2^-42) for |r| <= 1/2.
-var powExp2 = func() (c [11]float64) {
-	t := 1.0
-	for n := 0; n <= 10; n++ {
-		c[10-n] = t
-		t = t * math.Ln2 / float64(n+1)
-	}
-	return c
-}()
 
 // Pow returns x**y. It equals the wasm functions of Lib bit for bit.
 func Pow(x, y float32) float32 {
@@ -229,14 +172,6 @@ func pow64(m, kf, y float64) float64 {
 }
 
 // Helpers with the exact semantics of the wasm instructions used.
-
-const signBit = -0x80000000
-
-var (
-	inf32    = float32(math.Inf(1))
-	negInf32 = float32(math.Inf(-1))
-	nan32    = float32(math.NaN())
-)
 
 func bits(x float32) int32     { return int32(math.Float32bits(x)) }
 func fromBits(i int32) float32 { return math.Float32frombits(uint32(i)) }

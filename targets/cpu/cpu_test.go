@@ -1,0 +1,133 @@
+//go:build !js
+
+package cpu
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/tabtune/tabtune/targets"
+	"github.com/tabtune/tabtune/targets/internal/kerneltest"
+)
+
+// The C kernels of the fault suite, over kerneltest.Workload (C = A + B
+// over kerneltest.N floats), each a case of kerneltest's wasm suite
+// written in C: the conformance suite for the cpu measurer.
+const (
+	cHead   = "#include <stdlib.h>\nconst long kernel_scratch_bytes = %d;\n"
+	cArgs   = "void kernel_args(void **a) { kernel(a[0], a[1], a[2], a[3]); }\n"
+	cVecAdd = "void kernel(float *restrict A, float *restrict B, float *restrict C, char *restrict s) {\n" +
+		"  for (int i = 0; i < %d; i++) C[i] = A[i] + B[i];\n%s}\n"
+)
+
+// kernelC is a C file with the runner's symbols: the vector addition of
+// n elements followed by extra statements, and the given scratch size.
+func kernelC(n int, extra string, scratch int) string {
+	return fmt.Sprintf(cHead, scratch) + fmt.Sprintf(cVecAdd, n, extra) + cArgs
+}
+
+func cand(src string) targets.Candidate { return targets.Candidate{Kind: targets.CPU, Source: src} }
+
+func vecAdd() targets.Candidate { return cand(kernelC(kerneltest.N, "", 0)) }
+
+// faultCases mirror kerneltest.Cases: bad kernels between good ones.
+func faultCases() []kerneltest.Case {
+	n := kerneltest.N
+	return []kerneltest.Case{
+		{Name: "compile-error", Cand: cand("void kernel(void) { this is not C }"), Want: targets.CompileError, Msg: "kernel.c"},
+		{Name: "vecadd", Cand: vecAdd(), Want: targets.None},
+		{Name: "crash", Cand: cand(kernelC(n, "  *(volatile float *)0 = 1;\n", 0)), Want: targets.RuntimeError, Msg: "crashed"},
+		{Name: "vecadd-after-crash", Cand: vecAdd(), Want: targets.None},
+		{Name: "forever", Cand: cand(kernelC(n, "  for (volatile int x = 0; ; x++) {}\n", 0)), Want: targets.Timeout},
+		{Name: "vecadd-after-timeout", Cand: vecAdd(), Want: targets.None},
+		{Name: "short", Cand: cand(kernelC(n-4, "", 0)), Want: targets.WrongResult, Msg: "output C[4092]: got NaN"},
+		{Name: "subtract", Cand: cand(kernelC(n, fmt.Sprintf("  for (int i = 0; i < %d; i++) C[i] = A[i] - B[i];\n", n), 0)),
+			Want: targets.WrongResult, Msg: "output C[0]: got -1, want 1"},
+		{Name: "overrun", Cand: cand(kernelC(n, fmt.Sprintf("  C[%d] = 0;\n", n+2), 0)), Want: targets.WrongResult, Msg: "outside its buffers"},
+		{Name: "clobber-input", Cand: cand(kernelC(n, "  A[0] = -1;\n", 0)), Want: targets.WrongResult, Msg: "into input A[0]"},
+		{Name: "no-symbols", Cand: cand("void kernel(void) {}\n"), Want: targets.CompileError, Msg: "kernel_args"},
+		{Name: "scratch", Cand: cand(kernelC(n, fmt.Sprintf("  float *t = (float *)s + %d;\n  for (int i = 0; i < %d; i++) t[i] = C[i];\n  for (int i = 0; i < %d; i++) C[i] = t[i];\n", 65536, n, n), 4*(65536+n))), Want: targets.None},
+		{Name: "scratch-overrun", Cand: cand(kernelC(n, "  s[64] = 1;\n", 64)), Want: targets.WrongResult, Msg: "after the scratch area"},
+		{Name: "empty", Cand: cand(""), Want: targets.CompileError},
+		{Name: "wasm-kind", Cand: targets.Candidate{Wasm: []byte("\x00asm")}, Want: targets.MeasureError},
+	}
+}
+
+func newMeasurer(t *testing.T) *Measurer {
+	m := New(Config{Options: kerneltest.Options()})
+	if err := m.Available(); err != nil {
+		t.Skip(err)
+	}
+	t.Cleanup(func() { m.Close() })
+	return m
+}
+
+// TestFaults: every bad kernel costs one result of the right kind, and the
+// next candidate is still measured.
+func TestFaults(t *testing.T) {
+	m := newMeasurer(t)
+	cases := faultCases()
+	cands := make([]targets.Candidate, len(cases))
+	for i, c := range cases {
+		cands[i] = c.Cand
+	}
+	start := time.Now()
+	rs := m.Measure(context.Background(), kerneltest.Workload(), cands)
+	t.Logf("%d candidates in %v", len(cands), time.Since(start))
+	if len(rs) != len(cases) {
+		t.Fatalf("%d results for %d candidates", len(rs), len(cases))
+	}
+	for i, c := range cases {
+		kerneltest.CheckResult(t, c.Name, rs[i], c.Want, c.Msg)
+	}
+	// Cutoff: a kernel slower than its cutoff is timed by one run.
+	rs = m.Measure(context.Background(), kerneltest.Workload(), []targets.Candidate{
+		{Kind: targets.CPU, Source: vecAdd().Source, Cutoff: time.Nanosecond},
+		{Kind: targets.CPU, Source: vecAdd().Source, Cutoff: time.Minute},
+	})
+	if r := rs[0]; !r.OK() || len(r.Times) != 1 {
+		t.Errorf("slower than its cutoff: got %+v, want one time", r)
+	}
+	kerneltest.CheckResult(t, "faster than its cutoff", rs[1], targets.None, "")
+}
+
+// TestTempDirsRemoved: a batch's directory is removed after it, the
+// measurer's own by Close; a closed measurer measures nothing.
+func TestTempDirsRemoved(t *testing.T) {
+	m := newMeasurer(t)
+	if r := m.Measure(context.Background(), kerneltest.Workload(), []targets.Candidate{vecAdd()})[0]; !r.OK() {
+		t.Fatalf("%v: %s", r.Err, r.Msg)
+	}
+	entries, err := os.ReadDir(m.dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if e.IsDir() {
+			t.Errorf("batch directory %s left behind", e.Name())
+		}
+	}
+	dir := m.dir
+	m.Close()
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Errorf("%s not removed by Close: %v", dir, err)
+	}
+	if r := m.Measure(context.Background(), kerneltest.Workload(), []targets.Candidate{vecAdd()})[0]; r.Err != targets.MeasureError {
+		t.Errorf("closed measurer: %v", r.Err)
+	}
+}
+
+// TestNoCompiler: without the compiler every candidate is a MeasureError
+// that says what to install.
+func TestNoCompiler(t *testing.T) {
+	m := New(Config{Compiler: "no-such-cc-tabtune"})
+	defer m.Close()
+	if err := m.Available(); err == nil {
+		t.Fatal("Available: no error for a missing compiler")
+	}
+	r := m.Measure(context.Background(), kerneltest.Workload(), []targets.Candidate{vecAdd()})[0]
+	kerneltest.CheckResult(t, "no compiler", r, targets.MeasureError, "install gcc")
+}
