@@ -93,56 +93,43 @@ static inline tt_vf tt_vtrunc(tt_vf x) {
 #define TT_NOCONTRACT
 #endif
 
-const long kernel_scratch_bytes = 192;
+const long kernel_scratch_bytes = 768;
 
 void kernel(float *restrict A, float *restrict B, float *restrict C, char *restrict scratch) {
-  for (long j_0 = 0; j_0 < 4; j_0++) {
+  for (long j_0 = 0; j_0 < 2; j_0++) {
     float *restrict B_global = (float *)(scratch + 0);
     for (long i = 0; i < 6; i++) {
-      for (long j = 0; j < 8; j++) {
-        B_global[(i * 8) + j] = B[((i * 32) + (j_0 * 8)) + j];
-      }
+      tt_store(&B_global[i * 32], tt_load(&B[(i * 64) + (j_0 * 32)]));
+      tt_store(&B_global[(i * 32) + 16], tt_load(&B[((i * 64) + (j_0 * 32)) + 16]));
     }
     for (long i_0 = 0; i_0 < 2; i_0++) {
-      float C_local[32] __attribute__((aligned(64)));
-      for (long j_1 = 0; j_1 < 8; j_1++) {
-        C_local[j_1] = 0.0f;
-      }
-      for (long j_1 = 0; j_1 < 8; j_1++) {
-        C_local[j_1 + 8] = 0.0f;
-      }
-      for (long j_1 = 0; j_1 < 8; j_1++) {
-        C_local[j_1 + 16] = 0.0f;
-      }
-      for (long j_1 = 0; j_1 < 8; j_1++) {
-        C_local[j_1 + 24] = 0.0f;
-      }
+      tt_vf C_local_0, C_local_1, C_local_2, C_local_3, C_local_4, C_local_5, C_local_6, C_local_7; // C.local in vector registers
+      C_local_0 = tt_splat(0.0f);
+      C_local_1 = tt_splat(0.0f);
+      C_local_2 = tt_splat(0.0f);
+      C_local_3 = tt_splat(0.0f);
+      C_local_4 = tt_splat(0.0f);
+      C_local_5 = tt_splat(0.0f);
+      C_local_6 = tt_splat(0.0f);
+      C_local_7 = tt_splat(0.0f);
       for (long k = 0; k < 6; k++) {
-        for (long j_1 = 0; j_1 < 8; j_1++) {
-          C_local[j_1] = (C_local[j_1] + (A[(i_0 * 24) + k] * B_global[(k * 8) + j_1]));
-        }
-        for (long j_1 = 0; j_1 < 8; j_1++) {
-          C_local[j_1 + 8] = (C_local[j_1 + 8] + (A[((i_0 * 24) + k) + 6] * B_global[(k * 8) + j_1]));
-        }
-        for (long j_1 = 0; j_1 < 8; j_1++) {
-          C_local[j_1 + 16] = (C_local[j_1 + 16] + (A[((i_0 * 24) + k) + 12] * B_global[(k * 8) + j_1]));
-        }
-        for (long j_1 = 0; j_1 < 8; j_1++) {
-          C_local[j_1 + 24] = (C_local[j_1 + 24] + (A[((i_0 * 24) + k) + 18] * B_global[(k * 8) + j_1]));
-        }
+        C_local_0 = C_local_0 + (tt_splat(A[(i_0 * 24) + k]) * tt_load(&B_global[k * 32]));
+        C_local_1 = C_local_1 + (tt_splat(A[(i_0 * 24) + k]) * tt_load(&B_global[(k * 32) + 16]));
+        C_local_2 = C_local_2 + (tt_splat(A[((i_0 * 24) + k) + 6]) * tt_load(&B_global[k * 32]));
+        C_local_3 = C_local_3 + (tt_splat(A[((i_0 * 24) + k) + 6]) * tt_load(&B_global[(k * 32) + 16]));
+        C_local_4 = C_local_4 + (tt_splat(A[((i_0 * 24) + k) + 12]) * tt_load(&B_global[k * 32]));
+        C_local_5 = C_local_5 + (tt_splat(A[((i_0 * 24) + k) + 12]) * tt_load(&B_global[(k * 32) + 16]));
+        C_local_6 = C_local_6 + (tt_splat(A[((i_0 * 24) + k) + 18]) * tt_load(&B_global[k * 32]));
+        C_local_7 = C_local_7 + (tt_splat(A[((i_0 * 24) + k) + 18]) * tt_load(&B_global[(k * 32) + 16]));
       }
-      for (long j_1_2 = 0; j_1_2 < 8; j_1_2++) {
-        C[((i_0 * 128) + (j_0 * 8)) + j_1_2] = C_local[j_1_2];
-      }
-      for (long j_1_2 = 0; j_1_2 < 8; j_1_2++) {
-        C[(((i_0 * 128) + (j_0 * 8)) + j_1_2) + 32] = C_local[j_1_2 + 8];
-      }
-      for (long j_1_2 = 0; j_1_2 < 8; j_1_2++) {
-        C[(((i_0 * 128) + (j_0 * 8)) + j_1_2) + 64] = C_local[j_1_2 + 16];
-      }
-      for (long j_1_2 = 0; j_1_2 < 8; j_1_2++) {
-        C[(((i_0 * 128) + (j_0 * 8)) + j_1_2) + 96] = C_local[j_1_2 + 24];
-      }
+      tt_store(&C[(i_0 * 256) + (j_0 * 32)], C_local_0);
+      tt_store(&C[((i_0 * 256) + (j_0 * 32)) + 16], C_local_1);
+      tt_store(&C[((i_0 * 256) + (j_0 * 32)) + 64], C_local_2);
+      tt_store(&C[((i_0 * 256) + (j_0 * 32)) + 80], C_local_3);
+      tt_store(&C[((i_0 * 256) + (j_0 * 32)) + 128], C_local_4);
+      tt_store(&C[((i_0 * 256) + (j_0 * 32)) + 144], C_local_5);
+      tt_store(&C[((i_0 * 256) + (j_0 * 32)) + 192], C_local_6);
+      tt_store(&C[((i_0 * 256) + (j_0 * 32)) + 208], C_local_7);
     }
   }
 }
