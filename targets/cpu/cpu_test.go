@@ -140,3 +140,27 @@ func TestNoCompiler(t *testing.T) {
 	r := m.Measure(context.Background(), kerneltest.Workload(), []targets.Candidate{vecAdd()})[0]
 	kerneltest.CheckResult(t, "no compiler", r, targets.MeasureError, "install gcc")
 }
+
+// TestCancel: cancelling the context stops a kernel that hangs at once,
+// and the candidate is a MeasureError (to measure again), not a Timeout.
+func TestCancel(t *testing.T) {
+	opts := kerneltest.Options()
+	opts.Timeout = time.Minute
+	m := newMeasurerWith(t, opts)
+	ctx, cancel := context.WithCancel(context.Background())
+	hang := cand(kernelC(kerneltest.N, "  for (volatile int x = 0; ; x++) {}\n", 0))
+	go func() {
+		time.Sleep(300 * time.Millisecond)
+		cancel()
+	}()
+	start := time.Now()
+	rs := m.Measure(ctx, kerneltest.Workload(), []targets.Candidate{hang, vecAdd()})
+	if took := time.Since(start); took > 20*time.Second {
+		t.Errorf("cancelled batch took %v", took)
+	}
+	for i, r := range rs {
+		if r.Err != targets.MeasureError {
+			t.Errorf("candidate %d: %v (%s), want a measure error", i, r.Err, r.Msg)
+		}
+	}
+}

@@ -26,6 +26,7 @@ type runner struct {
 	stderr  bytes.Buffer
 	replies chan reply
 	timeout time.Duration
+	ctx     context.Context // cancelling it kills the runner
 }
 
 type reply struct {
@@ -38,12 +39,12 @@ var errTimeout = errors.New("timeout")
 
 // startRunner starts a runner on a shared object and an image file, with
 // the arguments' offsets in the image.
-func (m *Measurer) startRunner(so, image string, offsets []uint32) (*runner, error) {
+func (m *Measurer) startRunner(ctx context.Context, so, image string, offsets []uint32) (*runner, error) {
 	args := []string{so, image}
 	for _, o := range offsets {
 		args = append(args, strconv.FormatUint(uint64(o), 10))
 	}
-	r := &runner{cmd: exec.Command(m.runner, args...), replies: make(chan reply), timeout: m.opts.Timeout}
+	r := &runner{cmd: exec.Command(m.runner, args...), replies: make(chan reply), timeout: m.opts.Timeout, ctx: ctx}
 	r.cmd.Stderr = &r.stderr
 	var err error
 	if r.in, err = r.cmd.StdinPipe(); err != nil {
@@ -90,6 +91,9 @@ func (r *runner) next() (string, error) {
 	case <-t.C:
 		r.cmd.Process.Kill()
 		return "", errTimeout
+	case <-r.ctx.Done():
+		r.cmd.Process.Kill()
+		return "", r.ctx.Err()
 	}
 }
 
@@ -124,6 +128,8 @@ func (r *runner) stop() error {
 func (r *runner) fail(step string, err error) targets.Result {
 	exit := r.stop()
 	switch {
+	case r.ctx.Err() != nil:
+		return targets.Failed(targets.MeasureError, "not measured: %v", r.ctx.Err())
 	case errors.Is(err, errTimeout):
 		return targets.Failed(targets.Timeout, "%s: kernel did not return within %v", step, r.timeout)
 	case errors.Is(err, io.EOF) && exit != nil:
@@ -141,7 +147,7 @@ func (m *Measurer) measureOne(ctx context.Context, w *targets.Workload, layout t
 	if err := os.WriteFile(image, nil, 0o600); err != nil {
 		return targets.Failed(targets.MeasureError, "cpu: %v", err)
 	}
-	r, err := m.startRunner(so, image, layout.Args())
+	r, err := m.startRunner(ctx, so, image, layout.Args())
 	if err != nil {
 		return targets.Failed(targets.MeasureError, "cpu: starting the runner: %v", err)
 	}
