@@ -9,8 +9,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tabtune/tabtune/compiler/ops"
 	"github.com/tabtune/tabtune/targets"
 	"github.com/tabtune/tabtune/targets/internal/kerneltest"
+	"github.com/tabtune/tabtune/targets/wazero"
 )
 
 // The C kernels of the fault suite, over kerneltest.Workload (C = A + B
@@ -162,5 +164,39 @@ func TestCancel(t *testing.T) {
 		if r.Err != targets.MeasureError {
 			t.Errorf("candidate %d: %v (%s), want a measure error", i, r.Err, r.Msg)
 		}
+	}
+}
+
+// TestReference: for a program too large for the interpreter, the
+// reference from the naive kernel compiled to C agrees with the one from
+// the naive kernel in wazero.
+func TestReference(t *testing.T) {
+	m := newMeasurer(t)
+	opts := kerneltest.Options()
+	opts.Timeout = time.Minute
+	m.opts = opts.WithDefaults()
+	d, err := ops.BuildSpec("gmm:M=256,N=256,K=256")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	got, err := m.Workload(ctx, d, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wz := wazero.New(wazero.Config{})
+	defer wz.Close()
+	want, err := wz.Workload(ctx, d, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Want) != 1 || len(want.Want) != 1 {
+		t.Fatalf("outputs: %d and %d", len(got.Want), len(want.Want))
+	}
+	if err := targets.Compare(got.Outputs[0], got.Want[0], want.Want[0], want.Atol, want.Rtol); err != nil {
+		t.Error(err)
+	}
+	if _, err := m.Reference(ctx, got, "not C"); err == nil {
+		t.Error("a reference kernel that does not compile gave no error")
 	}
 }

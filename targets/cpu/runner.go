@@ -142,39 +142,51 @@ func (r *runner) fail(step string, err error) targets.Result {
 	return targets.Failed(targets.MeasureError, "cpu: runner: %s: %v", step, err)
 }
 
-// measureOne verifies and times one compiled kernel.
-func (m *Measurer) measureOne(ctx context.Context, w *targets.Workload, layout targets.Layout, so, image string, cutoff time.Duration) targets.Result {
+// runOnce starts a runner on a compiled kernel and runs it once on w's
+// memory image (targets.Layout.Prepare), in the file image. It returns the
+// runner, still running, and the image after the call with its layout
+// (grown by the kernel's scratch area); or, with a nil runner, the failed
+// result.
+func (m *Measurer) runOnce(ctx context.Context, w *targets.Workload, layout targets.Layout, so, image string) (*runner, []byte, targets.Layout, targets.Result) {
+	fail := func(r targets.Result) (*runner, []byte, targets.Layout, targets.Result) { return nil, nil, layout, r }
 	if err := os.WriteFile(image, nil, 0o600); err != nil {
-		return targets.Failed(targets.MeasureError, "cpu: %v", err)
+		return fail(targets.Failed(targets.MeasureError, "cpu: %v", err))
 	}
 	r, err := m.startRunner(ctx, so, image, layout.Args())
 	if err != nil {
-		return targets.Failed(targets.MeasureError, "cpu: starting the runner: %v", err)
+		return fail(targets.Failed(targets.MeasureError, "cpu: starting the runner: %v", err))
 	}
 	line, err := r.next()
 	if err != nil {
-		if errors.Is(err, errTimeout) || errors.Is(err, io.EOF) {
-			return r.fail("load", err)
+		if errors.Is(err, errTimeout) || errors.Is(err, io.EOF) || ctx.Err() != nil {
+			return fail(r.fail("load", err))
 		}
 		r.stop()
-		return targets.Failed(targets.CompileError, "loading the kernel: %v", err)
+		return fail(targets.Failed(targets.CompileError, "loading the kernel: %v", err))
 	}
 	n, err := strconv.ParseUint(strings.TrimPrefix(line, "scratch "), 10, 32)
 	if err != nil || !strings.HasPrefix(line, "scratch ") {
 		r.stop()
-		return targets.Failed(targets.CompileError, "the kernel's kernel_scratch_bytes is not a size: %q", line)
+		return fail(targets.Failed(targets.CompileError, "the kernel's kernel_scratch_bytes is not a size: %q", line))
 	}
 	layout = layout.WithScratch(uint32(n))
 	if layout.Size() > uint64(m.opts.MaxMemory) {
 		r.stop()
-		return targets.Failed(targets.RuntimeError, "tensors and scratch area need %d bytes, more than the limit of %d (Options.MaxMemory)", layout.Size(), m.opts.MaxMemory)
+		return fail(targets.Failed(targets.RuntimeError, "tensors and scratch area need %d bytes, more than the limit of %d (Options.MaxMemory)", layout.Size(), m.opts.MaxMemory))
 	}
 	mem := make([]byte, layout.Size())
 	layout.Prepare(mem, w)
-
-	// Verify: one call on a fresh image.
 	if err := m.exchange(r, image, mem, "run"); err != nil {
-		return r.fail("verification run", err)
+		return fail(r.fail("verification run", err))
+	}
+	return r, mem, layout, targets.Result{}
+}
+
+// measureOne verifies and times one compiled kernel.
+func (m *Measurer) measureOne(ctx context.Context, w *targets.Workload, layout targets.Layout, so, image string, cutoff time.Duration) targets.Result {
+	r, mem, layout, res := m.runOnce(ctx, w, layout, so, image)
+	if r == nil {
+		return res
 	}
 	if kind, msg := layout.Verify(mem, w); kind != targets.None {
 		r.stop()
@@ -200,10 +212,6 @@ func (m *Measurer) measureOne(ctx context.Context, w *targets.Workload, layout t
 		return strconv.ParseFloat(strings.TrimPrefix(line, "t "), 64)
 	})
 	if err != nil {
-		if ctx.Err() != nil {
-			r.stop()
-			return targets.Failed(targets.MeasureError, "not timed: %v", ctx.Err())
-		}
 		return r.fail("timed run", err)
 	}
 	if _, err := r.do("save"); err != nil {
