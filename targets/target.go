@@ -3,6 +3,7 @@ package targets
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -50,9 +51,11 @@ type Target struct {
 	// Cores (cpu only, flag -cores=N) is how many threads a parallel loop
 	// may use; 0 means all of the bridge machine's cores.
 	Cores int
-	// Lanes (cpu only, flag -lanes=N) is the number of f32 lanes of a
-	// vector register that vectorized loops are tiled for; 0 means 8
-	// (AVX2). It does not change the C, which uses generic vector types.
+	// Lanes (cpu only, flag -lanes=N) is the number of f32 lanes of the
+	// vectors that vectorized loops are tiled for and that the C uses
+	// (GCC/Clang vector types of that width); 0 means what MCPU implies:
+	// 16 for an AVX-512 processor, 4 for an Arm architecture (NEON), 8
+	// (AVX2) otherwise, native included.
 	Lanes int
 	// Arch (cuda only, flag -arch=sm_XY) is the GPU architecture passed to
 	// nvcc; empty means the bridge's device.
@@ -202,8 +205,9 @@ func (t *Target) UnmarshalText(b []byte) error {
 func Kinds() []Kind { return []Kind{WasmSIMD, CPU, CUDA} }
 
 // VectorLanes is the number of f32 lanes of one vector that a vectorized
-// loop is tiled for: 4 for wasm-simd (v128), Lanes or 8 for cpu, 1 for
-// cuda (a thread computes scalars; width comes from threads).
+// loop is tiled for: 4 for wasm-simd (v128), Lanes or what MCPU implies for
+// cpu (see Lanes), 1 for cuda (a thread computes scalars; width comes
+// from threads).
 func (t Target) VectorLanes() int {
 	switch t.Kind {
 	case WasmSIMD:
@@ -212,9 +216,26 @@ func (t Target) VectorLanes() int {
 		if t.Lanes > 0 {
 			return t.Lanes
 		}
-		return 8
+		return mcpuLanes(t.MCPU)
 	}
 	return 1
+}
+
+// avx512 lists the -march values (GCC's names) of processors with
+// AVX-512: their f32 vectors have 16 lanes.
+var avx512 = strings.Fields(`skylake-avx512 cascadelake cooperlake cannonlake icelake-client icelake-server
+	tigerlake rocketlake sapphirerapids emeraldrapids graniterapids graniterapids-d znver4 znver5 knl knm x86-64-v4`)
+
+// mcpuLanes is the f32 lanes of the widest vectors of the -march value
+// mcpu: 16 for AVX-512, 4 for Arm (armv8-a and later: NEON), else 8.
+func mcpuLanes(mcpu string) int {
+	switch {
+	case slices.Contains(avx512, mcpu):
+		return 16
+	case strings.HasPrefix(mcpu, "armv"):
+		return 4
+	}
+	return 8
 }
 
 // IsGPU reports whether kernels bind loops to GPU blocks and threads.
@@ -231,7 +252,7 @@ func HowToMeasure(k Kind) string {
 	case WasmSIMD:
 		return "wasm-simd kernels are measured in-process with wazero (-measurer wazero), in V8 with node (-measurer node), or in a browser tab (tabtune serve)"
 	case CPU:
-		return "cpu kernels are compiled with the system C compiler (gcc, or clang with CC=clang) and timed in a runner subprocess by the cpu measurer (-measurer cpu), on the machine tabtune runs on; set -lanes=16 in the target for AVX-512"
+		return "cpu kernels are compiled with the system C compiler (gcc, or clang with CC=clang) and timed in a runner subprocess by the cpu measurer (-measurer cpu), on the machine tabtune runs on; name the processor (-mcpu=skylake-avx512) or its vector lanes (-lanes=16) in the target for AVX-512"
 	case CUDA:
 		return "CUDA kernels are compiled and timed by a bridge: the tabtune daemon on a machine with an NVIDIA GPU and the CUDA toolkit, started there with `tabtune bridge` and reached over a WebSocket with -measurer bridge=ws://HOST:PORT; the bridge and the CUDA code generator are not in this version of tabtune yet, so CUDA kernels cannot be tuned"
 	}

@@ -76,7 +76,9 @@ func TestTargetJSONAndLanes(t *testing.T) {
 	if err := json.Unmarshal([]byte(`{"T":"gpu"}`), &out); err == nil {
 		t.Error("bad target unmarshalled")
 	}
-	for s, want := range map[string]int{"wasm-simd": 4, "cpu": 8, "cpu -lanes=16": 16, "cuda": 1} {
+	for s, want := range map[string]int{"wasm-simd": 4, "cpu": 8, "cpu -lanes=16": 16, "cuda": 1,
+		"cpu -mcpu=native": 8, "cpu -mcpu=skylake-avx512": 16, "cpu -mcpu=znver4": 16, "cpu -mcpu=znver3": 8,
+		"cpu -mcpu=armv8.2-a": 4, "cpu -mcpu=skylake-avx512 -lanes=8": 8} {
 		if got := MustParseTarget(s).VectorLanes(); got != want {
 			t.Errorf("%s: VectorLanes %d, want %d", s, got, want)
 		}

@@ -33,6 +33,11 @@
 // it the runner is killed and the candidate is a Timeout. A kernel that
 // crashes kills the runner, which costs that candidate a RuntimeError;
 // the next candidate gets a new runner.
+//
+// Workload makes a measuring workload with the reference of a program too
+// large for the interpreter from its unscheduled kernel compiled and run
+// the same way (Reference): a flow Referencer for a machine that has only
+// a C compiler, such as the bridge's.
 package cpu
 
 import (

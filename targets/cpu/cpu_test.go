@@ -9,8 +9,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tabtune/tabtune/compiler/ops"
 	"github.com/tabtune/tabtune/targets"
 	"github.com/tabtune/tabtune/targets/internal/kerneltest"
+	"github.com/tabtune/tabtune/targets/wazero"
 )
 
 // The C kernels of the fault suite, over kerneltest.Workload (C = A + B
@@ -57,8 +59,17 @@ func faultCases() []kerneltest.Case {
 }
 
 func newMeasurer(t *testing.T) *Measurer {
-	m := New(Config{Options: kerneltest.Options()})
+	return newMeasurerWith(t, kerneltest.Options())
+}
+
+// newMeasurerWith returns a measurer closed at the end of the test, or
+// skips the test when gcc is missing; under CI=true that fails it.
+func newMeasurerWith(t *testing.T, opts targets.Options) *Measurer {
+	m := New(Config{Options: opts})
 	if err := m.Available(); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("%v; CI=true", err)
+		}
 		t.Skip(err)
 	}
 	t.Cleanup(func() { m.Close() })
@@ -130,4 +141,62 @@ func TestNoCompiler(t *testing.T) {
 	}
 	r := m.Measure(context.Background(), kerneltest.Workload(), []targets.Candidate{vecAdd()})[0]
 	kerneltest.CheckResult(t, "no compiler", r, targets.MeasureError, "install gcc")
+}
+
+// TestCancel: cancelling the context stops a kernel that hangs at once,
+// and the candidate is a MeasureError (to measure again), not a Timeout.
+func TestCancel(t *testing.T) {
+	opts := kerneltest.Options()
+	opts.Timeout = time.Minute
+	m := newMeasurerWith(t, opts)
+	ctx, cancel := context.WithCancel(context.Background())
+	hang := cand(kernelC(kerneltest.N, "  for (volatile int x = 0; ; x++) {}\n", 0))
+	go func() {
+		time.Sleep(300 * time.Millisecond)
+		cancel()
+	}()
+	start := time.Now()
+	rs := m.Measure(ctx, kerneltest.Workload(), []targets.Candidate{hang, vecAdd()})
+	if took := time.Since(start); took > 20*time.Second {
+		t.Errorf("cancelled batch took %v", took)
+	}
+	for i, r := range rs {
+		if r.Err != targets.MeasureError {
+			t.Errorf("candidate %d: %v (%s), want a measure error", i, r.Err, r.Msg)
+		}
+	}
+}
+
+// TestReference: for a program too large for the interpreter, the
+// reference from the naive kernel compiled to C agrees with the one from
+// the naive kernel in wazero.
+func TestReference(t *testing.T) {
+	m := newMeasurer(t)
+	opts := kerneltest.Options()
+	opts.Timeout = time.Minute
+	m.opts = opts.WithDefaults()
+	d, err := ops.BuildSpec("gmm:M=256,N=256,K=256")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	got, err := m.Workload(ctx, d, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wz := wazero.New(wazero.Config{})
+	defer wz.Close()
+	want, err := wz.Workload(ctx, d, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Want) != 1 || len(want.Want) != 1 {
+		t.Fatalf("outputs: %d and %d", len(got.Want), len(want.Want))
+	}
+	if err := targets.Compare(got.Outputs[0], got.Want[0], want.Want[0], want.Atol, want.Rtol); err != nil {
+		t.Error(err)
+	}
+	if _, err := m.Reference(ctx, got, "not C"); err == nil {
+		t.Error("a reference kernel that does not compile gave no error")
+	}
 }

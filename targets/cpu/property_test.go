@@ -29,11 +29,7 @@ func TestZooCPU(t *testing.T) {
 	// cores) can take far longer than kerneltest's short limit.
 	opts := kerneltest.Options()
 	opts.Timeout = 20 * time.Second
-	m := New(Config{Options: opts})
-	if err := m.Available(); err != nil {
-		t.Skip(err)
-	}
-	defer m.Close()
+	m := newMeasurerWith(t, opts)
 	names, dags := schedtest.SmallDAGs(t)
 	lanes := []string{"cpu -lanes=4", "cpu -lanes=8", "cpu -lanes=16 -cores=2"}
 	measured := 0

@@ -26,6 +26,7 @@ type runner struct {
 	stderr  bytes.Buffer
 	replies chan reply
 	timeout time.Duration
+	ctx     context.Context // cancelling it kills the runner
 }
 
 type reply struct {
@@ -38,12 +39,12 @@ var errTimeout = errors.New("timeout")
 
 // startRunner starts a runner on a shared object and an image file, with
 // the arguments' offsets in the image.
-func (m *Measurer) startRunner(so, image string, offsets []uint32) (*runner, error) {
+func (m *Measurer) startRunner(ctx context.Context, so, image string, offsets []uint32) (*runner, error) {
 	args := []string{so, image}
 	for _, o := range offsets {
 		args = append(args, strconv.FormatUint(uint64(o), 10))
 	}
-	r := &runner{cmd: exec.Command(m.runner, args...), replies: make(chan reply), timeout: m.opts.Timeout}
+	r := &runner{cmd: exec.Command(m.runner, args...), replies: make(chan reply), timeout: m.opts.Timeout, ctx: ctx}
 	r.cmd.Stderr = &r.stderr
 	var err error
 	if r.in, err = r.cmd.StdinPipe(); err != nil {
@@ -90,6 +91,9 @@ func (r *runner) next() (string, error) {
 	case <-t.C:
 		r.cmd.Process.Kill()
 		return "", errTimeout
+	case <-r.ctx.Done():
+		r.cmd.Process.Kill()
+		return "", r.ctx.Err()
 	}
 }
 
@@ -124,6 +128,8 @@ func (r *runner) stop() error {
 func (r *runner) fail(step string, err error) targets.Result {
 	exit := r.stop()
 	switch {
+	case r.ctx.Err() != nil:
+		return targets.Failed(targets.MeasureError, "not measured: %v", r.ctx.Err())
 	case errors.Is(err, errTimeout):
 		return targets.Failed(targets.Timeout, "%s: kernel did not return within %v", step, r.timeout)
 	case errors.Is(err, io.EOF) && exit != nil:
@@ -136,39 +142,51 @@ func (r *runner) fail(step string, err error) targets.Result {
 	return targets.Failed(targets.MeasureError, "cpu: runner: %s: %v", step, err)
 }
 
-// measureOne verifies and times one compiled kernel.
-func (m *Measurer) measureOne(ctx context.Context, w *targets.Workload, layout targets.Layout, so, image string, cutoff time.Duration) targets.Result {
+// runOnce starts a runner on a compiled kernel and runs it once on w's
+// memory image (targets.Layout.Prepare), in the file image. It returns the
+// runner, still running, and the image after the call with its layout
+// (grown by the kernel's scratch area); or, with a nil runner, the failed
+// result.
+func (m *Measurer) runOnce(ctx context.Context, w *targets.Workload, layout targets.Layout, so, image string) (*runner, []byte, targets.Layout, targets.Result) {
+	fail := func(r targets.Result) (*runner, []byte, targets.Layout, targets.Result) { return nil, nil, layout, r }
 	if err := os.WriteFile(image, nil, 0o600); err != nil {
-		return targets.Failed(targets.MeasureError, "cpu: %v", err)
+		return fail(targets.Failed(targets.MeasureError, "cpu: %v", err))
 	}
-	r, err := m.startRunner(so, image, layout.Args())
+	r, err := m.startRunner(ctx, so, image, layout.Args())
 	if err != nil {
-		return targets.Failed(targets.MeasureError, "cpu: starting the runner: %v", err)
+		return fail(targets.Failed(targets.MeasureError, "cpu: starting the runner: %v", err))
 	}
 	line, err := r.next()
 	if err != nil {
-		if errors.Is(err, errTimeout) || errors.Is(err, io.EOF) {
-			return r.fail("load", err)
+		if errors.Is(err, errTimeout) || errors.Is(err, io.EOF) || ctx.Err() != nil {
+			return fail(r.fail("load", err))
 		}
 		r.stop()
-		return targets.Failed(targets.CompileError, "loading the kernel: %v", err)
+		return fail(targets.Failed(targets.CompileError, "loading the kernel: %v", err))
 	}
 	n, err := strconv.ParseUint(strings.TrimPrefix(line, "scratch "), 10, 32)
 	if err != nil || !strings.HasPrefix(line, "scratch ") {
 		r.stop()
-		return targets.Failed(targets.CompileError, "the kernel's kernel_scratch_bytes is not a size: %q", line)
+		return fail(targets.Failed(targets.CompileError, "the kernel's kernel_scratch_bytes is not a size: %q", line))
 	}
 	layout = layout.WithScratch(uint32(n))
 	if layout.Size() > uint64(m.opts.MaxMemory) {
 		r.stop()
-		return targets.Failed(targets.RuntimeError, "tensors and scratch area need %d bytes, more than the limit of %d (Options.MaxMemory)", layout.Size(), m.opts.MaxMemory)
+		return fail(targets.Failed(targets.RuntimeError, "tensors and scratch area need %d bytes, more than the limit of %d (Options.MaxMemory)", layout.Size(), m.opts.MaxMemory))
 	}
 	mem := make([]byte, layout.Size())
 	layout.Prepare(mem, w)
-
-	// Verify: one call on a fresh image.
 	if err := m.exchange(r, image, mem, "run"); err != nil {
-		return r.fail("verification run", err)
+		return fail(r.fail("verification run", err))
+	}
+	return r, mem, layout, targets.Result{}
+}
+
+// measureOne verifies and times one compiled kernel.
+func (m *Measurer) measureOne(ctx context.Context, w *targets.Workload, layout targets.Layout, so, image string, cutoff time.Duration) targets.Result {
+	r, mem, layout, res := m.runOnce(ctx, w, layout, so, image)
+	if r == nil {
+		return res
 	}
 	if kind, msg := layout.Verify(mem, w); kind != targets.None {
 		r.stop()
@@ -194,10 +212,6 @@ func (m *Measurer) measureOne(ctx context.Context, w *targets.Workload, layout t
 		return strconv.ParseFloat(strings.TrimPrefix(line, "t "), 64)
 	})
 	if err != nil {
-		if ctx.Err() != nil {
-			r.stop()
-			return targets.Failed(targets.MeasureError, "not timed: %v", ctx.Err())
-		}
 		return r.fail("timed run", err)
 	}
 	if _, err := r.do("save"); err != nil {

@@ -41,7 +41,7 @@ type mathKey struct {
 var reserved = strings.Fields(`auto break case char const continue default do double else enum
 	extern float for goto if inline int long register restrict return short signed sizeof static
 	struct switch typedef union unsigned void volatile while kernel kernel_args kernel_scratch_bytes
-	scratch args main memcpy malloc free`)
+	scratch args main malloc free`)
 
 func newGen(f *ir.Func, opts Options) *gen {
 	g := &gen{
@@ -57,8 +57,9 @@ func newGen(f *ir.Func, opts Options) *gen {
 }
 
 // name returns the C identifier of a buffer or variable, made once from
-// its name: letters, digits and underscores, not starting with a digit,
-// not reserved, not starting with tt_ (the file's helpers), unique.
+// its name: letters, digits and underscores, not starting with a digit or
+// an underscore (C reserves some such names), not reserved, not starting
+// with tt_ (the file's helpers), unique.
 func (g *gen) name(key any, base string) string {
 	if n, ok := g.names[key]; ok {
 		return n
@@ -72,7 +73,7 @@ func (g *gen) name(key any, base string) string {
 		}
 	}
 	s := b.String()
-	if s == "" || s[0] >= '0' && s[0] <= '9' || strings.HasPrefix(s, "tt_") {
+	if s == "" || s[0] >= '0' && s[0] <= '9' || s[0] == '_' || strings.HasPrefix(s, "tt_") {
 		s = "x" + s
 	}
 	n := s

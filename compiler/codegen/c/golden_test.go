@@ -22,7 +22,7 @@ var goldenCases = []struct {
 	opts              Options
 }{
 	{"gmm_tiled", "gmm:M=8,N=16,K=6", "testdata/gmm1024.json", nil, Options{Lanes: 8}},
-	{"gmm_avx512", "gmm:M=8,N=32,K=6", "testdata/gmm1024.json", nil, Options{Lanes: 16}},
+	{"gmm_avx512", "gmm:M=8,N=64,K=6", "testdata/gmm_avx512.json", nil, Options{Lanes: 16}},
 	{"c2d_tiled", "c2d:N=1,CI=2,H=4,W=8,CO=4", "testdata/c2d.json", nil, Options{Lanes: 4}},
 	{"softmax_naive", "softmax:M=2,N=8", "", nil, Options{Lanes: 4}},
 	{"gmm_parallel", "gmm:M=10,N=12,K=5", "", schedtest.CacheParallel, Options{Lanes: 4, Threads: 2}},

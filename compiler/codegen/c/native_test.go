@@ -16,14 +16,19 @@ import (
 
 	"github.com/tabtune/tabtune/compiler/codegen/wasm/wmath"
 	"github.com/tabtune/tabtune/compiler/expr"
+	"github.com/tabtune/tabtune/compiler/ir"
 )
 
-// gcc returns the path of gcc, or skips the test.
+// gcc returns the path of gcc, or skips the test; under CI=true a
+// missing gcc fails it (CI must compile the C it generates).
 func gcc(t *testing.T) string {
 	t.Helper()
 	p, err := exec.LookPath("gcc")
 	if err != nil {
-		t.Skip("gcc is not installed")
+		if os.Getenv("CI") == "true" {
+			t.Fatal("gcc is not installed (apt-get install gcc) and CI=true")
+		}
+		t.Skip("gcc is not installed (apt-get install gcc)")
 	}
 	return p
 }
@@ -137,5 +142,51 @@ int main(void) {
 				t.Errorf("%s %s: %d of %d differ", name, f.fn, bad, len(xs))
 			}
 		}
+	}
+}
+
+// TestPrivateBuffers: a global buffer inside a parallel loop is private to
+// each thread: on the stack when small, on the heap (freed after its
+// body) when large; outside parallel loops it lives in scratch.
+func TestPrivateBuffers(t *testing.T) {
+	cc := gcc(t)
+	const n = 20000
+	a := &ir.Buffer{Name: "A", Shape: []int64{n}, DType: expr.Float}
+	b := &ir.Buffer{Name: "B", Shape: []int64{n}, DType: expr.Float}
+	copyVia := func(tmp *ir.Buffer) ir.Stmt {
+		j, k := expr.NewVar("j"), expr.NewVar("k")
+		ext := tmp.Shape[0]
+		return &ir.Alloc{Buf: tmp, Body: ir.MakeSeq(
+			&ir.For{Var: j, Extent: ext, Body: &ir.Store{Buf: tmp, Index: []expr.Expr{j}, Value: &expr.Load{Src: a, Index: []expr.Expr{j}}}},
+			&ir.For{Var: k, Extent: ext, Body: &ir.Store{Buf: b, Index: []expr.Expr{k}, Value: &expr.Load{Src: tmp, Index: []expr.Expr{k}}}},
+		)}
+	}
+	big := &ir.Buffer{Name: "big", Shape: []int64{n}, DType: expr.Float}
+	small := &ir.Buffer{Name: "small", Shape: []int64{16}, DType: expr.Float}
+	outside := &ir.Buffer{Name: "outside", Shape: []int64{n}, DType: expr.Float}
+	i := expr.NewVar("i")
+	f := &ir.Func{Name: "k", Params: []*ir.Buffer{a, b}, Outputs: 1, Body: ir.MakeSeq(
+		&ir.For{Var: i, Extent: 2, Kind: ir.Parallel, Body: ir.MakeSeq(copyVia(big), copyVia(small))},
+		copyVia(outside),
+	)}
+	k, err := Compile(f, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"float *big = (float *)malloc(80000);", "free(big);", "float small[16] __attribute__((aligned(64)));",
+		"float *restrict outside = (float *)(scratch + 0);", "const long kernel_scratch_bytes = 80000;",
+	} {
+		if !strings.Contains(k.Source, want) {
+			t.Errorf("no %q in\n%s", want, k.Source)
+		}
+	}
+	dir := t.TempDir()
+	src := filepath.Join(dir, "k.c")
+	if err := os.WriteFile(src, []byte(k.Source), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command(cc, "-O3", "-march=native", "-fopenmp", "-shared", "-fPIC", "-Wall", "-Werror", "-o", filepath.Join(dir, "k.so"), src).CombinedOutput(); err != nil {
+		t.Errorf("%v\n%s", err, out)
 	}
 }

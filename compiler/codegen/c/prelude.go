@@ -17,7 +17,9 @@ func prelude(lanes int64) string {
 		"IOTA", strings.Join(iota, ", ")).Replace(preludeText)
 }
 
-const preludeText = `#include <stdlib.h>
+const preludeText = `// No header is included, so no macro can clash with a tensor's name.
+void *malloc(__SIZE_TYPE__ size);
+void free(void *p);
 
 typedef float tt_vf __attribute__((vector_size(VB)));
 typedef int tt_vi __attribute__((vector_size(VB)));

@@ -85,9 +85,10 @@ var PowExp2 = func() (c [11]float64) {
 	return c
 }()
 
-// Bit patterns and special values.
+// SignBit is the sign bit of a float32's bits, as an int32.
 const SignBit = -0x80000000
 
+// The special values of float32.
 var (
 	Inf32    = float32(math.Inf(1))
 	NegInf32 = float32(math.Inf(-1))
