@@ -1,8 +1,11 @@
 package wasm
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 
+	"github.com/tabtune/tabtune/compiler/codegen/wasm/wasmbin"
 	"github.com/tabtune/tabtune/compiler/interp"
 	"github.com/tabtune/tabtune/compiler/ir"
 	"github.com/tabtune/tabtune/compiler/schedule"
@@ -27,6 +30,10 @@ B[i, j] = select(j >= 2 && j < 11, f32(j * 3 - 4) * A[i, j], A[i, j] + 1.0)
 		{"strided and transposed", `
 A = input(f32, [8, 6])
 B[j, i] = A[i, j] * 2.0 + A[i, 5 - j]
+`, []schedule.Step{schedule.Annotate{Stage: 1, Iter: 1, Ann: schedule.AnnVectorize}}, true, false},
+		{"strided loads", `
+A = input(f32, [3, 40])
+B[i, j:9] = A[i, 2 * j] + A[i, 3 * j + 1] * A[i, 39 - 2 * j] - A[i, 36 - 3 * j] + A[i, 11 - j] * A[i, 4 * j + 3]
 `, []schedule.Step{schedule.Annotate{Stage: 1, Iter: 1, Ann: schedule.AnnVectorize}}, true, false},
 		{"guarded chunks", `
 A = input(f32, [5, 13])
@@ -74,6 +81,57 @@ C[i, j] = sum(A[i, k] * B[k, j], k)
 			}
 			if err := checkKernel(t, k, inputs, want); err != nil {
 				t.Fatalf("%v\n%s", err, k.Prepared)
+			}
+		})
+	}
+}
+
+// TestStridedLoads checks the instructions of strided four-lane loads:
+// strides -1, ±2 and ±3 read two wide loads through one shuffle each,
+// wider strides go lane by lane, and nothing but the gather inserts lanes.
+func TestStridedLoads(t *testing.T) {
+	cases := []struct {
+		index             string
+		shuffles, inserts int
+	}{
+		{"2 * j", 1, 0},
+		{"3 * j + 1", 1, 0},
+		{"39 - 2 * j", 1, 0},
+		{"36 - 3 * j", 1, 0},
+		{"11 - j", 1, 0},
+		{"4 * j + 3", 0, 3},
+	}
+	for _, c := range cases {
+		t.Run(c.index, func(t *testing.T) {
+			d, err := te.Parse(fmt.Sprintf("A = input(f32, [40])\nB[j:9] = A[%s] * 2.0\n", c.index))
+			if err != nil {
+				t.Fatal(err)
+			}
+			st, err := schedule.Replay(d, []schedule.Step{
+				schedule.Split{Stage: 1, Iter: 0, Lengths: []int64{4}, InnerToOuter: true},
+				schedule.Annotate{Stage: 1, Iter: 1, Ann: schedule.AnnVectorize},
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			k, err := compileState(st, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			text, err := wasmbin.Disassemble(k.Wasm)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s, r := strings.Count(text, "i8x16.shuffle"), strings.Count(text, "f32x4.replace_lane"); s != c.shuffles || r != c.inserts {
+				t.Errorf("%d shuffles and %d lane inserts, want %d and %d\n%s", s, r, c.shuffles, c.inserts, text)
+			}
+			inputs := interp.RandomInputs(d, 3)
+			want, err := interp.Eval(d, inputs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := checkKernel(t, k, inputs, want); err != nil {
+				t.Fatalf("%v\n%s", err, text)
 			}
 		})
 	}
