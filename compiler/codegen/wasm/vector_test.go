@@ -35,6 +35,26 @@ B[j, i] = A[i, j] * 2.0 + A[i, 5 - j]
 A = input(f32, [3, 40])
 B[i, j:9] = A[i, 2 * j] + A[i, 3 * j + 1] * A[i, 39 - 2 * j] - A[i, 36 - 3 * j] + A[i, 11 - j] * A[i, 4 * j + 3]
 `, []schedule.Step{schedule.Annotate{Stage: 1, Iter: 1, Ann: schedule.AnnVectorize}}, true, false},
+		{"sum of squares", `
+A = input(f32, [3, 37])
+B[i] = sum(A[i, j] * A[i, j], j)
+`, []schedule.Step{schedule.Annotate{Stage: 1, Iter: 1, Ann: schedule.AnnVectorize}}, true, true},
+		{"max and min", `
+A = input(f32, [3, 22])
+M[i] = max_over(A[i, 21 - j] * 2.0, j:22)
+N[i] = min_over(A[i, j] - M[i], j)
+`, []schedule.Step{
+			schedule.Annotate{Stage: 1, Iter: 1, Ann: schedule.AnnVectorize},
+			schedule.Annotate{Stage: 2, Iter: 1, Ann: schedule.AnnVectorize},
+		}, true, true},
+		{"guarded reduction", `
+A = input(f32, [3, 37])
+B[i] = sum(exp(A[i, j]), j)
+`, []schedule.Step{
+			schedule.Split{Stage: 1, Iter: 1, Lengths: []int64{8}, InnerToOuter: true},
+			schedule.Reorder{Stage: 1, Order: []int{1, 0, 2}},
+			schedule.Annotate{Stage: 1, Iter: 2, Ann: schedule.AnnVectorize},
+		}, true, true},
 		{"guarded chunks", `
 A = input(f32, [5, 13])
 B[i, j] = max(A[i, j], 0.0)

@@ -3,8 +3,10 @@ package wasm
 import (
 	"flag"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
+	"github.com/tabtune/tabtune/compiler/codegen/wasm/wasmbin"
 	"github.com/tabtune/tabtune/compiler/interp"
 	"github.com/tabtune/tabtune/compiler/lower"
 	"github.com/tabtune/tabtune/compiler/schedule"
@@ -71,8 +73,15 @@ func TestZooSchedules(t *testing.T) {
 func TestRandomSchedulesWasm(t *testing.T) {
 	names, dags := schedtest.SmallDAGs(t)
 	refs := references(t, dags)
-	vector, regs := 0, 0
-	defer func() { t.Logf("kernels with vector loops: %d, with register buffers: %d", vector, regs) }()
+	vector, regs, reductions, shuffles := 0, 0, 0, 0
+	defer func() {
+		t.Logf("kernels with vector loops: %d, with register buffers: %d, vectorized reductions: %d, strided vector loads: %d",
+			vector, regs, reductions, shuffles)
+		// The paths the random schedules must reach, at the default count.
+		if *propertyCases >= 240 && (reductions == 0 || shuffles == 0) {
+			t.Errorf("no random schedule vectorized a reduction (%d) or a strided load (%d)", reductions, shuffles)
+		}
+	}()
 	for c := 0; c < *propertyCases; c++ {
 		rng := rand.New(rand.NewPCG(uint64(c), 11))
 		w := c % len(dags)
@@ -86,6 +95,12 @@ func TestRandomSchedulesWasm(t *testing.T) {
 		}
 		if k.RegisterBuffers > 0 {
 			regs++
+		}
+		if strings.Contains(k.Prepared.String(), ".vacc") {
+			reductions++
+		}
+		if text, err := wasmbin.Disassemble(k.Wasm); err == nil && strings.Contains(text, "i8x16.shuffle") {
+			shuffles++
 		}
 		if err := checkKernel(t, k, refs[w].inputs, refs[w].want); err != nil {
 			t.Fatalf("case %d, %s: %v\n%s\n%s", c, names[w], err, st.StepsString(), k.Prepared)
