@@ -73,13 +73,13 @@ func TestZooSchedules(t *testing.T) {
 func TestRandomSchedulesWasm(t *testing.T) {
 	names, dags := schedtest.SmallDAGs(t)
 	refs := references(t, dags)
-	vector, regs, reductions, shuffles := 0, 0, 0, 0
+	vector, regs, reductions, shuffles, splats := 0, 0, 0, 0, 0
 	defer func() {
-		t.Logf("kernels with vector loops: %d, with register buffers: %d, vectorized reductions: %d, strided vector loads: %d",
-			vector, regs, reductions, shuffles)
+		t.Logf("kernels with vector loops: %d, with register buffers: %d, vectorized reductions: %d, strided vector loads: %d, splat loads: %d",
+			vector, regs, reductions, shuffles, splats)
 		// The paths the random schedules must reach, at the default count.
-		if *propertyCases >= 240 && (reductions == 0 || shuffles == 0) {
-			t.Errorf("no random schedule vectorized a reduction (%d) or a strided load (%d)", reductions, shuffles)
+		if *propertyCases >= 240 && (reductions == 0 || shuffles == 0 || splats == 0) {
+			t.Errorf("no random schedule vectorized a reduction (%d), a strided load (%d) or a splat load (%d)", reductions, shuffles, splats)
 		}
 	}()
 	for c := 0; c < *propertyCases; c++ {
@@ -99,8 +99,13 @@ func TestRandomSchedulesWasm(t *testing.T) {
 		if strings.Contains(k.Prepared.String(), ".vacc") {
 			reductions++
 		}
-		if text, err := wasmbin.Disassemble(k.Wasm); err == nil && strings.Contains(text, "i8x16.shuffle") {
-			shuffles++
+		if text, err := wasmbin.Disassemble(k.Wasm); err == nil {
+			if strings.Contains(text, "i8x16.shuffle") {
+				shuffles++
+			}
+			if strings.Contains(text, "v128.load32_splat") {
+				splats++
+			}
 		}
 		if err := checkKernel(t, k, refs[w].inputs, refs[w].want); err != nil {
 			t.Fatalf("case %d, %s: %v\n%s\n%s", c, names[w], err, st.StepsString(), k.Prepared)
