@@ -91,6 +91,7 @@ C[i, j] = sum(A[i, k] * B[k, j], k)
 			if err != nil {
 				t.Fatal(err)
 			}
+			wabtValidate(t, k.Wasm)
 			if (k.VectorLoops > 0) != c.vector || (k.RegisterBuffers > 0) != c.registers {
 				t.Errorf("vector loops %d, register buffers %d\n%s", k.VectorLoops, k.RegisterBuffers, k.Prepared)
 			}
@@ -138,6 +139,7 @@ func TestStridedLoads(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			wabtValidate(t, k.Wasm)
 			text, err := wasmbin.Disassemble(k.Wasm)
 			if err != nil {
 				t.Fatal(err)
