@@ -192,7 +192,25 @@ func (g *gen) regAt(b *ir.Buffer, idx []expr.Expr) (uint32, byte) {
 	if !ok {
 		g.fail("register buffer %s indexed by %s", b.Name, expr.String(g.flatIndex(b, idx)))
 	}
-	return g.regs[b][flat.V/4], byte(flat.V % 4)
+	return g.regVector(b, flat.V), byte((flat.V%4 + 4) % 4)
+}
+
+// regVector returns the v128 local of a promoted buffer that holds
+// element e. An element outside the buffer can only be in code that never
+// runs: in a branch known dead (branch) it gets a spare local; anywhere
+// else it is an error, not a panic.
+func (g *gen) regVector(b *ir.Buffer, e int64) uint32 {
+	regs := g.regs[b]
+	if e >= 0 && e < 4*int64(len(regs)) {
+		return regs[e/4]
+	}
+	if g.dead == 0 {
+		g.fail("register buffer %s of %d elements accessed at %d", b.Name, b.Elems(), e)
+	}
+	if !g.hasSpare {
+		g.spare, g.hasSpare = g.f.AddLocal(wasmbin.V128), true
+	}
+	return g.spare
 }
 
 // store emits a scalar store.

@@ -20,11 +20,11 @@ func (g *gen) vstmt(s ir.Stmt, l *expr.Var) {
 			g.sexpr(n.Cond)
 			g.forget(nil)
 			g.f.If(wasmbin.Void)
-			g.vstmt(n.Then, l)
+			g.branch(n, true, func() { g.vstmt(n.Then, l) })
 			g.forget(nil)
 			if n.Else != nil {
 				g.f.Emit(wasmbin.Else)
-				g.vstmt(n.Else, l)
+				g.branch(n, false, func() { g.vstmt(n.Else, l) })
 				g.forget(nil)
 			}
 			g.f.Emit(wasmbin.End)
@@ -54,11 +54,11 @@ func (g *gen) vstmt(s ir.Stmt, l *expr.Var) {
 }
 
 func (g *gen) vstore(n *ir.Store, l *expr.Var) {
-	if regs, ok := g.regs[n.Buf]; ok {
+	if _, ok := g.regs[n.Buf]; ok {
 		flat := g.flatIndex(n.Buf, n.Index)
 		base := g.at(flat, l, 0).(*expr.IntImm)
 		g.vexpr(n.Value, l)
-		g.f.LocalSet(regs[base.V/4])
+		g.f.LocalSet(g.regVector(n.Buf, base.V))
 		return
 	}
 	if h, ok := g.hoistedAt(n.Buf, n.Index, l); ok {
@@ -245,11 +245,11 @@ func (g *gen) vint(e expr.Expr, l *expr.Var) {
 func (g *gen) vload(n *expr.Load, l *expr.Var) {
 	b := n.Src.(*ir.Buffer)
 	flat := g.flatIndex(b, n.Index)
-	if regs, ok := g.regs[b]; ok {
+	if _, ok := g.regs[b]; ok {
 		k, lin := g.coef(flat, l)
 		base, isConst := g.at(flat, l, 0).(*expr.IntImm)
 		if lin && k == 1 && isConst && base.V%4 == 0 {
-			g.f.LocalGet(regs[base.V/4])
+			g.f.LocalGet(g.regVector(b, base.V))
 			return
 		}
 	}

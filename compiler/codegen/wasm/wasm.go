@@ -120,6 +120,12 @@ type gen struct {
 	scratch      map[*ir.Buffer]int64
 	scratchBytes int64
 	temps        map[wasmbin.ValType][]uint32
+
+	// dead counts the branches being emitted that never run (branch);
+	// spare is the v128 local their out-of-range register accesses use.
+	dead     int
+	spare    uint32
+	hasSpare bool
 }
 
 // access is how an access in a strength-reduced loop finds its address:
