@@ -79,29 +79,9 @@ C[i, j] = sum(A[i, k] * B[k, j], k)
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			d, err := te.Parse(c.src)
-			if err != nil {
-				t.Fatal(err)
-			}
-			st, err := schedule.Replay(d, c.steps)
-			if err != nil {
-				t.Fatal(err)
-			}
-			k, err := compileState(st, Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			wabtValidate(t, k.Wasm)
+			k := checkSource(t, c.src, c.steps)
 			if (k.VectorLoops > 0) != c.vector || (k.RegisterBuffers > 0) != c.registers {
 				t.Errorf("vector loops %d, register buffers %d\n%s", k.VectorLoops, k.RegisterBuffers, k.Prepared)
-			}
-			inputs := interp.RandomInputs(d, 5)
-			want, err := interp.Eval(d, inputs)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := checkKernel(t, k, inputs, want); err != nil {
-				t.Fatalf("%v\n%s", err, k.Prepared)
 			}
 		})
 	}
@@ -124,22 +104,10 @@ func TestStridedLoads(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.index, func(t *testing.T) {
-			d, err := te.Parse(fmt.Sprintf("A = input(f32, [40])\nB[j:9] = A[%s] * 2.0\n", c.index))
-			if err != nil {
-				t.Fatal(err)
-			}
-			st, err := schedule.Replay(d, []schedule.Step{
+			k := checkSource(t, fmt.Sprintf("A = input(f32, [40])\nB[j:9] = A[%s] * 2.0\n", c.index), []schedule.Step{
 				schedule.Split{Stage: 1, Iter: 0, Lengths: []int64{4}, InnerToOuter: true},
 				schedule.Annotate{Stage: 1, Iter: 1, Ann: schedule.AnnVectorize},
 			})
-			if err != nil {
-				t.Fatal(err)
-			}
-			k, err := compileState(st, Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			wabtValidate(t, k.Wasm)
 			text, err := wasmbin.Disassemble(k.Wasm)
 			if err != nil {
 				t.Fatal(err)
@@ -147,14 +115,34 @@ func TestStridedLoads(t *testing.T) {
 			if s, r := strings.Count(text, "i8x16.shuffle"), strings.Count(text, "f32x4.replace_lane"); s != c.shuffles || r != c.inserts {
 				t.Errorf("%d shuffles and %d lane inserts, want %d and %d\n%s", s, r, c.shuffles, c.inserts, text)
 			}
-			inputs := interp.RandomInputs(d, 3)
-			want, err := interp.Eval(d, inputs)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := checkKernel(t, k, inputs, want); err != nil {
-				t.Fatalf("%v\n%s", err, text)
-			}
 		})
 	}
+}
+
+// checkSource compiles a workload in the text format with steps, checks
+// the module with wabt, runs it and compares with the interpreter.
+func checkSource(t *testing.T, src string, steps []schedule.Step) *Kernel {
+	t.Helper()
+	d, err := te.Parse(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := schedule.Replay(d, steps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := compileState(st, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wabtValidate(t, k.Wasm)
+	inputs := interp.RandomInputs(d, 5)
+	want, err := interp.Eval(d, inputs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := checkKernel(t, k, inputs, want); err != nil {
+		t.Fatalf("%v\n%s", err, k.Prepared)
+	}
+	return k
 }
