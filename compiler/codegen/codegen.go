@@ -16,7 +16,9 @@
 //     iterations around a lane loop (still marked vectorized), plus an
 //     unrolled scalar tail when Lanes does not divide the extent; small
 //     chunk loops are marked unrolled so that a register tile is addressed
-//     by constants. The other vectorized loops become serial.
+//     by constants. A loop that folds values into one element (sum, max,
+//     min) gets Config.Accumulators vector accumulators and one horizontal
+//     reduction. The other vectorized loops become serial.
 //   - unroll: unrolled loops whose expansion stays within Config.MaxUnroll
 //     statements are expanded; larger ones become serial loops.
 //
@@ -52,6 +54,9 @@ type Config struct {
 	ChunkUnroll, LocalChunkUnroll int64
 	// MaxUnroll bounds the statements one unrolled loop may expand to.
 	MaxUnroll int64
+	// Accumulators is how many vectors a vectorized reduction folds into
+	// in turn (reduce.go); below 1, one.
+	Accumulators int64
 }
 
 // check reports a Config that cannot be used.
@@ -61,6 +66,8 @@ func (c Config) check() error {
 		return fmt.Errorf("negative vector lanes %d", c.Lanes)
 	case c.ChunkUnroll < 0 || c.LocalChunkUnroll < 0:
 		return fmt.Errorf("negative chunk unroll bound %d, %d", c.ChunkUnroll, c.LocalChunkUnroll)
+	case c.Accumulators < 0:
+		return fmt.Errorf("negative reduction accumulators %d", c.Accumulators)
 	case c.MaxUnroll < 0:
 		return fmt.Errorf("negative unroll bound %d", c.MaxUnroll)
 	}

@@ -14,6 +14,9 @@ import (
 //	unrolled for (v.t = 0; v.t < n%Lanes; v.t++)   // the scalar tail
 //	  body[v := n/Lanes*Lanes + v.t]
 //
+// A loop whose body folds values into one element (a sum, max or min
+// along v) becomes vector accumulators instead (reduce.go).
+//
 // The chunk loop keeps the loop's pragmas; it is marked unrolled when it
 // has at most ChunkUnroll chunks, or LocalChunkUnroll when the body stores
 // to a local buffer. Every other vectorized loop becomes serial, so that
@@ -32,10 +35,12 @@ func Vectorize(f *ir.Func, cfg Config) (*ir.Func, error) {
 	return withBody(f, ir.RewriteStmt(f.Body, v.loop)), nil
 }
 
-// vectorizer holds the loop ranges, to which it adds the variables it makes.
+// vectorizer holds the loop ranges, to which it adds the variables it
+// makes, and counts the reduction accumulators it allocates (to name them).
 type vectorizer struct {
-	cfg Config
-	env expr.Env
+	cfg  Config
+	env  expr.Env
+	accs int
 }
 
 // loop rewrites one loop, if it is vectorized.
@@ -45,10 +50,22 @@ func (z *vectorizer) loop(s ir.Stmt) ir.Stmt {
 		return s
 	}
 	lanes := z.cfg.Lanes
-	if lanes < 2 || f.Extent < lanes || !z.canVectorize(f.Body, f.Var) {
+	serial := func() ir.Stmt {
 		c := *f
 		c.Kind = ir.Serial
 		return &c
+	}
+	if lanes < 2 || f.Extent < lanes {
+		return serial()
+	}
+	if !z.canVectorize(f.Body, f.Var) {
+		// A reduction into one element (reduce.go), or a serial loop.
+		if r, ok := findReduction(f.Body, f.Var); ok {
+			if s := z.vectorReduction(f, r); s != nil {
+				return s
+			}
+		}
+		return serial()
 	}
 	m, r := f.Extent/lanes, f.Extent%lanes
 	c := expr.NewVar(f.Var.Name + ".c")

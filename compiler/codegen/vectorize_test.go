@@ -7,6 +7,13 @@ import (
 	"github.com/tabtune/tabtune/compiler/ir"
 )
 
+// twoAccumulators is wasmLike with reductions into two vectors.
+var twoAccumulators = func() Config {
+	c := wasmLike
+	c.Accumulators = 2
+	return c
+}()
+
 func TestVectorize(t *testing.T) {
 	i := expr.NewVar("i")
 	vec := func(extent int64, body ir.Stmt) *ir.Func { return kernel(loop(i, extent, ir.Vectorized, body)) }
@@ -109,16 +116,104 @@ func TestVectorize(t *testing.T) {
 		    B[i] = exp(A[i]);
 		  }
 		}`},
-		{name: "lanes collide", cfg: wasmLike, f: vec(8, store(bufB, expr.AddE(load(bufB, expr.Const(0)), load(bufA, i)), expr.Const(0))), before: `
+		// Lanes would write one element, and it is not a reduction (the
+		// sum reads another element): serial. (Until vectorized
+		// reductions, the case was B[0] = B[0] + A[i].)
+		{name: "lanes collide", cfg: wasmLike, f: vec(8, store(bufB, expr.AddE(load(bufB, expr.Const(1)), load(bufA, i)), expr.Const(0))), before: `
 		kernel(A: f32[16], out B: f32[16]) {
 		  vectorized for (i = 0; i < 8; i++) {
-		    B[0] = B[0] + A[i];
+		    B[0] = B[1] + A[i];
 		  }
 		}`, after: `
 		kernel(A: f32[16], out B: f32[16]) {
 		  for (i = 0; i < 8; i++) {
-		    B[0] = B[0] + A[i];
+		    B[0] = B[1] + A[i];
 		  }
+		}`},
+		// A reduction that also reads what it reduces into: serial.
+		{name: "reduction reads itself", cfg: wasmLike, f: vec(8, store(bufB, expr.AddE(load(bufB, expr.Const(0)), load(bufB, i)), expr.Const(0))), before: `
+		kernel(A: f32[16], out B: f32[16]) {
+		  vectorized for (i = 0; i < 8; i++) {
+		    B[0] = B[0] + B[i];
+		  }
+		}`, after: `
+		kernel(A: f32[16], out B: f32[16]) {
+		  for (i = 0; i < 8; i++) {
+		    B[0] = B[0] + B[i];
+		  }
+		}`},
+		// A sum: two accumulators, one chunk each, the horizontal sum,
+		// the scalar tail into B itself.
+		{name: "sum", cfg: twoAccumulators, f: vec(10, store(bufB, expr.AddE(load(bufB, expr.Const(3)), load(bufA, i)), expr.Const(3))), before: `
+		kernel(A: f32[16], out B: f32[16]) {
+		  vectorized for (i = 0; i < 10; i++) {
+		    B[3] = B[3] + A[i];
+		  }
+		}`, after: `
+		kernel(A: f32[16], out B: f32[16]) {
+		  local B.vacc1: f32[8];
+		  vectorized for (i.v = 0; i.v < 4; i.v++) {
+		    B.vacc1[i.v] = 0.0;
+		  }
+		  vectorized for (i.v = 0; i.v < 4; i.v++) {
+		    B.vacc1[4 + i.v] = 0.0;
+		  }
+		  unrolled for (i.c = 0; i.c < 1; i.c++) {
+		    vectorized for (i.v = 0; i.v < 4; i.v++) {
+		      B.vacc1[i.v] = B.vacc1[i.v] + A[i.c * 8 + i.v];
+		    }
+		    vectorized for (i.v = 0; i.v < 4; i.v++) {
+		      B.vacc1[i.v + 4] = B.vacc1[i.v + 4] + A[i.c * 8 + i.v + 4];
+		    }
+		  }
+		  vectorized for (i.v = 0; i.v < 4; i.v++) {
+		    B.vacc1[i.v] = B.vacc1[i.v] + B.vacc1[4 + i.v];
+		  }
+		  B[3] = B[3] + (B.vacc1[0] + B.vacc1[1] + (B.vacc1[2] + B.vacc1[3]));
+		  unrolled for (i.t = 0; i.t < 2; i.t++) {
+		    B[3] = B[3] + A[i.t + 8];
+		  }
+		}`},
+		// A guarded max over five chunks with two accumulators: two
+		// rounds of the chunk loop, one chunk left over.
+		{name: "guarded max", cfg: twoAccumulators, f: vec(20, &ir.If{Cond: expr.Bin(expr.LT, i, expr.Const(13)),
+			Then: store(bufB, expr.Bin(expr.Max, load(bufA, i), load(bufB, expr.Const(0))), expr.Const(0))}), before: `
+		kernel(A: f32[16], out B: f32[16]) {
+		  vectorized for (i = 0; i < 20; i++) {
+		    if (i < 13) {
+		      B[0] = max(A[i], B[0]);
+		    }
+		  }
+		}`, after: `
+		kernel(A: f32[16], out B: f32[16]) {
+		  local B.vacc1: f32[8];
+		  vectorized for (i.v = 0; i.v < 4; i.v++) {
+		    B.vacc1[i.v] = -inf;
+		  }
+		  vectorized for (i.v = 0; i.v < 4; i.v++) {
+		    B.vacc1[4 + i.v] = -inf;
+		  }
+		  unrolled for (i.c = 0; i.c < 2; i.c++) {
+		    vectorized for (i.v = 0; i.v < 4; i.v++) {
+		      if (0 == 0) {
+		        B.vacc1[i.v] = max(B.vacc1[i.v], A[i.c * 8 + i.v]);
+		      }
+		    }
+		    vectorized for (i.v = 0; i.v < 4; i.v++) {
+		      if (i.c * 8 + i.v + 4 < 13) {
+		        B.vacc1[i.v + 4] = max(B.vacc1[i.v + 4], A[i.c * 8 + i.v + 4]);
+		      }
+		    }
+		  }
+		  vectorized for (i.v = 0; i.v < 4; i.v++) {
+		    if (0 != 0) {
+		      B.vacc1[i.v] = max(B.vacc1[i.v], A[i.v + 16]);
+		    }
+		  }
+		  vectorized for (i.v = 0; i.v < 4; i.v++) {
+		    B.vacc1[i.v] = max(B.vacc1[i.v], B.vacc1[4 + i.v]);
+		  }
+		  B[0] = max(B[0], max(max(B.vacc1[0], B.vacc1[1]), max(B.vacc1[2], B.vacc1[3])));
 		}`},
 		{name: "guard with else", cfg: wasmLike, f: vec(8, &ir.If{
 			Cond: expr.Bin(expr.LT, i, expr.Const(5)), Then: copyStore(i), Else: copyStore(i)}), before: `

@@ -112,7 +112,10 @@ func (s Annotate) apply(c *ctx) error {
 	switch {
 	case s.Ann > AnnVThread:
 		return c.errorf("unknown annotation %d", s.Ann)
-	case node.Kind == Reduce && (s.Ann == AnnParallel || s.Ann == AnnVectorize || s.Ann.IsThread()):
+	case node.Kind == Reduce && (s.Ann == AnnParallel || s.Ann.IsThread()):
+		// A vectorized reduction is fine: the code generators give it
+		// vector accumulators (compiler/codegen, reduce.go) or run it
+		// serially.
 		return c.errorf("%s on a reduction iterator would race on the accumulator; use rfactor first", s.Ann)
 	case node.Ann != AnnNone && s.Ann != AnnNone && node.Ann != s.Ann:
 		return c.errorf("already annotated %s", node.Ann)

@@ -18,6 +18,9 @@ const (
 	MaxUnroll = 4096
 	// lanes is the width of the generator's vectors (f32x4).
 	lanes = 4
+	// accumulators is how many vectors the generator's vectorized
+	// reductions fold into (codegen.Config.Accumulators of wasm).
+	accumulators = 4
 )
 
 // ExtractState lowers a state and extracts the features of its program.
@@ -206,6 +209,7 @@ func (x *extractor) pre(s ir.Stmt, budget int64) preRes {
 		x.pushLoop(n, id)
 		b := x.pre(n.Body, max(budget, own))
 		vec := n.Kind == ir.Vectorized && n.Extent >= lanes && x.canVectorize(n.Body, n.Var)
+		red := n.Kind == ir.Vectorized && n.Extent >= lanes && !vec && x.vectorReduction(n.Body, n.Var)
 		x.popLoop()
 		ext := max(n.Extent, 0)
 		in := &x.info[id]
@@ -220,6 +224,12 @@ func (x *extractor) pre(s ir.Stmt, budget int64) preRes {
 				kind = ir.Unrolled
 			}
 		case ir.Vectorized:
+			if red {
+				in.kind = ir.Vectorized
+				in.full = float64(ext/lanes*lanes) / float64(ext)
+				in.chunk, r.size = reductionSize(ext, b.size)
+				return r
+			}
 			if !vec {
 				kind = ir.Serial
 				break

@@ -271,16 +271,19 @@ func TestLoopLengths(t *testing.T) {
 	}
 
 	// A vector loop the generator cannot vectorize is a serial loop:
-	// extent below 4, or every lane writing one place.
+	// extent below 4, or every lane writing one place (but a reduction,
+	// which gets vector accumulators).
 	short := loopFunc(&ir.For{Var: k, Extent: 3, Kind: ir.Vectorized, Body: &ir.Store{Buf: C, Index: []expr.Expr{expr.Const(0), k}, Value: expr.F32(1)}}, A, C)
 	red := loopFunc(&ir.For{Var: k, Extent: 16, Kind: ir.Vectorized, Body: &ir.Store{Buf: C, Index: []expr.Expr{expr.Const(0), expr.Const(0)},
 		Value: expr.Bin(expr.Add, &expr.Load{Src: C, Index: []expr.Expr{expr.Const(0), expr.Const(0)}}, &expr.Load{Src: A, Index: []expr.Expr{expr.Const(0), k}})}}, A, C)
+	collide := loopFunc(&ir.For{Var: k, Extent: 16, Kind: ir.Vectorized, Body: &ir.Store{Buf: C, Index: []expr.Expr{expr.Const(0), expr.Const(0)},
+		Value: &expr.Load{Src: A, Index: []expr.Expr{expr.Const(0), k}}}}, A, C)
 	odd := loopFunc(&ir.For{Var: k, Extent: 10, Kind: ir.Vectorized, Body: &ir.Store{Buf: C, Index: []expr.Expr{expr.Const(0), k}, Value: expr.F32(1)}}, A, C)
 	for name, c := range map[string]struct {
 		f    *ir.Func
 		vec  float64
 		full float64
-	}{"short": {short, 0, 0}, "reduction": {red, 0, 0}, "odd": {odd, 1, 0.8}} {
+	}{"short": {short, 0, 0}, "collide": {collide, 0, 0}, "reduction": {red, 1, 1}, "odd": {odd, 1, 0.8}} {
 		r := Extract(c.f)[0]
 		if got := get(t, r, "vec_num"); !near(got, c.vec) {
 			t.Errorf("%s: vec_num %g, want %g", name, got, c.vec)

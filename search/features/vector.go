@@ -7,8 +7,9 @@ import (
 
 // This file mirrors the wasm code generator's decision whether a
 // vectorized loop runs four lanes at a time (canVectorize in
-// compiler/codegen: vectorize.go and autounroll.go), with linearity decided syntactically
-// on the simplified indices instead of by re-simplifying.
+// compiler/codegen: vectorize.go and autounroll.go; vector accumulators
+// for a reduction: reduce.go), with linearity decided syntactically on the
+// simplified indices instead of by re-simplifying.
 
 // canVectorize reports whether the generator can run body for four lanes
 // of v at once: straight-line float stores whose index moves with v,
@@ -221,4 +222,97 @@ func dependsOn(e expr.Expr, v *expr.Var) bool {
 		}
 	}
 	return false
+}
+
+// vectorReduction reports whether the generator gives a vectorized loop
+// over v that folds values into one element vector accumulators: body is
+// sequences and conditions without else around one float store
+// S[idx] = op(S[idx], value), op +, max or min, idx without v, S read
+// nowhere else, the value and the conditions computable for four lanes.
+func (x *extractor) vectorReduction(body ir.Stmt, v *expr.Var) bool {
+	var st *ir.Store
+	stores, ok := 0, true
+	var exprs []expr.Expr
+	ir.WalkStmt(body, func(s ir.Stmt) bool {
+		switch n := s.(type) {
+		case *ir.Store:
+			stores++
+			st = n
+		case *ir.If:
+			ok = ok && n.Else == nil && (!dependsOn(n.Cond, v) || linearConds(n.Cond, v))
+			exprs = append(exprs, n.Cond)
+		case *ir.Seq:
+		default:
+			ok = false
+		}
+		return ok
+	})
+	if !ok || stores != 1 || st.Buf == nil || st.Buf.DType != expr.Float {
+		return false
+	}
+	for _, ix := range st.Index {
+		if dependsOn(ix, v) {
+			return false
+		}
+	}
+	b, isBin := st.Value.(*expr.Binary)
+	if !isBin || (b.Op != expr.Add && b.Op != expr.Max && b.Op != expr.Min) {
+		return false
+	}
+	self := &expr.Load{Src: st.Buf, Index: st.Index}
+	value := b.B
+	switch {
+	case expr.Equal(b.A, self):
+	case expr.Equal(b.B, self):
+		value = b.A
+	default:
+		return false
+	}
+	for _, e := range append(append(exprs, st.Index...), value) {
+		if readsBuffer(e, st.Buf) {
+			return false
+		}
+	}
+	return x.vexprOK(value, v)
+}
+
+// readsBuffer reports whether e loads from b.
+func readsBuffer(e expr.Expr, b *ir.Buffer) bool {
+	found := false
+	expr.Walk(e, func(x expr.Expr) bool {
+		if l, ok := x.(*expr.Load); ok {
+			if src, isBuf := l.Src.(*ir.Buffer); isBuf && src == b {
+				found = true
+			}
+		}
+		return !found
+	})
+	return found
+}
+
+// reductionSize is the extent of a vectorized reduction's chunk loop when
+// the generator unrolls it (else 0) and the statements the reduction
+// becomes, for a loop of extent ext whose body has size statements:
+// accumulators set, the chunk loop of accumulators lane loops, the chunks
+// left over, the accumulators folded together, the horizontal store and
+// the scalar tail.
+func reductionSize(ext, size int64) (chunk, total int64) {
+	m, rem := ext/lanes, ext%lanes
+	u := min(int64(accumulators), m)
+	lane := satAdd(size, 1)
+	body := satAdd(satMul(u, lane), 1)
+	loop := satAdd(body, 1)
+	if m/u <= 4 && satMul(m/u, body) <= MaxUnroll {
+		chunk = m / u
+		loop = satAdd(satMul(m/u, body), 1)
+	}
+	total = satAdd(satAdd(4*u+2, loop), satMul(m%u, lane))
+	if rem > 0 {
+		tail := satAdd(size, 1)
+		if satMul(rem, size) <= MaxUnroll {
+			tail = satAdd(satMul(rem, size), 1)
+		}
+		total = satAdd(satAdd(total, tail), 1)
+	}
+	return chunk, total
 }

@@ -300,8 +300,10 @@ func (sp *Space) Build(c Config) (*schedule.State, error) {
 		if n == 0 || !c.Vectorize[i] {
 			continue
 		}
+		// A reduction vectorizes too: the code generators give it vector
+		// accumulators.
 		last := stg.Iter(n - 1)
-		if last.Kind == schedule.Spatial && last.Extent >= 2 && last.Ann == schedule.AnnNone {
+		if last.Extent >= 2 && last.Ann == schedule.AnnNone {
 			if err := apply(schedule.Annotate{Stage: s, Iter: n - 1, Ann: schedule.AnnVectorize}); err != nil {
 				return nil, err
 			}

@@ -45,7 +45,7 @@ func (g *gen) strengthReduce(n *ir.For) []increment {
 		}
 		rest := g.at(flat, n.Var, 0)
 		r, c := splitConst(rest)
-		if c < 0 {
+		if c < 0 || !g.nonNegative(r, k*(n.Extent-1)) {
 			r, c = rest, 0
 		}
 		key := fmt.Sprintf("%s|%s|%d", b.Name, expr.String(r), k)
@@ -96,6 +96,17 @@ func (g *gen) withoutLanes(flat expr.Expr) expr.Expr {
 	return expr.Simplify(expr.Substitute(flat, sub), g.env)
 }
 
+// nonNegative reports whether the element offset r, moved by up to move
+// elements (a pointer's whole travel in its loop), stays at or above 0
+// for every value of the loops. An address below the buffer cannot be
+// brought back by a constant memarg offset: wasm adds the offset to the
+// address as an unsigned number, so a "negative" address traps whatever
+// the offset (a reversed access, A[n - 1 - i], of a tensor placed near 0).
+func (g *gen) nonNegative(r expr.Expr, move int64) bool {
+	b, ok := expr.Bounds(r, g.env)
+	return ok && b.Min+min(move, 0) >= 0
+}
+
 func isZero(e expr.Expr) bool {
 	c, ok := e.(*expr.IntImm)
 	return ok && c.V == 0
@@ -132,15 +143,24 @@ func (g *gen) bufBase(b *ir.Buffer) uint32 {
 // byte offset to put in the memarg. With a lane variable, the address is
 // that of lane lane.
 func (g *gen) address(b *ir.Buffer, idx []expr.Expr, node any, lane *expr.Var, at int64) uint32 {
+	return g.addressPlus(b, idx, node, lane, at, 0)
+}
+
+// addressPlus is address moved by extra elements (a wide load that ends
+// at an access rather than starts there).
+func (g *gen) addressPlus(b *ir.Buffer, idx []expr.Expr, node any, lane *expr.Var, at, extra int64) uint32 {
 	flat := g.flatIndex(b, idx)
 	if lane != nil {
 		flat = g.at(flat, lane, at)
 	}
+	if extra != 0 {
+		flat = expr.Simplify(expr.AddE(flat, expr.Const(extra)), g.env)
+	}
 	if a, ok := g.ptrs[node]; ok {
-		delta := int64(0)
+		delta := extra
 		if lane != nil {
 			k, _ := g.coef(g.flatIndex(b, idx), lane)
-			delta = k * at
+			delta += k * at
 		}
 		off := a.offset + 4*delta
 		g.f.LocalGet(a.ptr)
@@ -152,7 +172,7 @@ func (g *gen) address(b *ir.Buffer, idx []expr.Expr, node any, lane *expr.Var, a
 		return uint32(off)
 	}
 	r, c := splitConst(flat)
-	if c < 0 {
+	if c < 0 || !g.nonNegative(r, 0) {
 		r, c = flat, 0
 	}
 	g.f.LocalGet(g.bufBase(b))
@@ -172,7 +192,25 @@ func (g *gen) regAt(b *ir.Buffer, idx []expr.Expr) (uint32, byte) {
 	if !ok {
 		g.fail("register buffer %s indexed by %s", b.Name, expr.String(g.flatIndex(b, idx)))
 	}
-	return g.regs[b][flat.V/4], byte(flat.V % 4)
+	return g.regVector(b, flat.V), byte((flat.V%4 + 4) % 4)
+}
+
+// regVector returns the v128 local of a promoted buffer that holds
+// element e. An element outside the buffer can only be in code that never
+// runs: in a branch known dead (branch) it gets a spare local; anywhere
+// else it is an error, not a panic.
+func (g *gen) regVector(b *ir.Buffer, e int64) uint32 {
+	regs := g.regs[b]
+	if e >= 0 && e < 4*int64(len(regs)) {
+		return regs[e/4]
+	}
+	if g.dead == 0 {
+		g.fail("register buffer %s of %d elements accessed at %d", b.Name, b.Elems(), e)
+	}
+	if !g.hasSpare {
+		g.spare, g.hasSpare = g.f.AddLocal(wasmbin.V128), true
+	}
+	return g.spare
 }
 
 // store emits a scalar store.

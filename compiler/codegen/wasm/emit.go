@@ -212,11 +212,11 @@ func (g *gen) stmt(s ir.Stmt) {
 		g.sexpr(n.Cond)
 		g.forget(nil)
 		g.f.If(wasmbin.Void)
-		g.stmt(n.Then)
+		g.branch(n, true, func() { g.stmt(n.Then) })
 		g.forget(nil)
 		if n.Else != nil {
 			g.f.Emit(wasmbin.Else)
-			g.stmt(n.Else)
+			g.branch(n, false, func() { g.stmt(n.Else) })
 			g.forget(nil)
 		}
 		g.f.Emit(wasmbin.End)
@@ -269,6 +269,24 @@ func (g *gen) loop(n *ir.For) {
 			delete(g.ptrs, node)
 		}
 		g.release(wasmbin.I32, inc.ptr)
+	}
+}
+
+// branch emits one branch of n (then when then is true), noting whether
+// it never runs: its condition compares constants (what substituting a
+// lane or an unrolled iteration into a guard leaves) and decides against
+// it. Such dead code may access a register buffer outside its elements
+// (regVector); it is emitted all the same, so that the bytes of every
+// other kernel stay what they were.
+func (g *gen) branch(n *ir.If, then bool, emit func()) {
+	v, ok := expr.ConstBool(n.Cond)
+	dead := ok && v != then
+	if dead {
+		g.dead++
+	}
+	emit()
+	if dead {
+		g.dead--
 	}
 }
 

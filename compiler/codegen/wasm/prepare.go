@@ -38,6 +38,7 @@ func (o Options) config() codegen.Config {
 		ChunkUnroll:      4,
 		LocalChunkUnroll: 16,
 		MaxUnroll:        int64(maxUnroll),
+		Accumulators:     4,
 	}
 }
 

@@ -20,11 +20,11 @@ func (g *gen) vstmt(s ir.Stmt, l *expr.Var) {
 			g.sexpr(n.Cond)
 			g.forget(nil)
 			g.f.If(wasmbin.Void)
-			g.vstmt(n.Then, l)
+			g.branch(n, true, func() { g.vstmt(n.Then, l) })
 			g.forget(nil)
 			if n.Else != nil {
 				g.f.Emit(wasmbin.Else)
-				g.vstmt(n.Else, l)
+				g.branch(n, false, func() { g.vstmt(n.Else, l) })
 				g.forget(nil)
 			}
 			g.f.Emit(wasmbin.End)
@@ -54,11 +54,11 @@ func (g *gen) vstmt(s ir.Stmt, l *expr.Var) {
 }
 
 func (g *gen) vstore(n *ir.Store, l *expr.Var) {
-	if regs, ok := g.regs[n.Buf]; ok {
+	if _, ok := g.regs[n.Buf]; ok {
 		flat := g.flatIndex(n.Buf, n.Index)
 		base := g.at(flat, l, 0).(*expr.IntImm)
 		g.vexpr(n.Value, l)
-		g.f.LocalSet(regs[base.V/4])
+		g.f.LocalSet(g.regVector(n.Buf, base.V))
 		return
 	}
 	if h, ok := g.hoistedAt(n.Buf, n.Index, l); ok {
@@ -239,15 +239,17 @@ func (g *gen) vint(e expr.Expr, l *expr.Var) {
 }
 
 // vload pushes four lanes of a load: one v128.load when the lanes are
-// contiguous, else four scalar loads.
+// contiguous, two wide loads and a shuffle when they are a small constant
+// stride apart (a stride-2 convolution's input), else a gather. Loads
+// that do not move with the lane are splat by vexpr (v128.load32_splat).
 func (g *gen) vload(n *expr.Load, l *expr.Var) {
 	b := n.Src.(*ir.Buffer)
 	flat := g.flatIndex(b, n.Index)
-	if regs, ok := g.regs[b]; ok {
+	if _, ok := g.regs[b]; ok {
 		k, lin := g.coef(flat, l)
 		base, isConst := g.at(flat, l, 0).(*expr.IntImm)
 		if lin && k == 1 && isConst && base.V%4 == 0 {
-			g.f.LocalGet(regs[base.V/4])
+			g.f.LocalGet(g.regVector(b, base.V))
 			return
 		}
 	}
@@ -255,26 +257,82 @@ func (g *gen) vload(n *expr.Load, l *expr.Var) {
 		g.f.LocalGet(h)
 		return
 	}
-	if k, lin := g.coef(flat, l); lin && k == 1 {
+	if k, lin := g.coef(flat, l); lin {
 		if _, ok := g.regs[b]; !ok {
-			key := cacheKey("v", b, flat)
+			kind := "w" // strided
+			if k == 1 {
+				kind = "v"
+			}
+			key := cacheKey(kind, b, flat)
 			if g.fromCache(key) {
 				return
 			}
-			off := g.address(b, n.Index, n, l, 0)
-			g.f.V128Load(2, off)
+			switch {
+			case k == 1:
+				off := g.address(b, n.Index, n, l, 0)
+				g.f.V128Load(2, off)
+			case k != 0 && k >= -3 && k <= 3:
+				g.vloadShuffle(b, n, l, k)
+			default:
+				g.vloadLanes(b, n, l)
+			}
 			g.toCache(key, b, wasmbin.V128)
 			return
 		}
 	}
-	// Gather: lane by lane.
+	g.vloadLanes(b, n, l)
+}
+
+// vloadShuffle pushes the four lanes of a load whose element moves by k
+// per lane, 1 < |k| <= 3 or k = -1, with at most two v128 loads and one
+// i8x16.shuffle: one load starts at the lowest element the lanes read,
+// the other ends at the highest, so nothing outside the elements between
+// them is read (no access leaves its buffer, whatever its edge). For
+// stride 2 the loads are elements 0-3 and 3-6 and the shuffle takes lanes
+// 0, 2, 5, 7; for stride -1, one load reversed.
+func (g *gen) vloadShuffle(b *ir.Buffer, n *expr.Load, l *expr.Var, k int64) {
+	low, high := int64(0), int64(3) // the lanes at the lowest and highest element
+	if k < 0 {
+		low, high = 3, 0
+	}
+	step := max(k, -k)
+	g.f.V128Load(2, g.address(b, n.Index, n, l, low))
+	second := 3*step - 3 // where the second load starts, from the lowest element
+	if step == 1 {
+		t := g.temp(wasmbin.V128)
+		g.f.LocalTee(t)
+		g.f.LocalGet(t)
+		g.release(wasmbin.V128, t)
+	} else {
+		g.f.V128Load(2, g.addressPlus(b, n.Index, n, l, high, -3))
+	}
+	var bytes [16]byte
 	for lane := int64(0); lane < 4; lane++ {
-		one := &expr.Load{Src: b, Index: substAll(n.Index, l, lane, g)}
-		if _, ok := g.regs[b]; ok {
-			g.load(one)
-		} else {
-			off := g.address(b, n.Index, n, l, lane)
-			g.f.F32Load(off)
+		r := (lane - low) * k // elements above the lowest
+		src := r
+		if r > 3 {
+			src = 4 + r - second
+		}
+		for i := int64(0); i < 4; i++ {
+			bytes[4*lane+i] = byte(4*src + i)
+		}
+	}
+	g.f.I8x16Shuffle(bytes)
+}
+
+// vloadLanes pushes the four lanes of a load one at a time (a gather):
+// a splat load of lane 0, then lane inserts.
+func (g *gen) vloadLanes(b *ir.Buffer, n *expr.Load, l *expr.Var) {
+	_, reg := g.regs[b]
+	for lane := int64(0); lane < 4; lane++ {
+		switch {
+		case reg:
+			g.load(&expr.Load{Src: b, Index: substAll(n.Index, l, lane, g)})
+		case lane == 0:
+			g.f.V128Load32Splat(g.address(b, n.Index, n, l, lane))
+			continue
+		default:
+			g.f.F32Load(g.address(b, n.Index, n, l, lane))
 		}
 		if lane == 0 {
 			g.f.Emit(wasmbin.F32x4Splat)

@@ -1,8 +1,11 @@
 package wasm
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 
+	"github.com/tabtune/tabtune/compiler/codegen/wasm/wasmbin"
 	"github.com/tabtune/tabtune/compiler/interp"
 	"github.com/tabtune/tabtune/compiler/ir"
 	"github.com/tabtune/tabtune/compiler/schedule"
@@ -28,6 +31,30 @@ B[i, j] = select(j >= 2 && j < 11, f32(j * 3 - 4) * A[i, j], A[i, j] + 1.0)
 A = input(f32, [8, 6])
 B[j, i] = A[i, j] * 2.0 + A[i, 5 - j]
 `, []schedule.Step{schedule.Annotate{Stage: 1, Iter: 1, Ann: schedule.AnnVectorize}}, true, false},
+		{"strided loads", `
+A = input(f32, [3, 40])
+B[i, j:9] = A[i, 2 * j] + A[i, 3 * j + 1] * A[i, 39 - 2 * j] - A[i, 36 - 3 * j] + A[i, 11 - j] * A[i, 4 * j + 3]
+`, []schedule.Step{schedule.Annotate{Stage: 1, Iter: 1, Ann: schedule.AnnVectorize}}, true, false},
+		{"sum of squares", `
+A = input(f32, [3, 37])
+B[i] = sum(A[i, j] * A[i, j], j)
+`, []schedule.Step{schedule.Annotate{Stage: 1, Iter: 1, Ann: schedule.AnnVectorize}}, true, true},
+		{"max and min", `
+A = input(f32, [3, 22])
+M[i] = max_over(A[i, 21 - j] * 2.0, j:22)
+N[i] = min_over(A[i, j] - M[i], j)
+`, []schedule.Step{
+			schedule.Annotate{Stage: 1, Iter: 1, Ann: schedule.AnnVectorize},
+			schedule.Annotate{Stage: 2, Iter: 1, Ann: schedule.AnnVectorize},
+		}, true, true},
+		{"guarded reduction", `
+A = input(f32, [3, 37])
+B[i] = sum(exp(A[i, j]), j)
+`, []schedule.Step{
+			schedule.Split{Stage: 1, Iter: 1, Lengths: []int64{8}, InnerToOuter: true},
+			schedule.Reorder{Stage: 1, Order: []int{1, 0, 2}},
+			schedule.Annotate{Stage: 1, Iter: 2, Ann: schedule.AnnVectorize},
+		}, true, true},
 		{"guarded chunks", `
 A = input(f32, [5, 13])
 B[i, j] = max(A[i, j], 0.0)
@@ -52,29 +79,70 @@ C[i, j] = sum(A[i, k] * B[k, j], k)
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			d, err := te.Parse(c.src)
-			if err != nil {
-				t.Fatal(err)
-			}
-			st, err := schedule.Replay(d, c.steps)
-			if err != nil {
-				t.Fatal(err)
-			}
-			k, err := compileState(st, Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
+			k := checkSource(t, c.src, c.steps)
 			if (k.VectorLoops > 0) != c.vector || (k.RegisterBuffers > 0) != c.registers {
 				t.Errorf("vector loops %d, register buffers %d\n%s", k.VectorLoops, k.RegisterBuffers, k.Prepared)
 			}
-			inputs := interp.RandomInputs(d, 5)
-			want, err := interp.Eval(d, inputs)
+		})
+	}
+}
+
+// TestStridedLoads checks the instructions of strided four-lane loads:
+// strides -1, ±2 and ±3 read two wide loads through one shuffle each,
+// wider strides go lane by lane, and nothing but the gather inserts lanes.
+func TestStridedLoads(t *testing.T) {
+	cases := []struct {
+		index             string
+		shuffles, inserts int
+	}{
+		{"2 * j", 1, 0},
+		{"3 * j + 1", 1, 0},
+		{"39 - 2 * j", 1, 0},
+		{"36 - 3 * j", 1, 0},
+		{"11 - j", 1, 0},
+		{"4 * j + 3", 0, 3},
+	}
+	for _, c := range cases {
+		t.Run(c.index, func(t *testing.T) {
+			k := checkSource(t, fmt.Sprintf("A = input(f32, [40])\nB[j:9] = A[%s] * 2.0\n", c.index), []schedule.Step{
+				schedule.Split{Stage: 1, Iter: 0, Lengths: []int64{4}, InnerToOuter: true},
+				schedule.Annotate{Stage: 1, Iter: 1, Ann: schedule.AnnVectorize},
+			})
+			text, err := wasmbin.Disassemble(k.Wasm)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := checkKernel(t, k, inputs, want); err != nil {
-				t.Fatalf("%v\n%s", err, k.Prepared)
+			if s, r := strings.Count(text, "i8x16.shuffle"), strings.Count(text, "f32x4.replace_lane"); s != c.shuffles || r != c.inserts {
+				t.Errorf("%d shuffles and %d lane inserts, want %d and %d\n%s", s, r, c.shuffles, c.inserts, text)
 			}
 		})
 	}
+}
+
+// checkSource compiles a workload in the text format with steps, checks
+// the module with wabt, runs it and compares with the interpreter.
+func checkSource(t *testing.T, src string, steps []schedule.Step) *Kernel {
+	t.Helper()
+	d, err := te.Parse(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := schedule.Replay(d, steps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := compileState(st, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wabtValidate(t, k.Wasm)
+	inputs := interp.RandomInputs(d, 5)
+	want, err := interp.Eval(d, inputs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := checkKernel(t, k, inputs, want); err != nil {
+		t.Fatalf("%v\n%s", err, k.Prepared)
+	}
+	return k
 }

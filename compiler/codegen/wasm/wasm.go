@@ -21,7 +21,12 @@
 //     (strength reduction) with constant offsets in the memarg; four-lane
 //     loops become f32x4 instructions, and their guards are checked at both
 //     ends of the chunk so that full chunks run as vectors and the edge
-//     runs lane by lane.
+//     runs lane by lane. A four-lane load is one v128.load when contiguous,
+//     two and an i8x16.shuffle at strides -1, ±2 and ±3 (a stride-2
+//     convolution's input), a gather beyond; a lane-invariant one is a
+//     v128.load32_splat. The accumulators of a vectorized reduction (package
+//     codegen) are local buffers like any other, so they live in v128
+//     locals.
 //
 // exp, log, tanh, sigmoid and pow are polynomial functions emitted once per
 // module (package wmath), in scalar and f32x4 forms.
@@ -115,6 +120,12 @@ type gen struct {
 	scratch      map[*ir.Buffer]int64
 	scratchBytes int64
 	temps        map[wasmbin.ValType][]uint32
+
+	// dead counts the branches being emitted that never run (branch);
+	// spare is the v128 local their out-of-range register accesses use.
+	dead     int
+	spare    uint32
+	hasSpare bool
 }
 
 // access is how an access in a strength-reduced loop finds its address:

@@ -3,9 +3,13 @@ package wasm
 import (
 	"flag"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
+	"github.com/tabtune/tabtune/compiler/codegen/wasm/wasmbin"
+	"github.com/tabtune/tabtune/compiler/expr"
 	"github.com/tabtune/tabtune/compiler/interp"
+	"github.com/tabtune/tabtune/compiler/ir"
 	"github.com/tabtune/tabtune/compiler/lower"
 	"github.com/tabtune/tabtune/compiler/schedule"
 	"github.com/tabtune/tabtune/compiler/schedule/schedtest"
@@ -71,8 +75,15 @@ func TestZooSchedules(t *testing.T) {
 func TestRandomSchedulesWasm(t *testing.T) {
 	names, dags := schedtest.SmallDAGs(t)
 	refs := references(t, dags)
-	vector, regs := 0, 0
-	defer func() { t.Logf("kernels with vector loops: %d, with register buffers: %d", vector, regs) }()
+	vector, regs, reductions, shuffles, splats := 0, 0, 0, 0, 0
+	defer func() {
+		t.Logf("kernels with vector loops: %d, with register buffers: %d, vectorized reductions: %d, strided vector loads: %d, splat loads: %d",
+			vector, regs, reductions, shuffles, splats)
+		// The paths the random schedules must reach, at the default count.
+		if *propertyCases >= 240 && (reductions == 0 || shuffles == 0 || splats == 0) {
+			t.Errorf("no random schedule vectorized a reduction (%d), a strided load (%d) or a splat load (%d)", reductions, shuffles, splats)
+		}
+	}()
 	for c := 0; c < *propertyCases; c++ {
 		rng := rand.New(rand.NewPCG(uint64(c), 11))
 		w := c % len(dags)
@@ -87,8 +98,59 @@ func TestRandomSchedulesWasm(t *testing.T) {
 		if k.RegisterBuffers > 0 {
 			regs++
 		}
+		if strings.Contains(k.Prepared.String(), ".vacc") {
+			reductions++
+		}
+		if text, err := wasmbin.Disassemble(k.Wasm); err == nil {
+			if strings.Contains(text, "i8x16.shuffle") {
+				shuffles++
+			}
+			if strings.Contains(text, "v128.load32_splat") {
+				splats++
+			}
+		}
 		if err := checkKernel(t, k, refs[w].inputs, refs[w].want); err != nil {
 			t.Fatalf("case %d, %s: %v\n%s\n%s", c, names[w], err, st.StepsString(), k.Prepared)
 		}
+	}
+}
+
+// TestConstantGuards: the branch of a guard that compares constants (what
+// a substituted lane or unrolled iteration leaves) and never runs may
+// access a register buffer outside its elements; that once made the
+// generator panic (found by random schedules of dep). It compiles, and the
+// kernel is right; such an access anywhere else is an error.
+func TestConstantGuards(t *testing.T) {
+	a := &ir.Buffer{Name: "A", Shape: []int64{4}, DType: expr.Float}
+	b := &ir.Buffer{Name: "B", Shape: []int64{1}, DType: expr.Float}
+	tmp := &ir.Buffer{Name: "T", Shape: []int64{1}, DType: expr.Float, Scope: ir.Local}
+	zero := expr.Const(0)
+	at := func(i int64) []expr.Expr { return []expr.Expr{expr.Const(i)} }
+	body := func(dead ir.Stmt) *ir.Func {
+		return &ir.Func{Name: "kernel", Params: []*ir.Buffer{a, b}, Outputs: 1, Body: &ir.Alloc{Buf: tmp, Body: ir.MakeSeq(
+			&ir.If{Cond: expr.Bin(expr.EQ, zero, zero), Then: &ir.Store{Buf: tmp, Index: at(0), Value: &expr.Load{Src: a, Index: at(2)}}},
+			dead,
+			&ir.Store{Buf: b, Index: at(0), Value: &expr.Load{Src: tmp, Index: at(0)}},
+		)}}
+	}
+	outside := &ir.Store{Buf: tmp, Index: at(8), Value: expr.F32(1)}
+	k, err := Compile(body(&ir.If{Cond: expr.Bin(expr.NE, zero, zero), Then: outside}), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k.RegisterBuffers != 1 {
+		t.Errorf("%d register buffers, want 1", k.RegisterBuffers)
+	}
+	in := interp.NewData(expr.Float, 4)
+	copy(in.F32, []float32{1, 2, 3, 4})
+	got, err := runKernel(k, []interp.Data{in})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got[0].F32[0] != 3 {
+		t.Errorf("B[0] = %g, want 3", got[0].F32[0])
+	}
+	if _, err := Compile(body(outside), Options{}); err == nil || !strings.Contains(err.Error(), "register buffer T of 1 elements accessed at 8") {
+		t.Errorf("an emitted access outside a register buffer: error %v", err)
 	}
 }

@@ -1,0 +1,296 @@
+(module
+  (type $t0 (func (param i32 i32 i32) (result)))
+  (type $t1 (func (param v128) (result v128)))
+  (import "env" "memory" (memory 1))
+  (global $g0 i32 (i32.const 96))
+  (export "kernel" (func 0))
+  (export "scratch_bytes" (global 0))
+  (func $f0 (type 0) (param i32 i32 i32)
+    (local i32 i32 v128 v128 i32 v128 v128 i32 i32 i32 v128 v128 f32 i32 i32 v128 i32 v128 v128)
+    local.get 2
+    local.set 3
+    local.get 2
+    i32.const 16
+    i32.add
+    local.set 4
+    local.get 2
+    i32.const 80
+    i32.add
+    local.set 7
+    i32.const 0
+    local.set 10
+    local.get 3
+    local.set 11
+    local.get 0
+    local.set 12
+    loop
+      local.get 11
+      f32.const -inf
+      f32.store
+      v128.const i32x4 0xff800000 0xff800000 0xff800000 0xff800000
+      local.set 5
+      v128.const i32x4 0xff800000 0xff800000 0xff800000 0xff800000
+      local.set 6
+      local.get 5
+      local.get 12
+      v128.load align=4
+      local.tee 13
+      f32x4.max
+      local.set 5
+      local.get 6
+      local.get 12
+      v128.load offset=16 align=4
+      local.tee 14
+      f32x4.max
+      local.set 6
+      local.get 5
+      local.get 6
+      f32x4.max
+      local.set 5
+      local.get 11
+      local.get 11
+      f32.load
+      local.tee 15
+      local.get 5
+      f32x4.extract_lane 0
+      local.get 5
+      f32x4.extract_lane 1
+      f32.max
+      local.get 5
+      f32x4.extract_lane 2
+      local.get 5
+      f32x4.extract_lane 3
+      f32.max
+      f32.max
+      f32.max
+      f32.store
+      local.get 11
+      i32.const 4
+      i32.add
+      local.set 11
+      local.get 12
+      i32.const 32
+      i32.add
+      local.set 12
+      local.get 10
+      i32.const 1
+      i32.add
+      local.tee 10
+      i32.const 2
+      i32.lt_s
+      br_if 0
+    end
+    i32.const 0
+    local.set 16
+    local.get 0
+    local.set 12
+    local.get 3
+    local.set 11
+    local.get 4
+    local.set 17
+    loop
+      local.get 17
+      local.get 12
+      v128.load align=4
+      local.tee 14
+      local.get 11
+      v128.load32_splat
+      local.tee 13
+      f32x4.sub
+      call 1
+      v128.store align=4
+      local.get 17
+      local.get 12
+      v128.load offset=16 align=4
+      local.tee 18
+      local.get 13
+      f32x4.sub
+      call 1
+      v128.store offset=16 align=4
+      local.get 12
+      i32.const 32
+      i32.add
+      local.set 12
+      local.get 11
+      i32.const 4
+      i32.add
+      local.set 11
+      local.get 17
+      i32.const 32
+      i32.add
+      local.set 17
+      local.get 16
+      i32.const 1
+      i32.add
+      local.tee 16
+      i32.const 2
+      i32.lt_s
+      br_if 0
+    end
+    i32.const 0
+    local.set 19
+    local.get 7
+    f32.load
+    local.set 15
+    local.get 4
+    local.set 17
+    local.get 1
+    local.set 11
+    loop
+      f32.const 0
+      local.set 15
+      v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000
+      local.set 8
+      v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000
+      local.set 9
+      local.get 8
+      local.get 17
+      v128.load align=4
+      local.tee 18
+      f32x4.add
+      local.set 8
+      local.get 9
+      local.get 17
+      v128.load offset=16 align=4
+      local.tee 14
+      f32x4.add
+      local.set 9
+      local.get 8
+      local.get 9
+      f32x4.add
+      local.set 8
+      local.get 15
+      local.get 8
+      f32x4.extract_lane 0
+      local.get 8
+      f32x4.extract_lane 1
+      f32.add
+      local.get 8
+      f32x4.extract_lane 2
+      local.get 8
+      f32x4.extract_lane 3
+      f32.add
+      f32.add
+      f32.add
+      local.set 15
+      local.get 11
+      local.get 17
+      v128.load align=4
+      local.tee 13
+      local.get 15
+      f32x4.splat
+      local.tee 20
+      f32x4.div
+      v128.store align=4
+      local.get 11
+      local.get 17
+      v128.load offset=16 align=4
+      local.tee 21
+      local.get 20
+      f32x4.div
+      v128.store offset=16 align=4
+      local.get 17
+      i32.const 32
+      i32.add
+      local.set 17
+      local.get 11
+      i32.const 32
+      i32.add
+      local.set 11
+      local.get 19
+      i32.const 1
+      i32.add
+      local.tee 19
+      i32.const 2
+      i32.lt_s
+      br_if 0
+    end
+    local.get 7
+    local.get 15
+    f32.store
+  )
+  (func $f1 (type 1) (param v128) (result v128)
+    (local v128 v128 v128 v128 v128 v128 v128 v128)
+    local.get 0
+    v128.const i32x4 0xc2d00000 0xc2d00000 0xc2d00000 0xc2d00000
+    f32x4.pmax
+    v128.const i32x4 0x42b20000 0x42b20000 0x42b20000 0x42b20000
+    f32x4.pmin
+    local.set 1
+    local.get 1
+    v128.const i32x4 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b
+    f32x4.mul
+    v128.const i32x4 0x4b400000 0x4b400000 0x4b400000 0x4b400000
+    f32x4.add
+    local.set 2
+    local.get 2
+    v128.const i32x4 0x4b400000 0x4b400000 0x4b400000 0x4b400000
+    f32x4.sub
+    local.set 3
+    local.get 1
+    local.get 3
+    v128.const i32x4 0x3f318000 0x3f318000 0x3f318000 0x3f318000
+    f32x4.mul
+    f32x4.sub
+    local.set 4
+    local.get 4
+    local.get 3
+    v128.const i32x4 0xb95e8083 0xb95e8083 0xb95e8083 0xb95e8083
+    f32x4.mul
+    f32x4.sub
+    local.set 5
+    local.get 5
+    local.get 5
+    f32x4.mul
+    local.set 6
+    local.get 2
+    v128.const i32x4 0x4b400000 0x4b400000 0x4b400000 0x4b400000
+    i32x4.sub
+    local.set 7
+    local.get 7
+    i32.const 1
+    i32x4.shr_s
+    local.set 8
+    v128.const i32x4 0x39506967 0x39506967 0x39506967 0x39506967
+    local.get 5
+    f32x4.mul
+    v128.const i32x4 0x3ab743ce 0x3ab743ce 0x3ab743ce 0x3ab743ce
+    f32x4.add
+    local.get 5
+    f32x4.mul
+    v128.const i32x4 0x3c088908 0x3c088908 0x3c088908 0x3c088908
+    f32x4.add
+    local.get 5
+    f32x4.mul
+    v128.const i32x4 0x3d2aa9c1 0x3d2aa9c1 0x3d2aa9c1 0x3d2aa9c1
+    f32x4.add
+    local.get 5
+    f32x4.mul
+    v128.const i32x4 0x3e2aaaaa 0x3e2aaaaa 0x3e2aaaaa 0x3e2aaaaa
+    f32x4.add
+    local.get 5
+    f32x4.mul
+    v128.const i32x4 0x3f000000 0x3f000000 0x3f000000 0x3f000000
+    f32x4.add
+    local.get 6
+    f32x4.mul
+    local.get 5
+    f32x4.add
+    v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
+    f32x4.add
+    local.get 8
+    v128.const i32x4 0x0000007f 0x0000007f 0x0000007f 0x0000007f
+    i32x4.add
+    i32.const 23
+    i32x4.shl
+    f32x4.mul
+    local.get 7
+    local.get 8
+    i32x4.sub
+    v128.const i32x4 0x0000007f 0x0000007f 0x0000007f 0x0000007f
+    i32x4.add
+    i32.const 23
+    i32x4.shl
+    f32x4.mul
+  )
+)
