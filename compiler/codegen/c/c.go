@@ -121,6 +121,7 @@ func (o Options) config() codegen.Config {
 		ChunkUnroll:      4,
 		LocalChunkUnroll: 16,
 		MaxUnroll:        maxUnroll,
+		Accumulators:     4,
 	}
 }
 
