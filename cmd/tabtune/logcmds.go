@@ -77,10 +77,12 @@ func showLog(path string, stdout, stderr io.Writer) int {
 // runExport writes the best kernel of a workload in a log: its module,
 // the module's text, and the steps.
 func runExport(args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("export", "export -log FILE -workload SPEC [-target wasm-simd] -o DIR",
+	fs := newFlags("export", "export -log FILE -workload SPEC [-target wasm-simd|cpu] -o DIR",
 		"Writes the best schedule the log holds for the workload and target into\n"+
-			"DIR: kernel.wasm (the module, with the calling convention of README),\n"+
-			"kernel.wat (its text) and steps.json (the schedule, to replay).", stderr)
+			"DIR: the target's kernel files (wasm-simd: kernel.wasm, the module with\n"+
+			"the calling convention of README, and kernel.wat, its text; cpu:\n"+
+			"kernel.c, one self-contained C file) and steps.json (the schedule, to\n"+
+			"replay).", stderr)
 	logPath := fs.String("log", "", "the records `file`")
 	workload := fs.String("workload", "", "the workload `SPEC`")
 	target := fs.String("target", string(targets.WasmSIMD), "the `target`")
