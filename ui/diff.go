@@ -50,12 +50,12 @@ func Diff(a, b string) []DiffLine {
 			out = append(out, DiffLine{' ', x[i]})
 			i++
 			j++
-		case j < m && (i == n || lcs[i][j+1] >= lcs[i+1][j]):
-			out = append(out, DiffLine{'+', y[j]})
-			j++
-		default:
+		case i < n && (j == m || lcs[i+1][j] >= lcs[i][j+1]):
 			out = append(out, DiffLine{'-', x[i]})
 			i++
+		default:
+			out = append(out, DiffLine{'+', y[j]})
+			j++
 		}
 	}
 	return out

@@ -25,9 +25,9 @@ type Lesson struct {
 // Lessons is the course.
 var Lessons = []Lesson{
 	{ID: "order", Title: "1. Loop order",
-		Text:     "C[i, j] sums A[i, k] * B[k, j] over k. With k innermost, each step of k jumps a whole row of B: the loads miss the cache. Move k out of the innermost position so that j, which walks B and C along a row, runs innermost.",
+		Text:     "C[i, j] sums A[i, k] * B[k, j] over k. With k innermost, each step of k jumps a whole row of B (2 KB at 512 columns): almost every load misses the cache. Move k out of the innermost position so that j, which walks B and C along a row, runs innermost.",
 		Hint:     "reorder stage C: move loop 2 (k) to position 1, so the nest is i, k, j. Then Run.",
-		Workload: "gmm:M=128,N=128,K=128", Goal: 1.2},
+		Workload: "gmm:M=512,N=512,K=512", Goal: 2},
 	{ID: "tile", Title: "2. Tiling",
 		Text:     "A tile is a block of the output computed together, so that the rows of B it reads stay in the cache. Split i and j into outer and inner loops, then put the inner loops inside.",
 		Hint:     "split C's i by 16 and j by 64, reorder to i.0, j.0, k, i.1, j.1. Then Run.",

@@ -129,7 +129,7 @@ func lessons() []Lesson { return Lessons }
 
 func lessonClass(done bool) string {
 	if done {
-		return "panel lesson done"
+		return "panel lesson complete"
 	}
 	return "panel lesson"
 }
