@@ -158,7 +158,7 @@ func (a *App) Start() {
 			a.Status = "the engine did not answer: " + err.Error()
 			return
 		}
-		a.Ready, a.Status = true, "engine ready"
+		a.Ready, a.Status = true, "engine ready: measuring in this tab"
 		a.Work.Ops = ops.Ops
 		a.Work.selectSpec(a.Work.Spec)
 	})

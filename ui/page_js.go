@@ -153,6 +153,9 @@ func (h pageHost) Download(name string, data []byte, mime string) {
 func (h pageHost) Load(key string) string {
 	v := h.g.Get("localStorage").Call("getItem", "tabtune."+key)
 	if v.Type() != js.TypeString {
+		if key == "theme" && h.g.Call("matchMedia", "(prefers-color-scheme: dark)").Get("matches").Bool() {
+			return "dark" // no choice made yet: follow the system's
+		}
 		return ""
 	}
 	return v.String()
