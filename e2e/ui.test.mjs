@@ -149,6 +149,9 @@ test('the code view shows the loop IR beside the WebAssembly', { timeout: 60000 
   }
   const [dl] = await Promise.all([page.waitForEvent('download'), page.click('#download')]);
   assert.match(dl.suggestedFilename(), /\.(wasm|wat|json)$/);
+  // Records written by the command line come in as JSON lines.
+  await page.setInputFiles('#import', '../search/records/testdata/before_vocab.jsonl');
+  await page.waitForFunction(() => /imported \d+ records/.test(document.querySelector('.codeview').textContent), null, { timeout: 30000 });
   await shoot('code');
 });
 

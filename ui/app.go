@@ -48,6 +48,9 @@ type Host interface {
 	Link(frag string) string
 	// SetTheme applies "light" or "dark" to the page.
 	SetTheme(theme string)
+	// ReadFile returns the text of the file picked in the file input of
+	// that id; it waits for the browser to read it.
+	ReadFile(inputID string) (string, error)
 }
 
 // EngineError is a failed engine request (api.Error on the wire).

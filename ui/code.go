@@ -236,3 +236,42 @@ func (a *App) DownloadRecords() {
 		})
 	})
 }
+
+// ImportRecords reads the JSON-lines log picked in the file input
+// "import" (one written by tabtune tune -log, or exported by a page) into
+// the engine's records.
+func (a *App) ImportRecords() {
+	a.async(func() {
+		text, err := a.host.ReadFile("import")
+		var res struct {
+			Added   int      `json:"added"`
+			Skipped []string `json:"skipped"`
+		}
+		if err == nil {
+			err = a.call("records.import", map[string]string{"jsonl": text}, &res, nil)
+		}
+		a.update(func() {
+			if err != nil {
+				a.Code.Msg = "import: " + errText(err)
+				return
+			}
+			a.Code.Msg = fmt.Sprintf("imported %d records", res.Added)
+			if len(res.Skipped) > 0 {
+				a.Code.Msg += fmt.Sprintf("; %d lines skipped (%s)", len(res.Skipped), res.Skipped[0])
+			}
+		})
+	})
+}
+
+// ShowPlayCode opens the playground's schedule in the Code view.
+func (a *App) ShowPlayCode() {
+	p := &a.Play
+	doc, err := json.Marshal(map[string]any{"version": 1, "steps": p.Steps})
+	if err != nil {
+		p.Err = err.Error()
+		return
+	}
+	a.Code.source = "the playground's schedule"
+	a.openCode(p.Workload, p.Target, Entry{Steps: doc})
+	a.View = "code"
+}

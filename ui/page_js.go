@@ -187,3 +187,16 @@ func (h pageHost) Link(frag string) string {
 func (h pageHost) SetTheme(theme string) {
 	h.g.Get("document").Get("documentElement").Get("dataset").Set("theme", theme)
 }
+
+func (h pageHost) ReadFile(inputID string) (string, error) {
+	in := h.g.Get("document").Call("getElementById", inputID)
+	if in.IsNull() || in.Get("files").Length() == 0 {
+		return "", fmt.Errorf("no file picked")
+	}
+	v, err := await(in.Get("files").Index(0).Call("text"))
+	if err != nil {
+		return "", err
+	}
+	in.Set("value", "") // picking the same file again is a change
+	return v.String(), nil
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -73,6 +74,11 @@ func (h *engineHost) SetFragment(frag string) {
 }
 func (h *engineHost) Link(frag string) string { return "http://127.0.0.1/#" + frag }
 func (h *engineHost) SetTheme(string)         {}
+func (h *engineHost) ReadFile(id string) (string, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.store["file:"+id], nil
+}
 
 // wait polls cond under the App's lock until it holds.
 func wait(t *testing.T, a *App, what string, cond func() bool) {
@@ -331,5 +337,19 @@ func TestErrText(t *testing.T) {
 	}
 	if got := errText(errors.New("plain")); got != "plain" {
 		t.Error(got)
+	}
+}
+
+func TestImportRecords(t *testing.T) {
+	a, h := started(t)
+	log, err := os.ReadFile("../search/records/testdata/before_vocab.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.Save("file:import", string(log)+"not json\n")
+	do(a, a.ImportRecords)
+	wait(t, a, "the import", func() bool { return strings.HasPrefix(a.Code.Msg, "imported") })
+	if !strings.Contains(a.Code.Msg, "1 lines skipped") {
+		t.Fatalf("import: %s", a.Code.Msg)
 	}
 }
