@@ -353,3 +353,35 @@ func TestImportRecords(t *testing.T) {
 		t.Fatalf("import: %s", a.Code.Msg)
 	}
 }
+
+// Every lesson's solution applies and lowers, and the producer lesson's
+// goal is met by it.
+func TestLessonSolutions(t *testing.T) {
+	a, _ := started(t)
+	for _, l := range Lessons {
+		if l.Solution == "" {
+			if !l.Auto {
+				t.Errorf("lesson %s has no solution", l.ID)
+			}
+			continue
+		}
+		var want []json.RawMessage
+		if err := json.Unmarshal([]byte(l.Solution), &want); err != nil {
+			t.Fatalf("lesson %s: %v", l.ID, err)
+		}
+		do(a, func() { a.StartLesson(l.ID) })
+		wait(t, a, l.ID+"'s playground", func() bool { return !a.Play.Busy && a.Play.Loops != "" })
+		do(a, a.ShowSolution)
+		wait(t, a, l.ID+"'s solution", func() bool { return !a.Play.Busy && (len(a.Play.Steps) == len(want) || a.Play.Err != "") })
+		if a.Play.Err != "" || a.Play.IR == "" {
+			t.Errorf("lesson %s: the solution: %s", l.ID, a.Play.Err)
+			continue
+		}
+		do(a, func() { a.checkLesson(1) })
+		if l.Attached != "" && !a.Learn.Done[l.ID] {
+			t.Errorf("lesson %s: the solution does not meet the goal: %s", l.ID, a.Learn.Msg)
+		}
+		do(a, a.Undo)
+		wait(t, a, l.ID+"'s undo", func() bool { return !a.Play.Busy && len(a.Play.Steps) == 0 })
+	}
+}
