@@ -239,7 +239,14 @@ test('the first lesson, completed', { timeout: 120000 }, async () => {
   await shoot('lessons');
   await page.click('#theme');
   await shoot('lessons-dark');
+  await page.click('#tab-tune');
+  await shoot('tune-dark');
   await page.click('#theme');
+  // Keyboard: Alt+digit switches views.
+  await page.keyboard.press('Alt+3');
+  await page.waitForSelector('#tab-tune[aria-current=true]');
+  await page.keyboard.press('Alt+1');
+  await page.waitForSelector('#tab-workload[aria-current=true]');
 });
 
 test('no errors in the console', () => {

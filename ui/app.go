@@ -62,6 +62,7 @@ type EngineError struct {
 	Step *int   `json:"step,omitempty"`
 }
 
+// Error returns the message.
 func (e *EngineError) Error() string { return e.Msg }
 
 // The views, in the order of the tabs.

@@ -68,6 +68,7 @@ func listenKeys(a *App, env vugu.EventEnv) {
 // pageHost is Host in a page: the engine through window.tabtune.
 type pageHost struct{ g js.Value }
 
+// Call implements Host.
 func (h pageHost) Call(op string, args any, progress func(json.RawMessage)) (json.RawMessage, error) {
 	data, err := json.Marshal(args)
 	if err != nil {
@@ -144,12 +145,14 @@ func str(v js.Value) string {
 	return ""
 }
 
+// Download implements Host.
 func (h pageHost) Download(name string, data []byte, mime string) {
 	arr := h.g.Get("Uint8Array").New(len(data))
 	js.CopyBytesToJS(arr, data)
 	h.g.Get("tabtuneDownload").Invoke(name, arr, mime)
 }
 
+// Load implements Host.
 func (h pageHost) Load(key string) string {
 	v := h.g.Get("localStorage").Call("getItem", "tabtune."+key)
 	if v.Type() != js.TypeString {
@@ -161,10 +164,12 @@ func (h pageHost) Load(key string) string {
 	return v.String()
 }
 
+// Save implements Host.
 func (h pageHost) Save(key, value string) {
 	h.g.Get("localStorage").Call("setItem", "tabtune."+key, value)
 }
 
+// Fragment implements Host.
 func (h pageHost) Fragment() string {
 	f := h.g.Get("location").Get("hash").String()
 	if len(f) > 0 && f[0] == '#' {
@@ -173,21 +178,25 @@ func (h pageHost) Fragment() string {
 	return f
 }
 
+// SetFragment implements Host.
 func (h pageHost) SetFragment(frag string) {
 	loc := h.g.Get("location")
 	url := loc.Get("pathname").String() + loc.Get("search").String() + "#" + frag
 	h.g.Get("history").Call("replaceState", nil, "", url)
 }
 
+// Link implements Host.
 func (h pageHost) Link(frag string) string {
 	loc := h.g.Get("location")
 	return loc.Get("origin").String() + loc.Get("pathname").String() + "#" + frag
 }
 
+// SetTheme implements Host.
 func (h pageHost) SetTheme(theme string) {
 	h.g.Get("document").Get("documentElement").Get("dataset").Set("theme", theme)
 }
 
+// ReadFile implements Host.
 func (h pageHost) ReadFile(inputID string) (string, error) {
 	in := h.g.Get("document").Call("getElementById", inputID)
 	if in.IsNull() || in.Get("files").Length() == 0 {

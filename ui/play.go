@@ -426,7 +426,7 @@ func (a *App) Run() {
 				return
 			}
 			p.Runs = append(p.Runs, RunPoint{len(steps), res.Schedule.GFLOPS, res.Naive.GFLOPS})
-			p.Msg = fmt.Sprintf("%.2f GFLOP/s after %d steps: %.2f× the naive schedule (%.2f GFLOP/s)", res.Schedule.GFLOPS, len(steps), res.Schedule.GFLOPS/res.Naive.GFLOPS, res.Naive.GFLOPS)
+			p.Msg = fmt.Sprintf("%.2f GFLOP/s after %s: %.2f× the naive schedule (%.2f GFLOP/s)", res.Schedule.GFLOPS, stepsSummary(len(steps)), res.Schedule.GFLOPS/res.Naive.GFLOPS, res.Naive.GFLOPS)
 			a.checkLesson(res.Schedule.GFLOPS / res.Naive.GFLOPS)
 		})
 	})
