@@ -27,6 +27,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/tabtune/tabtune/wasm/engine/api"
 	"github.com/vugu/vugu"
 )
 
@@ -53,17 +54,9 @@ type Host interface {
 	ReadFile(inputID string) (string, error)
 }
 
-// EngineError is a failed engine request (api.Error on the wire).
-type EngineError struct {
-	Kind string `json:"kind"`
-	Msg  string `json:"msg"`
-	Line int    `json:"line,omitempty"`
-	Col  int    `json:"col,omitempty"`
-	Step *int   `json:"step,omitempty"`
-}
-
-// Error returns the message.
-func (e *EngineError) Error() string { return e.Msg }
+// EngineError is a failed engine request: the message API's error, with
+// its kind and, for a parse error, its line and column.
+type EngineError = api.Error
 
 // The views, in the order of the tabs.
 var views = []struct{ ID, Label, Key string }{

@@ -5,37 +5,17 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/tabtune/tabtune/wasm/engine/api"
 )
 
-// StageInfo and IterInfo are a State's stages and loops (api.StageInfo).
-type StageInfo struct {
-	Name   string     `json:"name"`
-	Input  bool       `json:"input"`
-	Attach string     `json:"attach"`
-	Iters  []IterInfo `json:"iters"`
-}
-
-// IterInfo is one loop of a stage.
-type IterInfo struct {
-	Name   string `json:"name"`
-	Extent int64  `json:"extent"`
-	Kind   string `json:"kind"`
-	Ann    string `json:"ann"`
-}
-
-// replayed is op "replay"'s result.
-type replayed struct {
-	Steps []struct {
-		Text  string `json:"text"`
-		OK    bool   `json:"ok"`
-		Error string `json:"error"`
-	} `json:"steps"`
-	Applied    int         `json:"applied"`
-	Loops      string      `json:"loops"`
-	IR         string      `json:"ir"`
-	LowerError string      `json:"lower_error"`
-	Stages     []StageInfo `json:"stages"`
-}
+// StageInfo and IterInfo are a State's stages and loops, replayed the
+// result of op "replay": the message API's types.
+type (
+	StageInfo = api.StageInfo
+	IterInfo  = api.IterInfo
+	replayed  = api.Replayed
+)
 
 // RunPoint is one measurement of the playground's schedule.
 type RunPoint struct {

@@ -1,15 +1,13 @@
 package ui
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/tabtune/tabtune/wasm/engine/api"
+)
 
 // Sketch is one deduced sketch (op "sketches").
-type Sketch struct {
-	Rules     []string `json:"rules"`
-	Loops     string   `json:"loops"`
-	Tiles     int      `json:"tiles"`
-	Locations int      `json:"locations"`
-	Stages    int      `json:"stages"`
-}
+type Sketch = api.SketchInfo
 
 // SketchState is the Sketches view: the tuning space the deducer found
 // for the workload.
@@ -80,5 +78,5 @@ func Knobs(loops string) [][]Seg {
 	return out
 }
 
-// KnobCount counts a sketch's open tile sizes.
-func (s Sketch) KnobCount() int { return strings.Count(s.Loops, "?") }
+// knobCount counts a sketch's open tile sizes.
+func knobCount(s Sketch) int { return strings.Count(s.Loops, "?") }

@@ -5,40 +5,17 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/tabtune/tabtune/wasm/engine/api"
 )
 
-// Entry is a schedule of the records (api.Entry).
-type Entry struct {
-	Median float64         `json:"median"`
-	GFLOPS float64         `json:"gflops"`
-	Origin string          `json:"origin"`
-	Round  int             `json:"round"`
-	How    string          `json:"how,omitempty"`
-	Steps  json.RawMessage `json:"steps,omitempty"`
-	Lines  []string        `json:"lines,omitempty"`
-}
-
-// Timing is a measured kernel (api.Timing).
-type Timing struct {
-	Err    string  `json:"err"`
-	Msg    string  `json:"msg,omitempty"`
-	Median float64 `json:"median"`
-	GFLOPS float64 `json:"gflops"`
-}
-
-// progress is a tune's progress event (api.Progress).
-type progress struct {
-	Phase         string  `json:"phase"`
-	Trials        int     `json:"trials"`
-	Budget        int     `json:"budget"`
-	Round         int     `json:"round"`
-	Measured      int     `json:"measured"`
-	Failed        int     `json:"failed"`
-	GFLOPS        float64 `json:"gflops"`
-	ModelAccuracy float64 `json:"model_accuracy"`
-	Top           []Entry `json:"top"`
-	Elapsed       float64 `json:"elapsed"`
-}
+// Entry is a schedule of the records, Timing a measured kernel, progress
+// a tune's progress event: the message API's types.
+type (
+	Entry    = api.Entry
+	Timing   = api.Timing
+	progress = api.Progress
+)
 
 // TuneState is the Tune view.
 type TuneState struct {

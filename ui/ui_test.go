@@ -42,7 +42,7 @@ func (h *engineHost) Call(op string, args any, progress func(json.RawMessage)) (
 	}
 	r := h.e.Handle(context.Background(), api.Request{V: api.Version, Op: op, Args: data}, nil)
 	if r.Error != nil {
-		return nil, &EngineError{Kind: r.Error.Kind, Msg: r.Error.Msg, Line: r.Error.Line, Col: r.Error.Col, Step: r.Error.Step}
+		return nil, r.Error
 	}
 	return json.Marshal(r.Result)
 }
@@ -141,7 +141,7 @@ func TestSketches(t *testing.T) {
 	a, _ := started(t)
 	do(a, func() { a.Show("sketches") })
 	wait(t, a, "sketches", func() bool { return !a.Sketch.Loading })
-	if a.Sketch.Err != "" || len(a.Sketch.Sketches) < 2 || a.Sketch.Sketches[0].KnobCount() == 0 {
+	if a.Sketch.Err != "" || len(a.Sketch.Sketches) < 2 || knobCount(a.Sketch.Sketches[0]) == 0 {
 		t.Fatalf("%+v", a.Sketch)
 	}
 }
@@ -209,8 +209,8 @@ func TestPlaygroundStepsUndoAndShare(t *testing.T) {
 func TestFormOffersOnlyWhatExists(t *testing.T) {
 	stages := []StageInfo{
 		{Name: "A", Input: true, Attach: "root"},
-		{Name: "B", Attach: "root", Iters: []IterInfo{{"i", 8, "spatial", "none"}}},
-		{Name: "C", Attach: "root", Iters: []IterInfo{{"i", 8, "spatial", "none"}, {"k", 8, "reduce", "none"}}},
+		{Name: "B", Attach: "root", Iters: []IterInfo{{Name: "i", Extent: 8, Kind: "spatial", Ann: "none"}}},
+		{Name: "C", Attach: "root", Iters: []IterInfo{{Name: "i", Extent: 8, Kind: "spatial", Ann: "none"}, {Name: "k", Extent: 8, Kind: "reduce", Ann: "none"}}},
 	}
 	f := PlayForm{Kind: "rfactor", Stage: -1}
 	f.fit(stages)

@@ -83,7 +83,7 @@ func sketchCount(s SketchState) string {
 }
 
 func sketchTitle(i int, s Sketch) string {
-	return fmt.Sprintf("Sketch %d: %d open knobs, %d stages", i+1, s.KnobCount(), s.Stages)
+	return fmt.Sprintf("Sketch %d: %d open knobs, %d stages", i+1, knobCount(s), s.Stages)
 }
 
 // knobLines is a sketch's loop nest without its rules line, split at

@@ -5,37 +5,21 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/tabtune/tabtune/wasm/engine/api"
 )
 
 // DefaultSpec is the workload the page opens on: GMM 256, which tunes in
 // seconds in a tab.
 const DefaultSpec = "gmm:M=256,N=256,K=256"
 
-// OpInfo is an operator of the zoo (op "ops").
-type OpInfo struct {
-	Name   string `json:"name"`
-	Doc    string `json:"doc"`
-	Params []struct {
-		Name    string `json:"name"`
-		Default int64  `json:"default"`
-		Doc     string `json:"doc"`
-	} `json:"params"`
-	Spec  string `json:"spec"`
-	Small string `json:"small"`
-}
-
-// Parsed is a program as the engine shows it (op "parse").
-type Parsed struct {
-	Text    string  `json:"text"`
-	Key     string  `json:"key"`
-	FLOPs   float64 `json:"flops"`
-	Tensors []struct {
-		Name  string  `json:"name"`
-		Shape []int64 `json:"shape"`
-		DType string  `json:"dtype"`
-		Role  string  `json:"role"`
-	} `json:"tensors"`
-}
+// OpInfo is an operator of the zoo (op "ops"); Parsed a program as the
+// engine shows it (op "parse"). The UI reads the engine's replies into
+// the message API's own types.
+type (
+	OpInfo = api.OpInfo
+	Parsed = api.Parsed
+)
 
 // Param is one operator parameter in the form.
 type Param struct {
