@@ -1,16 +1,12 @@
 # tabtune. Start with:
-#   make run    build the command line and tune a matmul end to end (a few minutes)
+#   make run    build everything and serve the app (tabtune serve): open the
+#               address it prints and tune in the browser tab
 #   make test   everything CI checks: formatting, vet, tests, the js/wasm build
 #
 # Go modules come from the module proxy (wazero); bench/peer installs npm
 # packages on first use.
 
 GO ?= go
-
-# The example of `make run`: a real tuning run of a 512x512x512 matmul on
-# wasm-simd, measured in-process with wazero, then the best kernel's loop
-# nest and its speed against the naive schedule.
-TUNE := -workload gmm:M=512,N=512,K=512 -target wasm-simd -measurer wazero -trials 192 -batch 64 -population 512 -baseline
 
 # The portable core: it must build for GOOS=js GOARCH=wasm (DESIGN.md, rule 1).
 PORTABLE := ./compiler/... ./targets/... ./search/...
@@ -23,8 +19,10 @@ GOFMT = $$($(GO) env GOROOT)/bin/gofmt
 
 .PHONY: run test check setup fmt vet unit wasm jstest bench fuzz peer
 
+# The app on loopback; LISTEN picks another address (tabtune serve -listen).
+LISTEN ?= 127.0.0.1:8080
 run: bin/tabtune
-	bin/tabtune tune $(TUNE)
+	bin/tabtune serve -listen $(LISTEN)
 
 # Always rebuilt: go build is incremental and knows what changed. The app
 # (make web) is embedded into it.
@@ -32,14 +30,19 @@ run: bin/tabtune
 bin/tabtune: web
 	$(GO) build -o bin/tabtune ./cmd/tabtune
 
-# The app that tabtune serve serves: the engine (wasm/engine) compiled for
-# js/wasm and the Go runtime's wasm_exec.js, into the folder that package
-# wasm/engine/web embeds.
+# The app that tabtune serve serves, into the folder that package
+# wasm/engine/web embeds: one binary for the page and the engine's worker
+# (wasm/engine: the UI of ui/, generated from its .vugu files by vugugen,
+# and the engine), the Go runtime's wasm_exec.js, and vugu's render helper
+# (vugu-render.js, loaded as a script since the page allows no eval).
 WEB_DIST := wasm/engine/web/dist
 .PHONY: web
 web:
+	$(GO) tool vugugen -skip-go-mod -skip-main ui
+	$(GOFMT) -w ui/*_gen.go
 	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags="-s -w" -o $(WEB_DIST)/engine.wasm ./wasm/engine
 	cp "$$($(GO) env GOROOT)/lib/wasm/wasm_exec.js" $(WEB_DIST)/wasm_exec.js
+	$(GO) run ./ui/internal/renderjs "$$($(GO) list -m -f '{{.Dir}}' github.com/vugu/vugu)" > $(WEB_DIST)/vugu-render.js
 
 test: setup fmt vet unit wasm jstest e2e
 

@@ -4,33 +4,15 @@
 // and CHROMIUM (the browser) set.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { chromium } from 'playwright-core';
+import { join } from 'node:path';
+import { TABTUNE, serve, launch } from './harness.mjs';
 
-const TABTUNE = resolve(process.env.TABTUNE || '../bin/tabtune');
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const dir = mkdtempSync(join(tmpdir(), 'tabtune-e2e-'));
 let server, url, browser, context, page;
 const consoleErrors = [];
-
-// serve starts tabtune serve on a free loopback port and resolves to its URL.
-function serve() {
-  return new Promise((res, rej) => {
-    server = spawn(TABTUNE, ['serve', '-listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    const timer = setTimeout(() => rej(new Error('tabtune serve did not start: ' + out)), 10000);
-    server.stdout.on('data', (d) => {
-      out += d;
-      const m = out.match(/http:\/\/127\.0\.0\.1:\d+\//);
-      if (m) { clearTimeout(timer); res(m[0]); }
-    });
-    server.stderr.on('data', (d) => { out += d; });
-    server.on('exit', (code) => rej(new Error(`tabtune serve exited with ${code}: ${out}`)));
-  });
-}
 
 async function open() {
   page = await context.newPage();
@@ -44,12 +26,8 @@ async function open() {
 const call = (op, args) => page.evaluate(([op, args]) => tabtune.call(op, args), [op, args]);
 
 before(async () => {
-  url = await serve();
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  ({ server, url } = await serve());
+  browser = await launch();
   context = await browser.newContext();
 });
 

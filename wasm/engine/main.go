@@ -1,8 +1,14 @@
 //go:build js && wasm
 
-// Command engine is tabtune's engine in a browser tab: the flows of
-// search/flow, compiled to WebAssembly, running in a dedicated Web Worker
-// so that the page never freezes. It speaks the message API of package api
+// Command engine is tabtune's app in a browser tab, one WebAssembly
+// binary with two modes chosen at start: in the page (a window, with a
+// document) it runs the UI (package ui, vugu components); in the engine's
+// dedicated Web Worker it runs the engine, the flows of search/flow, so
+// that the page never freezes. One binary means the browser downloads and
+// compiles the Go runtime and the shared packages once: the page compiles
+// the module and hands it to the worker (web/app.js).
+//
+// The engine speaks the message API of package api
 // (wasm/engine/api): the page posts requests to the worker, and the worker
 // posts replies and events back.
 //
@@ -24,6 +30,7 @@ import (
 	"syscall/js"
 
 	"github.com/tabtune/tabtune/targets/browser"
+	"github.com/tabtune/tabtune/ui"
 	"github.com/tabtune/tabtune/wasm/engine/api"
 )
 
@@ -31,6 +38,12 @@ import (
 var version = "devel"
 
 func main() {
+	if !js.Global().Get("document").IsUndefined() {
+		if err := ui.Run(); err != nil {
+			js.Global().Get("console").Call("error", err.Error())
+		}
+		return
+	}
 	ctx := context.Background()
 	m := browser.New(browser.Config{})
 	info := map[string]any{"measurer": m.Name()}

@@ -109,6 +109,11 @@ func TestOps(t *testing.T) {
 	if len(steps) != 2 || steps[1].(map[string]any)["error"] == "" || !strings.Contains(res["loops"].(string), "i.1") {
 		t.Fatalf("replay steps: %v", res)
 	}
+	stages := res["stages"].([]any)
+	if c := stages[2].(map[string]any); len(stages) != 3 || c["name"] != "C" || c["attach"] != "root" || len(c["iters"].([]any)) != 4 ||
+		c["iters"].([]any)[3].(map[string]any)["kind"] != "reduce" || stages[0].(map[string]any)["input"] != true {
+		t.Fatalf("replay stages: %v", stages)
+	}
 	_, aerr, _ = call(t, e, "show", map[string]any{"workload": "gmm:M=16,N=16,K=8", "steps": json.RawMessage(bad)})
 	if aerr == nil || aerr.Step == nil || *aerr.Step != 1 {
 		t.Fatalf("show of a bad step: %+v", aerr)

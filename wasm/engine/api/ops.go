@@ -366,6 +366,42 @@ type Replayed struct {
 	IR      string `json:"ir"`
 	// LowerError says why the schedule does not lower, when it does not.
 	LowerError string `json:"lower_error,omitempty"`
+	// Stages are the stages and their current loops after the applied
+	// steps: what a playground's forms may name.
+	Stages []StageInfo `json:"stages"`
+}
+
+// StageInfo is one stage of a State and its current loops, in the
+// positions that steps name them by.
+type StageInfo struct {
+	Name string `json:"name"`
+	// Input is true for a placeholder, which has no loops.
+	Input bool `json:"input,omitempty"`
+	// Attach is "root", "inline" or "at".
+	Attach string     `json:"attach"`
+	Iters  []IterInfo `json:"iters"`
+}
+
+// IterInfo is one current loop of a stage.
+type IterInfo struct {
+	Name   string `json:"name"`
+	Extent int64  `json:"extent"`
+	// Kind is "spatial" or "reduce"; Ann the annotation ("none", "vectorize", ...).
+	Kind string `json:"kind"`
+	Ann  string `json:"ann"`
+}
+
+func stageInfos(st *schedule.State) []StageInfo {
+	out := make([]StageInfo, len(st.Stages))
+	for i, s := range st.Stages {
+		si := StageInfo{Name: s.Name(), Input: s.IsInput(), Attach: [...]string{"root", "inline", "at"}[s.Attach.Kind], Iters: []IterInfo{}}
+		for j := range s.Iters {
+			n := s.Iter(j)
+			si.Iters = append(si.Iters, IterInfo{Name: n.Name, Extent: n.Extent, Kind: n.Kind.String(), Ann: n.Ann.String()})
+		}
+		out[i] = si
+	}
+	return out
 }
 
 func opReplay(e *Engine, _ context.Context, req Request, _ func(any)) (any, error) {
@@ -394,7 +430,7 @@ func opReplay(e *Engine, _ context.Context, req Request, _ func(any)) (any, erro
 		st = next
 		out.Applied++
 	}
-	out.Loops = st.String()
+	out.Loops, out.Stages = st.String(), stageInfos(st)
 	if f, err := lower.Lower(st); err != nil {
 		out.LowerError = err.Error()
 	} else {
@@ -512,7 +548,8 @@ type Progress struct {
 	GFLOPS float64 `json:"gflops"`
 	// ModelAccuracy is tune.Round.ModelAccuracy (-1 when unknown).
 	ModelAccuracy float64 `json:"model_accuracy"`
-	// Top are the fastest schedules so far.
+	// Top are the fastest schedules so far, with their steps and how
+	// each was found.
 	Top     []Entry `json:"top,omitempty"`
 	Elapsed float64 `json:"elapsed"`
 }
@@ -589,7 +626,7 @@ func opTune(e *Engine, ctx context.Context, req Request, emit func(any)) (any, e
 		if ev.Phase == flow.PhaseRound {
 			pr.Round, pr.Measured, pr.Failed, pr.ModelAccuracy = ev.Round.Index, ev.Round.Measured, ev.Round.Failed, ev.Round.ModelAccuracy
 			for _, r := range e.log.TopK(key, target, TopCount) {
-				pr.Top = append(pr.Top, e.entry(r, key, target, false))
+				pr.Top = append(pr.Top, e.entry(r, key, target, true))
 			}
 		}
 		if b := ev.Round.Best; b != nil {

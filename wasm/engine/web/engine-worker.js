@@ -1,7 +1,9 @@
 // tabtune's engine worker: the dedicated Web Worker in which the Go engine
 // (engine.wasm, wasm/engine) runs, so that the page never freezes. The
-// page creates it and first posts {init: URLS}, the app's file names
-// mapped to their (content-hashed) URLs. The worker then loads the Go
+// page creates it and first posts {init: URLS, module}, the app's file
+// names mapped to their (content-hashed) URLs and, when the page compiled
+// it already, engine.wasm's WebAssembly.Module (the same binary runs the
+// page's UI, so it is compiled once). The worker then loads the Go
 // runtime (wasm_exec.js), installs the measuring host
 // (globalThis.tabtuneMeasure, host.js, which runs each candidate in a
 // measuring worker it terminates at the time limit) and the records store
@@ -19,7 +21,7 @@ self.onmessage = (ev) => {
   if (msg && msg.init) {
     if (!started) {
       started = true;
-      start(msg.init).catch((e) => self.postMessage({ event: 'failed', data: String(e && e.message ? e.message : e) }));
+      start(msg.init, msg.module).catch((e) => self.postMessage({ event: 'failed', data: String(e && e.message ? e.message : e) }));
     }
     return;
   }
@@ -27,7 +29,7 @@ self.onmessage = (ev) => {
   else queue.push(msg);
 };
 
-async function start(urls) {
+async function start(urls, module) {
   const t0 = performance.now();
   importScripts(urls['wasm_exec.js'], urls['host.js'], urls['store.js']);
   self.tabtuneMeasure = self.createMeasureHost({ script: urls['measure-worker.js'] });
@@ -37,9 +39,11 @@ async function start(urls) {
     self.tabtuneStore = undefined; // the engine keeps records in memory and says so
   }
   const go = new Go();
-  const source = fetch(urls['engine.wasm']);
   let instance;
-  try {
+  if (module) {
+    instance = await WebAssembly.instantiate(module, go.importObject);
+  } else try {
+    const source = fetch(urls['engine.wasm']);
     ({ instance } = await WebAssembly.instantiateStreaming(source, go.importObject));
   } catch (e) {
     // A server without application/wasm: compile from the bytes.

@@ -1,8 +1,10 @@
 // Package web holds the files of the tabtune app that `tabtune serve`
 // serves: the page (index.html, app.js, app.css), the engine's worker
 // script (engine-worker.js) and its records store (store.js), and, under
-// dist/, what make builds: the engine (engine.wasm, the Go program in
-// wasm/engine compiled for GOOS=js) and the Go runtime's wasm_exec.js.
+// dist/, what make builds: the app (engine.wasm, the Go program in
+// wasm/engine compiled for GOOS=js: the engine in the worker, the UI of
+// package ui in the page), the Go runtime's wasm_exec.js and vugu's render
+// helper (vugu-render.js).
 // The measuring scripts come from targets/browser.
 //
 // A tabtune built without running make has no engine: Missing says so.
@@ -22,7 +24,7 @@ func Files() fs.FS {
 }
 
 // Built lists the files that make builds into dist/.
-var Built = []string{"dist/engine.wasm", "dist/wasm_exec.js"}
+var Built = []string{"dist/engine.wasm", "dist/wasm_exec.js", "dist/vugu-render.js"}
 
 // Missing lists the built files this binary lacks (none when make built
 // them before it).
