@@ -178,7 +178,9 @@ test('the playground: split, vectorize, a bad step, undo, run', { timeout: 12000
   await page.click('#apply');
   await page.waitForFunction(() => document.querySelectorAll('#steps li').length === 2);
   assert.match(await text('#loops'), /vectorize/);
-  // a bad step: vectorize the reduction loop k (loop 3)
+  // a bad step: the reduction loop k (loop 3) in parallel (vectorizing it
+  // is fine: the generators give it vector accumulators)
+  await page.selectOption('#step-kind', 'parallel');
   await page.selectOption('#step-iter', '3');
   await page.click('#apply');
   await page.waitForSelector('#step-error');

@@ -174,8 +174,10 @@ func TestPlaygroundStepsUndoAndShare(t *testing.T) {
 		a.Apply()
 	})
 	wait(t, a, "the vectorize", func() bool { return len(p.Steps) == 2 && !p.Busy })
-	// A bad step: vectorize the reduction.
+	// A bad step: run the reduction in parallel (vectorizing it is fine:
+	// the generators give it vector accumulators).
 	do(a, func() {
+		a.SetForm("kind", "parallel")
 		a.SetForm("iter", "3")
 		a.Apply()
 	})
