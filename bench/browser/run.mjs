@@ -126,7 +126,8 @@ const summary = {
   served_bytes: files, served_total: Object.values(files).reduce((s, n) => s + n, 0),
 };
 console.log(JSON.stringify(summary));
-log(`the best schedule: ${again.schedule.gflops.toFixed(2)} GFLOP/s in the page, ${nodeGF.toFixed(2)} in node (page/node ${(again.schedule.gflops / nodeGF).toFixed(2)}); naive ${again.naive.gflops.toFixed(2)} in the page`);
+const naive = again.naive.err === 'none' ? `${again.naive.gflops.toFixed(2)} GFLOP/s` : `${again.naive.err}: ${again.naive.msg}`;
+log(`the best schedule: ${again.schedule.gflops.toFixed(2)} GFLOP/s in the page, ${nodeGF.toFixed(2)} in node (page/node ${(again.schedule.gflops / nodeGF).toFixed(2)}); the naive schedule in the page: ${naive}`);
 if (xnn) log(`XNNPACK (tfjs-backend-wasm, ${xnn.backend}, ${xnn.threads} thread) in the same page: ${xnn.gflops.toFixed(2)} GFLOP/s; tabtune/XNNPACK ${(again.schedule.gflops / xnn.gflops).toFixed(2)}`);
 log(`the page loaded ${Object.keys(files).length} files, ${(summary.served_total / 1e6).toFixed(2)} MB as served`);
 await browser.close();
