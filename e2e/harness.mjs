@@ -7,10 +7,11 @@ import { chromium } from 'playwright-core';
 export const TABTUNE = resolve(process.env.TABTUNE || '../bin/tabtune');
 export const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 
-// serve starts tabtune serve and resolves to { server, url }.
-export function serve() {
+// serve starts tabtune serve, with extra flags if given, and resolves to
+// { server, url }.
+export function serve(...flags) {
   return new Promise((res, rej) => {
-    const server = spawn(TABTUNE, ['serve', '-listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const server = spawn(TABTUNE, ['serve', '-listen', '127.0.0.1:0', ...flags], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     const timer = setTimeout(() => rej(new Error('tabtune serve did not start: ' + out)), 10000);
     server.stdout.on('data', (d) => {

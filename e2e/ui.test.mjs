@@ -101,6 +101,7 @@ test('GMM 256 and its sketches', { timeout: 60000 }, async () => {
 
 test('tuning 64 trials draws the chart and beats the naive schedule', { timeout: 240000 }, async () => {
   await page.click('#tab-tune');
+  assert.equal(await page.locator('#xnnpack').count(), 0, 'a server without -xnnpack offers no XNNPACK');
   await page.fill('#trials', '64');
   await page.click('#start');
   await page.waitForFunction(() => /searching|round/.test(document.querySelector('#phase').textContent), null, { timeout: 120000 });

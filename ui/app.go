@@ -52,6 +52,12 @@ type Host interface {
 	// ReadFile returns the text of the file picked in the file input of
 	// that id; it waits for the browser to read it.
 	ReadFile(inputID string) (string, error)
+	// HasXNNPACK says whether the server has XNNPACK's files (tabtune
+	// serve -xnnpack); TimeXNNPACK loads them into the page, once, and
+	// times op there (tfjs-backend-wasm, SIMD, one thread): the median
+	// seconds of one run.
+	HasXNNPACK() bool
+	TimeXNNPACK(op PeerOp) (float64, error)
 }
 
 // EngineError is a failed engine request: the message API's error, with
@@ -144,6 +150,7 @@ func (a *App) Start() {
 		}
 		a.host.SetTheme(a.Theme)
 		a.Learn.load(a.host.Load("lessons"))
+		a.Tune.XNN.Have = a.host.HasXNNPACK()
 		a.Status = "starting the engine…"
 	})
 	var ops struct {

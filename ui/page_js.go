@@ -209,3 +209,29 @@ func (h pageHost) ReadFile(inputID string) (string, error) {
 	in.Set("value", "") // picking the same file again is a change
 	return v.String(), nil
 }
+
+// HasXNNPACK implements Host: the page script's tabtuneXNNPACK says
+// whether the manifest lists XNNPACK's files.
+func (h pageHost) HasXNNPACK() bool {
+	x := h.g.Get("tabtuneXNNPACK")
+	return x.Type() == js.TypeObject && x.Get("available").Truthy()
+}
+
+// TimeXNNPACK implements Host through the page script's tabtuneXNNPACK.
+func (h pageHost) TimeXNNPACK(op PeerOp) (float64, error) {
+	if !h.HasXNNPACK() {
+		return 0, fmt.Errorf("this server has no XNNPACK (tabtune serve -xnnpack DIR)")
+	}
+	data, err := json.Marshal(op)
+	if err != nil {
+		return 0, err
+	}
+	v, err := await(h.g.Get("tabtuneXNNPACK").Call("time", h.g.Get("JSON").Call("parse", string(data))))
+	if err != nil {
+		return 0, err
+	}
+	if v.Type() != js.TypeNumber {
+		return 0, fmt.Errorf("no time came back")
+	}
+	return v.Float(), nil
+}

@@ -37,6 +37,8 @@ type TuneState struct {
 	Best   *Entry
 	// Measurer says what timed the kernels.
 	Measurer string
+	// XNN is XNNPACK's reference line, when the user loads it.
+	XNN PeerState
 }
 
 // SetTuneField changes a field of the tune form from its input's text.
@@ -187,6 +189,9 @@ func (t *TuneState) Chart() Chart {
 		s.X, s.Y = append(s.X, p[0]), append(s.Y, p[1])
 	}
 	s.Refs = []RefLevel{{t.Naive, "naive", "naive"}}
+	if x := t.XNN; x.GFLOPS > 0 && (t.Workload == "" || t.Workload == x.For) {
+		s.Refs = append(s.Refs, RefLevel{x.GFLOPS, "XNNPACK", "xnnpack"})
+	}
 	return s.Draw()
 }
 

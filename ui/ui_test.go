@@ -22,6 +22,12 @@ type engineHost struct {
 	store map[string]string
 	frag  string
 	files []string
+	// xnnpack says the server has XNNPACK; it then takes xnnSeconds, or
+	// fails with xnnErr, and keeps the ops it was asked to time.
+	xnnpack    bool
+	xnnSeconds float64
+	xnnErr     error
+	xnnOps     []PeerOp
 }
 
 func newHost(t *testing.T) *engineHost {
@@ -78,6 +84,14 @@ func (h *engineHost) ReadFile(id string) (string, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return h.store["file:"+id], nil
+}
+
+func (h *engineHost) HasXNNPACK() bool { return h.xnnpack }
+func (h *engineHost) TimeXNNPACK(op PeerOp) (float64, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.xnnOps = append(h.xnnOps, op)
+	return h.xnnSeconds, h.xnnErr
 }
 
 // wait polls cond under the App's lock until it holds.

@@ -28,17 +28,21 @@ import (
 // runServe serves the app: the page, the engine worker and the measuring
 // scripts, all embedded in the binary, on loopback unless told otherwise.
 func runServe(args []string, stdout, stderr io.Writer) int {
-	flags := newFlags("serve", "serve [-listen 127.0.0.1:8080]",
+	flags := newFlags("serve", "serve [-listen 127.0.0.1:8080] [-xnnpack DIR]",
 		"Serves the tabtune app from files embedded in this binary: open the\n"+
 			"address it prints in a browser to tune kernels in the tab, measured in\n"+
 			"the browser's own engine. Nothing is fetched from any other host. The\n"+
 			"page is cross-origin isolated (COOP and COEP headers), so its timer is\n"+
-			"precise. Ctrl-C stops it.", stderr)
+			"precise. With -xnnpack it also serves XNNPACK (tfjs-backend-wasm) from an\n"+
+			"npm install of @tensorflow/tfjs-core and @tensorflow/tfjs-backend-wasm\n"+
+			"(4.22.0), and the Tune view can time the same operator with it as a\n"+
+			"reference line. Ctrl-C stops it.", stderr)
 	listen := flags.String("listen", "127.0.0.1:8080", "the `address` to listen on (port 0 picks a free one); keep it on loopback unless others must reach it")
+	xnnpack := flags.String("xnnpack", "", "a node_modules/@tensorflow `folder` with tfjs-core and tfjs-backend-wasm: serve XNNPACK to the page as a reference (npm install @tensorflow/tfjs-core@4.22.0 @tensorflow/tfjs-backend-wasm@4.22.0)")
 	if status, ok := parseFlags(flags, args); !ok {
 		return status
 	}
-	app, err := newApp()
+	app, err := newApp(*xnnpack)
 	if err != nil {
 		return fail(stderr, "serve", err)
 	}
@@ -76,18 +80,33 @@ type app struct {
 }
 
 // newApp gathers the embedded files: the page and engine (web) and the
-// measuring scripts (targets/browser).
-func newApp() (*app, error) {
+// measuring scripts (targets/browser), and XNNPACK's from xnnpackDir
+// unless it is empty.
+func newApp(xnnpackDir string) (*app, error) {
+	var peer map[string][]byte
+	if xnnpackDir != "" {
+		var err error
+		if peer, err = readXNNPACK(xnnpackDir); err != nil {
+			return nil, err
+		}
+	}
 	if missing := web.Missing(); len(missing) > 0 {
 		return nil, fmt.Errorf("this tabtune was built without the engine (%s missing): build it with make (make web), then run bin/tabtune serve", strings.Join(missing, ", "))
 	}
-	return newAppFrom(web.Files(), browser.Assets)
+	return newAppWith(peer, web.Files(), browser.Assets)
 }
 
 // newAppFrom serves the files of the given file systems (dist/ flattened
 // to the root); index.html is rendered with their hashed URLs.
-func newAppFrom(fss ...fs.FS) (*app, error) {
+func newAppFrom(fss ...fs.FS) (*app, error) { return newAppWith(nil, fss...) }
+
+// newAppWith is newAppFrom with extra files under their own names (paths
+// such as xnnpack/tf-core.min.js), which the manifest lists too.
+func newAppWith(extra map[string][]byte, fss ...fs.FS) (*app, error) {
 	a := &app{files: map[string]*asset{}}
+	for name, data := range extra {
+		a.add(name, data)
+	}
 	for _, fsys := range fss {
 		err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
 			if err != nil || d.IsDir() || strings.HasPrefix(d.Name(), ".") {

@@ -109,7 +109,7 @@ func TestServeBadIndex(t *testing.T) {
 // TestServeApp: the app embedded in this binary serves, or, built without
 // make web, serve says how to build it.
 func TestServeApp(t *testing.T) {
-	a, err := newApp()
+	a, err := newApp("")
 	if missing := web.Missing(); len(missing) > 0 {
 		if err == nil || !strings.Contains(err.Error(), "make web") {
 			t.Fatalf("built without the engine: %v", err)

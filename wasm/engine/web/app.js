@@ -103,6 +103,84 @@ window.eval = function (src) {
   return nativeEval(src);
 };
 
+// XNNPACK as a reference line (tabtune serve -xnnpack DIR: the manifest
+// then lists tfjs-core and tfjs-backend-wasm under xnnpack/). The UI calls
+//   tabtuneXNNPACK.available            -> whether the server has them
+//   await tabtuneXNNPACK.time({op, dims}) -> the median seconds of one run
+// which loads them on first use, from this server only, and times
+// tf.matMul ([M,K] by [K,N]) or tf.conv2d (NHWC input, HWIO filter,
+// explicit padding) with the wasm backend, SIMD, one thread: the threaded
+// binary is never picked (its pthreads would be blob: workers, which the
+// page does not allow), so XNNPACK runs on this page's thread, yielding
+// between runs so the page answers.
+const xnnpackWasm = ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm'];
+const xnnpackScripts = ['tf-core.min.js', 'tf-backend-wasm.min.js'];
+let xnnpackLoaded = null;
+
+function loadScript(url) {
+  return new Promise((resolve, reject) => {
+    const s = document.createElement('script');
+    s.src = url;
+    s.onload = resolve;
+    s.onerror = () => reject(new Error(`could not load ${url}`));
+    document.head.appendChild(s);
+  });
+}
+
+async function loadXNNPACK() {
+  for (const name of xnnpackScripts) await loadScript(manifest['xnnpack/' + name]);
+  const tf = window.tf;
+  if (!tf || !tf.wasm) throw new Error('tfjs-backend-wasm did not load');
+  tf.wasm.setWasmPaths(Object.fromEntries(xnnpackWasm.map((n) => [n, manifest['xnnpack/' + n]])));
+  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+  tf.wasm.setThreadsCount(1);
+  if (!await tf.setBackend('wasm')) throw new Error('tfjs could not start its wasm backend');
+  if (!await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) throw new Error('this browser has no WebAssembly SIMD');
+  return tf;
+}
+
+window.tabtuneXNNPACK = {
+  available: [...xnnpackScripts, ...xnnpackWasm].every((n) => manifest['xnnpack/' + n]),
+  async time({ op, dims: d }) {
+    if (!xnnpackLoaded) xnnpackLoaded = loadXNNPACK();
+    let tf;
+    try {
+      tf = await xnnpackLoaded;
+    } catch (e) {
+      xnnpackLoaded = null;
+      throw e;
+    }
+    let inputs, run;
+    if (op === 'matMul') {
+      inputs = [tf.randomUniform([d.M, d.K], -1, 1), tf.randomUniform([d.K, d.N], -1, 1)];
+      run = () => tf.matMul(inputs[0], inputs[1]);
+    } else if (op === 'conv2d') {
+      inputs = [tf.randomUniform([d.N, d.H, d.W, d.CI], -1, 1), tf.randomUniform([d.KH, d.KW, d.CI, d.CO], -1, 1)];
+      const pad = [[0, 0], [d.pad, d.pad], [d.pad, d.pad], [0, 0]];
+      run = () => tf.conv2d(inputs[0], inputs[1], d.stride, pad);
+    } else {
+      throw new Error(`XNNPACK has no ${op}`);
+    }
+    const times = [];
+    try {
+      for (let i = 0; i < 3; i++) run().dispose(); // the first call packs the weights
+      let total = 0;
+      while (times.length < 5 || (total < 1000 && times.length < 200)) {
+        await new Promise((r) => setTimeout(r, 0));
+        const t = performance.now();
+        run().dispose();
+        const dt = performance.now() - t;
+        times.push(dt);
+        total += dt;
+      }
+    } finally {
+      inputs.forEach((x) => x.dispose());
+    }
+    times.sort((x, y) => x - y);
+    return times[times.length >> 1] / 1e3;
+  },
+};
+
 function fail(msg) {
   const s = document.getElementById('status');
   if (s) { s.textContent = msg; s.className = 'status error'; }
