@@ -11,7 +11,7 @@
 // It prints GFLOP/s, the tuned kernel's ratio to each peer and the share
 // of the FMA peak.
 //
-//	go run ./bench/cpu [-trials 256] [-threads 1,2] [-workloads gmm,c2d]
+//	go run ./bench/cpu [-trials 256] [-threads 1,2] [-workloads gmm,c2d] [-save DIR]
 //
 // The peers need Debian's libopenblas-dev and libdnnl-dev (apt-get install
 // libopenblas-dev libdnnl-dev); without them their rows say so and the
@@ -25,6 +25,7 @@ import (
 	"fmt"
 	"maps"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -68,6 +69,7 @@ func main() {
 	lanes := flag.Int("lanes", 0, "f32 lanes of the tuned kernels' vectors; 0: 16 when the processor has AVX-512, else what -mcpu=native implies")
 	minTime := flag.Duration("min-time", 50*time.Millisecond, "least timed total per kernel in the final timing")
 	seed := flag.Uint64("seed", 1, "seed of the search")
+	save := flag.String("save", "", "write each tuned kernel's C to DIR/WORKLOAD-tTHREADS.c")
 	flag.Parse()
 	// OpenBLAS at its best: these force AVX2 kernels and a smaller L2 when
 	// the environment sets them (only for this process and its children).
@@ -131,6 +133,10 @@ func main() {
 			check(err)
 			best, err := tuneOne(ctx, m, w, d, t, *trials, *batch, *seed, name)
 			check(err)
+			if *save != "" {
+				check(os.MkdirAll(*save, 0o755))
+				check(os.WriteFile(filepath.Join(*save, fmt.Sprintf("%s-t%d.c", name, n)), []byte(best.Source), 0o644))
+			}
 			rows = append(rows, timeTogether(ctx, final, libs, cpu.Config{Options: finalOpts, Compiler: cc}, w, d, name, n, best, wl.peers(n))...)
 		}
 	}
