@@ -16,7 +16,16 @@
 // The peers need Debian's libopenblas-dev and libdnnl-dev (apt-get install
 // libopenblas-dev libdnnl-dev); without them their rows say so and the
 // rest runs. OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE are unset first, so
-// that OpenBLAS picks its kernels for this processor (AVX-512).
+// that OpenBLAS picks its kernels for this processor (AVX-512). Halide's
+// auto-schedulers are not run yet.
+//
+// What limits the tuned kernels (December 2026, AMD EPYC with AVX-512):
+// GMM's best kernels are 8x32 register tiles (16 zmm accumulators) over a
+// packed 32-column panel of B, at OpenBLAS's speed on one thread; A is
+// not packed and K not blocked. C2D's vectorized axis is the output's
+// width, 56, which holds no whole 16-lane vector, so its kernels run on
+// short vectors; oneDNN vectorizes along channels in a blocked layout
+// (nChw16c), which no sketch rule makes yet.
 package main
 
 import (
@@ -62,7 +71,7 @@ type row struct {
 }
 
 func main() {
-	trials := flag.Int("trials", 256, "trial budget of each tuning run (64 runs the whole bench in about 15 minutes on 2 cores)")
+	trials := flag.Int("trials", 256, "trial budget of each of the four tuning runs (on 2 cores the whole bench takes about 5 minutes at 64, 12 at 128)")
 	batch := flag.Int("batch", 64, "candidates per round")
 	threadList := flag.String("threads", "1,2", "thread counts (the target's -cores), comma-separated")
 	names := flag.String("workloads", "gmm,c2d", "workloads: gmm (GMM 1024), c2d (ResNet C2D)")
