@@ -109,7 +109,9 @@ wabt:
 # and node, the naive schedule, and XNNPACK (tfjs-backend-wasm) in the same
 # node; then the search benchmark: model-guided and random search, 512
 # trials each, on GMM 1024 and C2D in node, against the hand schedules and
-# XNNPACK (about half an hour on two cores).
+# XNNPACK (about half an hour on two cores); then the CPU benchmark: GMM
+# 1024 and C2D tuned as native C on 1 and 2 threads against OpenBLAS and
+# oneDNN (bench/cpu; apt-get install libopenblas-dev libdnnl-dev).
 bench:
 	$(GO) test -run='^$$' -bench=. -benchmem ./compiler/... ./search/...
 	@if command -v node >/dev/null; then \
@@ -118,6 +120,7 @@ bench:
 	else echo "node not found: skipping the search round under GOOS=js"; fi
 	$(GO) run ./bench/kernels
 	$(GO) run ./bench/search
+	$(GO) run ./bench/cpu
 	$(MAKE) bench-browser
 
 # Tuning in a Chromium tab: GMM 1024 for 256 trials measured in the page,

@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strconv"
+	"strings"
 
 	"github.com/tabtune/tabtune/compiler/ir"
 	"github.com/tabtune/tabtune/compiler/schedule"
@@ -167,7 +168,7 @@ func (sp *Space) microTiles(rng *rand.Rand) [][]int64 {
 				vec = i
 			}
 		}
-		budget := int64(microRegisters)
+		budget := microRegisters(sp.Target)
 		order := append([]int(nil), ids...)
 		rng.Shuffle(len(order), func(a, b int) { order[a], order[b] = order[b], order[a] })
 		if vec >= 0 {
@@ -225,9 +226,19 @@ func (sp *Space) microTiles(rng *rand.Rand) [][]int64 {
 }
 
 // microRegisters is the number of vector accumulators a micro-kernel
-// draw's tile holds at most: the 16 SIMD registers of x86-64 and of the
-// wasm engines' register allocators there, less room for the operands.
-const microRegisters = 12
+// draw's tile holds at most on t: its vector registers less room for the
+// operands (a broadcast and up to four loaded vectors). That is 12 of the
+// 16 SIMD registers of x86-64 with AVX2 and of the wasm engines' register
+// allocators there, and 28 of the 32 of AVX-512 (a cpu target of 16
+// lanes) and of AArch64 (NEON), where a tile of 16 accumulators (2
+// vectors by 8 rows, 4 by 4) covers the FMA units' latency with fewer
+// loads per FMA than a tile of 8.
+func microRegisters(t targets.Target) int64 {
+	if t.Kind == targets.CPU && (t.VectorLanes() == 16 || strings.HasPrefix(t.MCPU, "armv")) {
+		return 28
+	}
+	return 12
+}
 
 // knobStage returns the stage a tile knob splits.
 func (sp *Space) knobStage(k sketch.TileKnob) int {

@@ -77,6 +77,12 @@ type Config struct {
 	// Parallel bounds how many candidates compile at once; 0 means the
 	// number of cores.
 	Parallel int
+	// Libraries are libraries that every kernel is linked with, by name
+	// (-lNAME): "openblas" links libopenblas. They let a measurer time
+	// library kernels wrapped in the kernel calling convention (the peers
+	// of bench/cpu) exactly as it times candidates. A name is letters,
+	// digits and "_.+-", not starting with "-".
+	Libraries []string
 }
 
 // Measurer is the cpu measurer. Its methods are safe for concurrent use;
@@ -141,6 +147,10 @@ func (m *Measurer) start() {
 		return
 	}
 	if err := m.Available(); err != nil {
+		m.initErr = err
+		return
+	}
+	if err := checkLibraries(m.cfg.Libraries); err != nil {
 		m.initErr = err
 		return
 	}
@@ -251,7 +261,7 @@ func (m *Measurer) compile(ctx context.Context, dir string, i int, c *targets.Ca
 	timeout := max(compileTimeout, m.opts.Timeout)
 	cctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	out, err := exec.CommandContext(cctx, m.cfg.Compiler, CompileFlags(m.cfg.MCPU, src, so)...).CombinedOutput()
+	out, err := exec.CommandContext(cctx, m.cfg.Compiler, CompileFlags(m.cfg.MCPU, src, so, m.cfg.Libraries...)...).CombinedOutput()
 	switch {
 	case err == nil:
 		return so, targets.Result{}
@@ -268,9 +278,29 @@ func (m *Measurer) compile(ctx context.Context, dir string, i int, c *targets.Ca
 }
 
 // CompileFlags are the compiler's arguments that build src into the
-// shared object so for -march=mcpu: the fixed flags of every kernel.
-func CompileFlags(mcpu, src, so string) []string {
-	return []string{"-O3", "-march=" + mcpu, "-fopenmp", "-shared", "-fPIC", "-o", so, src, "-lm"}
+// shared object so for -march=mcpu: the fixed flags of every kernel, then
+// -lNAME for each of libs (Config.Libraries).
+func CompileFlags(mcpu, src, so string, libs ...string) []string {
+	flags := []string{"-O3", "-march=" + mcpu, "-fopenmp", "-shared", "-fPIC", "-o", so, src}
+	for _, l := range libs {
+		flags = append(flags, "-l"+l)
+	}
+	return append(flags, "-lm")
+}
+
+// checkLibraries reports a library name of Config.Libraries that is not
+// a plain name, so that none is taken for another flag of the compiler.
+func checkLibraries(libs []string) error {
+	for _, l := range libs {
+		ok := l != "" && !strings.HasPrefix(l, "-")
+		for _, r := range l {
+			ok = ok && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("_.+-", r))
+		}
+		if !ok {
+			return fmt.Errorf("cpu: library %q: want a name such as openblas (letters, digits and _.+-, not starting with -)", l)
+		}
+	}
+	return nil
 }
 
 // firstLines returns the first n lines of s, trimmed.

@@ -6,6 +6,9 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -198,5 +201,44 @@ func TestReference(t *testing.T) {
 	}
 	if _, err := m.Reference(ctx, got, "not C"); err == nil {
 		t.Error("a reference kernel that does not compile gave no error")
+	}
+}
+
+// TestLibraries: a kernel that calls a function of a library is linked
+// with it when Config.Libraries names it, and fails to load without it;
+// a name that would be another compiler flag is refused.
+func TestLibraries(t *testing.T) {
+	m := newMeasurer(t) // skips without gcc
+	dir := t.TempDir()
+	lib := dir + "/libtabtuneadd.so"
+	src := dir + "/add.c"
+	if err := os.WriteFile(src, []byte("float tabtune_add(float a, float b) { return a + b; }\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command(m.cfg.Compiler, "-shared", "-fPIC", "-o", lib, src).CombinedOutput(); err != nil {
+		t.Fatalf("building the library: %v: %s", err, out)
+	}
+	t.Setenv("LIBRARY_PATH", dir)    // where the compiler finds -ltabtuneadd
+	t.Setenv("LD_LIBRARY_PATH", dir) // where the runner's dlopen finds it
+	kernel := cand("float tabtune_add(float, float);\n" + fmt.Sprintf(cHead, 0) +
+		strings.Replace(fmt.Sprintf(cVecAdd, kerneltest.N, ""), "A[i] + B[i]", "tabtune_add(A[i], B[i])", 1) + cArgs)
+	w := kerneltest.Workload()
+
+	r := m.Measure(context.Background(), w, []targets.Candidate{kernel})[0]
+	kerneltest.CheckResult(t, "without the library", r, targets.CompileError, "tabtune_add")
+
+	linked := New(Config{Options: kerneltest.Options(), Libraries: []string{"tabtuneadd"}})
+	defer linked.Close()
+	r = linked.Measure(context.Background(), w, []targets.Candidate{kernel})[0]
+	kerneltest.CheckResult(t, "with the library", r, targets.None, "")
+
+	if got := CompileFlags("native", "k.c", "k.so", "openblas"); !slices.Contains(got, "-lopenblas") {
+		t.Errorf("CompileFlags with openblas: %q has no -lopenblas", got)
+	}
+	for _, bad := range []string{"-o/tmp/x", "", "a b", "m;rm"} {
+		bm := New(Config{Options: kerneltest.Options(), Libraries: []string{bad}})
+		r := bm.Measure(context.Background(), w, []targets.Candidate{vecAdd()})[0]
+		bm.Close()
+		kerneltest.CheckResult(t, "library "+bad, r, targets.MeasureError, "want a name such as openblas")
 	}
 }
