@@ -96,6 +96,9 @@ if (dims.M && dims.N && dims.K && workload.startsWith('gmm')) {
   await page.addScriptTag({ url: '/peer/tf-backend-wasm.min.js' });
   xnn = await page.evaluate(async ({ M, N, K }) => {
     tf.wasm.setWasmPaths('/peer/');
+    // The SIMD binary on one thread: the threaded build is picked in a
+    // cross-origin isolated page unless its check is turned off.
+    tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
     tf.wasm.setThreadsCount(1);
     await tf.setBackend('wasm');
     const a = tf.randomUniform([M, K], -1, 1), b = tf.randomUniform([K, N], -1, 1);
