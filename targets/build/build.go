@@ -37,7 +37,7 @@ const (
 // Workload makes the measuring workload of a program: its tensors, inputs
 // drawn from seed (interp.RandomInputs) and, for programs up to
 // InterpLimit FLOPs, the reference outputs from the interpreter. For
-// larger ones Want is nil: fill it with a reference kernel (Naive).
+// larger ones Want is nil: fill it with a reference kernel (WorkloadWith).
 func Workload(d *te.DAG, seed int64) (*targets.Workload, error) {
 	if err := CheckMemory(d, MaxWasmMemory); err != nil {
 		return nil, err
@@ -78,15 +78,15 @@ func Workload(d *te.DAG, seed int64) (*targets.Workload, error) {
 }
 
 // WorkloadWith is Workload, with the reference outputs of programs too
-// large for the interpreter from the naive kernel (Naive) run once by run:
-// a measurer's way to run a trusted kernel and read its outputs (wazero,
-// or the page's measuring host).
-func WorkloadWith(ctx context.Context, d *te.DAG, seed int64, run func(ctx context.Context, w *targets.Workload, wasm []byte) ([][]float32, error)) (*targets.Workload, error) {
+// large for the interpreter from the naive schedule built for t and run
+// once by run: a measurer's way to run a trusted kernel and read its
+// outputs (wazero, the page's engine, the cpu runner).
+func WorkloadWith(ctx context.Context, d *te.DAG, seed int64, t targets.Target, run func(ctx context.Context, w *targets.Workload, naive targets.Candidate) ([][]float32, error)) (*targets.Workload, error) {
 	w, err := Workload(d, seed)
 	if err != nil || !NeedsReference(w) {
 		return w, err
 	}
-	naive, err := Naive(d)
+	naive, err := Build(schedule.New(d), t)
 	if err != nil {
 		return nil, err
 	}
@@ -124,14 +124,4 @@ func tensor(t *te.Tensor) targets.Tensor {
 		dt = targets.I32
 	}
 	return targets.Tensor{Name: t.Name, Shape: t.Shape, DType: dt}
-}
-
-// Naive compiles the unscheduled program to wasm: the reference kernel
-// for programs too large for the interpreter.
-func Naive(d *te.DAG) ([]byte, error) {
-	c, err := Build(schedule.New(d), targets.Target{Kind: targets.WasmSIMD})
-	if err != nil {
-		return nil, err
-	}
-	return c.Wasm, nil
 }

@@ -67,11 +67,11 @@ func TestWasmVerifies(t *testing.T) {
 		t.Fatalf("%s: %s", r.Err, r.Msg)
 	}
 	// The naive kernel, run as a reference, agrees with the interpreter.
-	naive, err := build.Naive(st.DAG)
+	naive, err := build.Build(schedule.New(st.DAG), tg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := m.Reference(context.Background(), w, naive)
+	got, err := m.Reference(context.Background(), w, naive.Wasm)
 	if err != nil {
 		t.Fatal(err)
 	}

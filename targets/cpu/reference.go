@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/tabtune/tabtune/compiler/schedule"
 	"github.com/tabtune/tabtune/compiler/te"
 	"github.com/tabtune/tabtune/targets"
 	"github.com/tabtune/tabtune/targets/build"
@@ -57,18 +56,14 @@ func (m *Measurer) Reference(ctx context.Context, w *targets.Workload, source st
 // Workload makes the measuring workload of d: inputs from seed, and the
 // reference outputs from the interpreter for small programs, or from the
 // unscheduled program compiled to C the same way as candidates for large
-// ones (Reference). It implements search/flow's Referencer.
+// ones (Reference, through build.WorkloadWith); a program whose tensors do
+// not fit in the measurer's memory is refused first. It implements
+// search/flow's Referencer.
 func (m *Measurer) Workload(ctx context.Context, d *te.DAG, seed int64) (*targets.Workload, error) {
-	w, err := build.Workload(d, seed)
-	if err != nil || !build.NeedsReference(w) {
-		return w, err
-	}
-	naive, err := build.Build(schedule.New(d), targets.Target{Kind: targets.CPU, MCPU: m.cfg.MCPU})
-	if err != nil {
+	if err := build.CheckMemory(d, m.opts.MaxMemory); err != nil {
 		return nil, err
 	}
-	if w.Want, err = m.Reference(ctx, w, naive.Source); err != nil {
-		return nil, fmt.Errorf("build: reference from the naive kernel: %w", err)
-	}
-	return w, nil
+	return build.WorkloadWith(ctx, d, seed, targets.Target{Kind: targets.CPU, MCPU: m.cfg.MCPU}, func(ctx context.Context, w *targets.Workload, naive targets.Candidate) ([][]float32, error) {
+		return m.Reference(ctx, w, naive.Source)
+	})
 }

@@ -65,5 +65,7 @@ func (m *Measurer) Workload(ctx context.Context, d *te.DAG, seed int64) (*target
 	if err := build.CheckMemory(d, m.opts.WithDefaults().MaxMemory); err != nil {
 		return nil, err
 	}
-	return build.WorkloadWith(ctx, d, seed, m.Reference)
+	return build.WorkloadWith(ctx, d, seed, targets.Target{Kind: targets.WasmSIMD}, func(ctx context.Context, w *targets.Workload, naive targets.Candidate) ([][]float32, error) {
+		return m.Reference(ctx, w, naive.Wasm)
+	})
 }

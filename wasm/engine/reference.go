@@ -18,5 +18,7 @@ import (
 type reference struct{ m *browser.Measurer }
 
 func (r reference) Workload(ctx context.Context, d *te.DAG, seed int64) (*targets.Workload, error) {
-	return build.WorkloadWith(ctx, d, seed, r.m.Reference)
+	return build.WorkloadWith(ctx, d, seed, targets.Target{Kind: targets.WasmSIMD}, func(ctx context.Context, w *targets.Workload, naive targets.Candidate) ([][]float32, error) {
+		return r.m.Reference(ctx, w, naive.Wasm)
+	})
 }
