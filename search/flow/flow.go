@@ -64,6 +64,17 @@ type Env struct {
 	Tabtune string
 }
 
+// prepare fills env's and cfg's defaults, refuses a target this tabtune
+// cannot build for, and returns progress, or a callback that drops events.
+func prepare(env *Env, cfg *Config, progress func(Event)) (func(Event), error) {
+	env.defaults()
+	cfg.defaults()
+	if progress == nil {
+		progress = func(Event) {}
+	}
+	return progress, Check(cfg.Target)
+}
+
 func (e *Env) defaults() {
 	if e.Reference == nil {
 		e.Reference = Interp{}

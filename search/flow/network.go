@@ -102,12 +102,8 @@ func (j *layerJob) Step(ctx context.Context, n int) (tune.Round, error) {
 // counts at its naive time. Layers are resolved before anything runs, so a
 // bad spec fails at once.
 func TuneNetwork(ctx context.Context, env Env, entries []tasks.Entry, cfg Config, progress func(Event)) (*NetworkResult, error) {
-	env.defaults()
-	cfg.defaults()
-	if progress == nil {
-		progress = func(Event) {}
-	}
-	if err := Check(cfg.Target); err != nil {
+	progress, err := prepare(&env, &cfg, progress)
+	if err != nil {
 		return nil, err
 	}
 	if len(entries) == 0 {
@@ -145,7 +141,6 @@ func TuneNetwork(ctx context.Context, env Env, entries []tasks.Entry, cfg Config
 		}
 	}
 	first := tasks.FirstBatch(cfg.Trials, len(entries), cfg.Batch)
-	var err error
 	res.Stop, err = spend(ctx, cfg.Trials, s.Trials, func(ctx context.Context, left int) (int, error) {
 		n := cfg.Batch
 		if !s.WarmedUp() {

@@ -92,12 +92,8 @@ func newTask(ctx context.Context, env Env, d *te.DAG, cfg Config, seed uint64, m
 // confirmation. Every measurement goes to env's log as it is made. A
 // cancelled ctx ends the run early with Stop set, not an error.
 func Tune(ctx context.Context, env Env, d *te.DAG, cfg Config, progress func(Event)) (*Result, error) {
-	env.defaults()
-	cfg.defaults()
-	if progress == nil {
-		progress = func(Event) {}
-	}
-	if err := Check(cfg.Target); err != nil {
+	progress, err := prepare(&env, &cfg, progress)
+	if err != nil {
 		return nil, err
 	}
 	start := time.Now()
@@ -108,7 +104,7 @@ func Tune(ctx context.Context, env Env, d *te.DAG, cfg Config, progress func(Eve
 	}
 	emit(PhaseReference)
 	var task *tune.Task
-	task, err := newTask(ctx, env, d, cfg, cfg.Seed, func(r tune.Round) {
+	task, err = newTask(ctx, env, d, cfg, cfg.Seed, func(r tune.Round) {
 		ev.Round, ev.Trials = r, task.Trials
 		emit(PhaseMeasure)
 	})
