@@ -100,22 +100,12 @@ var Order = [][2]string{
 // CheckOrder reports the first constraint of Order that passes breaks: a
 // pass of a pair that is missing, or a pair in the wrong order.
 func CheckOrder(passes []Pass) error {
-	at := map[string]int{}
+	names := make([]string, len(passes))
 	for i, p := range passes {
-		if _, dup := at[p.Name]; dup {
-			return fmt.Errorf("codegen: pass %s is listed twice", p.Name)
-		}
-		at[p.Name] = i
+		names[i] = p.Name
 	}
-	for _, c := range Order {
-		a, okA := at[c[0]]
-		b, okB := at[c[1]]
-		switch {
-		case !okA || !okB:
-			return fmt.Errorf("codegen: pass order %s before %s: a pass is missing", c[0], c[1])
-		case a > b:
-			return fmt.Errorf("codegen: pass %s must run before %s", c[0], c[1])
-		}
+	if err := ir.CheckOrder(names, Order); err != nil {
+		return fmt.Errorf("codegen: %w", err)
 	}
 	return nil
 }

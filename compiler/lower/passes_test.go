@@ -3,27 +3,21 @@ package lower
 import (
 	"fmt"
 	"testing"
+
+	"github.com/tabtune/tabtune/compiler/ir"
 )
 
 // checkOrder reports the first constraint of Order that passes breaks,
 // and a stage pass listed after a loop pass.
 func checkOrder(passes []Pass) error {
+	names := make([]string, len(passes))
 	at := map[string]int{}
 	for i, p := range passes {
-		if _, dup := at[p.Name]; dup {
-			return fmt.Errorf("pass %s is listed twice", p.Name)
-		}
+		names[i] = p.Name
 		at[p.Name] = i
 	}
-	for _, c := range Order {
-		a, okA := at[c[0]]
-		b, okB := at[c[1]]
-		if !okA || !okB {
-			return fmt.Errorf("pass order %s before %s: a pass is missing", c[0], c[1])
-		}
-		if a > b {
-			return fmt.Errorf("pass %s must run before %s", c[0], c[1])
-		}
+	if err := ir.CheckOrder(names, Order); err != nil {
+		return err
 	}
 	for _, s := range StagePasses {
 		for _, l := range LoopPasses {
