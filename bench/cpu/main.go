@@ -170,10 +170,7 @@ func tuneOne(ctx context.Context, m targets.Measurer, w *targets.Workload, d *te
 		if e.Phase != flow.PhaseRound {
 			return
 		}
-		best := 0.0
-		if b := e.Round.Best; b != nil {
-			best = b.GFLOPS()
-		}
+		best := e.BestGFLOPS()
 		fmt.Fprintf(os.Stderr, "\r%s on %s: %d/%d trials, best %.1f GFLOP/s, %s", name, t, e.Trials, trials, best, e.Elapsed.Round(time.Second))
 	})
 	fmt.Fprintln(os.Stderr)

@@ -109,10 +109,7 @@ func main() {
 					if e.Phase != flow.PhaseRound {
 						return
 					}
-					best := 0.0
-					if b := e.Round.Best; b != nil {
-						best = b.GFLOPS()
-					}
+					best := e.BestGFLOPS()
 					curves[mode] = append(curves[mode], [2]float64{float64(e.Trials), best})
 					fmt.Fprintf(os.Stderr, "\r%s %s seed %d: %d/%d trials, best %.2f GFLOP/s, %s", name, mode, seed, e.Trials, *trials, best, e.Elapsed.Round(time.Second))
 				})

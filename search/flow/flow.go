@@ -139,6 +139,15 @@ type Event struct {
 	Elapsed time.Duration
 }
 
+// BestGFLOPS is the speed of the best schedule so far (Round.Best), 0
+// while none verified.
+func (e Event) BestGFLOPS() float64 {
+	if e.Round.Best == nil {
+		return 0
+	}
+	return e.Round.Best.GFLOPS()
+}
+
 // Stop says why a run ended before its budget was spent.
 type Stop string
 
