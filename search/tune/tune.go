@@ -265,13 +265,25 @@ func (t *Task) StepUpTo(ctx context.Context, n int) (Round, error) {
 		}
 		return res, nil
 	}
+	// Each candidate's features, extracted once: the model's prediction
+	// before measuring (for ModelAccuracy) and the training sample after.
+	rows := make([][][]float32, len(batch)) // nil where extraction fails
 	var predicted []float64
 	if t.model != nil {
-		states := make([]*schedule.State, len(batch))
-		for i, c := range batch {
-			states[i] = c.State
+		predicted = make([]float64, len(batch))
+	}
+	for i, c := range batch {
+		r, err := features.ExtractState(c.State)
+		if err != nil {
+			if predicted != nil {
+				predicted[i] = -1
+			}
+			continue
 		}
-		predicted = t.Score(states)
+		rows[i] = r
+		if predicted != nil {
+			predicted[i] = float64(t.model.Predict(r))
+		}
 	}
 	times := make([]float64, len(batch)) // seconds, 0 when not timed
 	// The batch goes to the measurer in growing chunks, each cut off by
@@ -279,7 +291,7 @@ func (t *Task) StepUpTo(ctx context.Context, n int) (Round, error) {
 	// workload has no best time yet and many slow kernels.
 	for chunk, off := firstChunk, 0; off < len(batch); chunk *= 2 {
 		n := min(chunk, len(batch)-off)
-		if err := t.measure(ctx, batch[off:off+n], built[off:off+n], times[off:off+n], &res); err != nil {
+		if err := t.measure(ctx, batch[off:off+n], built[off:off+n], rows[off:off+n], times[off:off+n], &res); err != nil {
 			return res, err
 		}
 		off += n
@@ -396,10 +408,10 @@ func (t *Task) record(steps []schedule.Step, kernel string, r targets.Result, or
 	return rec, nil
 }
 
-// measure measures built candidates, records each result and adds it to
-// the training set and the seeds of evolution; times gets each verified
-// candidate's time.
-func (t *Task) measure(ctx context.Context, batch []*evolve.Candidate, built []targets.Candidate, times []float64, res *Round) error {
+// measure measures built candidates, records each result and adds it
+// (with its features, rows) to the training set and the seeds of
+// evolution; times gets each verified candidate's time.
+func (t *Task) measure(ctx context.Context, batch []*evolve.Candidate, built []targets.Candidate, rows [][][]float32, times []float64, res *Round) error {
 	if t.best != nil {
 		for i := range built {
 			built[i].Cutoff = time.Duration(CutoffFactor * t.best.Result.Median * float64(time.Second))
@@ -432,8 +444,8 @@ func (t *Task) measure(ctx context.Context, batch []*evolve.Candidate, built []t
 		} else {
 			res.Failed++
 		}
-		if rows, err := features.ExtractState(c.State); err == nil {
-			t.train = append(t.train, trainSample{rows, secs})
+		if rows[i] != nil {
+			t.train = append(t.train, trainSample{rows[i], secs})
 		}
 	}
 	return nil
