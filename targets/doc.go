@@ -34,7 +34,8 @@
 //     the instance's scratch_bytes is known (WithScratch).
 //  3. Layout.Prepare writes the memory image: canary everywhere, the
 //     inputs, NaN in the outputs and the scratch area.
-//  4. One verification run, under a time limit (Options.Timeout). A trap
+//  4. One verification run, under a time limit (Options.TimeoutOf: the
+//     measurer's Options.Timeout, or a longer Candidate.Timeout). A trap
 //     is a RuntimeError, running past the limit a Timeout.
 //  5. Layout.Verify checks the image: inputs unchanged, canaries intact
 //     (no write outside the kernel's own buffers) and every output within

@@ -229,6 +229,11 @@ type Candidate struct {
 	// to a multiple of the best time so far (Ansor bounds such kernels
 	// by a timeout instead); the kernel is still verified.
 	Cutoff time.Duration
+	// Timeout, when longer than Options.Timeout, is this candidate's time
+	// limit instead (TimeoutOf): for a trusted kernel known to end but to
+	// be slow, such as the naive schedule of a large program, which the
+	// default limit would cut off.
+	Timeout time.Duration
 }
 
 // WasmKind reports whether c is a WebAssembly candidate.
@@ -357,6 +362,12 @@ func (o Options) WithDefaults() Options {
 		o.MaxMemory = 1 << 32
 	}
 	return o
+}
+
+// TimeoutOf is the time limit of candidate c: Options.Timeout, or the
+// candidate's own Timeout when that is longer.
+func (o Options) TimeoutOf(c *Candidate) time.Duration {
+	return max(o.WithDefaults().Timeout, c.Timeout)
 }
 
 // MaxPages is MaxMemory in 64 KiB wasm pages (at least 1).

@@ -330,6 +330,7 @@ func (t *Task) Baseline(ctx context.Context) (targets.Result, error) {
 	if err != nil {
 		return targets.Result{}, fmt.Errorf("tune: the naive schedule does not build: %w", err)
 	}
+	c.Timeout, c.Cutoff = naiveLimits(t.DAG.FLOPs())
 	r := t.opts.Measurer.Measure(ctx, t.Workload, []targets.Candidate{c})[0]
 	if r.Err == targets.MeasureError {
 		return r, fmt.Errorf("tune: measuring the naive schedule: %s", r.Msg)
@@ -343,6 +344,24 @@ func (t *Task) Baseline(ctx context.Context) (targets.Result, error) {
 	}
 	t.naive = &r
 	return r, nil
+}
+
+// The naive schedule is trusted to end, but a large program's runs slowly
+// (GMM 1024 takes about 15 s in V8, longer in wazero's guarded runtime),
+// so it gets a time limit of its own: naiveRate FLOP/s, between the
+// measurer's limit and naiveMaxTimeout. Past naiveCutoff its first run
+// alone times it.
+const (
+	naiveRate       = 2e7
+	naiveMaxTimeout = 3 * time.Minute
+	naiveCutoff     = time.Second
+)
+
+// naiveLimits are the naive schedule's time limit and cutoff for a
+// program of flops floating-point operations.
+func naiveLimits(flops float64) (timeout, cutoff time.Duration) {
+	secs := min(flops/naiveRate, naiveMaxTimeout.Seconds())
+	return time.Duration(secs * float64(time.Second)), naiveCutoff
 }
 
 // Naive is the naive schedule's result once Baseline measured it, else nil.

@@ -7,6 +7,7 @@ import (
 	"math"
 	"regexp"
 	"testing"
+	"time"
 
 	"github.com/tabtune/tabtune/compiler/ops"
 	"github.com/tabtune/tabtune/search/evolve"
@@ -210,5 +211,43 @@ func TestRankAccuracy(t *testing.T) {
 		if got := rankAccuracy(c.pred, c.times); math.Abs(got-c.want) > 1e-12 {
 			t.Errorf("rankAccuracy(%v, %v) = %g, want %g", c.pred, c.times, got, c.want)
 		}
+	}
+}
+
+// limitsMeasurer records the time limits and cutoffs of what it measures.
+type limitsMeasurer struct {
+	fakeMeasurer
+	timeouts, cutoffs []time.Duration
+}
+
+func (m *limitsMeasurer) Measure(ctx context.Context, w *targets.Workload, cs []targets.Candidate) []targets.Result {
+	for _, c := range cs {
+		m.timeouts = append(m.timeouts, c.Timeout)
+		m.cutoffs = append(m.cutoffs, c.Cutoff)
+	}
+	return m.fakeMeasurer.Measure(ctx, w, cs)
+}
+
+// TestBaselineLimits: the naive schedule of a large program gets a time
+// limit that grows with its work, so that a measurer's default limit does
+// not cut the trusted baseline off, and a cutoff that times a slow one by
+// one run.
+func TestBaselineLimits(t *testing.T) {
+	m := &limitsMeasurer{}
+	task, _ := loggedTask(t, "gmm:M=1024,N=1024,K=1024", m, 16, 1)
+	if _, err := task.Baseline(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if len(m.timeouts) != 1 {
+		t.Fatalf("measured %d candidates, want the naive one", len(m.timeouts))
+	}
+	if got := m.timeouts[0]; got < time.Minute || got > naiveMaxTimeout {
+		t.Errorf("naive GMM 1024: time limit %v, want between 1m and %v", got, naiveMaxTimeout)
+	}
+	if m.cutoffs[0] != naiveCutoff {
+		t.Errorf("naive cutoff %v, want %v", m.cutoffs[0], naiveCutoff)
+	}
+	if got, _ := naiveLimits(1e6); got > time.Second {
+		t.Errorf("a small program's naive limit is %v: the measurer's own limit should rule", got)
 	}
 }

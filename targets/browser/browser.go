@@ -184,7 +184,7 @@ func (b *batch) measure(ctx context.Context, c *targets.Candidate) targets.Resul
 		"min_pages": info.MemoryMin, "max_pages": o.MaxPages(), "import_max": info.MemoryMax, "has_import_max": info.HasMemoryMax,
 		"warmup": o.Warmup, "warmup_time": o.WarmupTime.Seconds(), "repeats": o.Repeats,
 		"min_time": o.MinTime.Seconds(), "max_repeats": o.MaxRepeats, "cutoff": c.Cutoff.Seconds(),
-		"timeout": o.Timeout.Seconds(),
+		"timeout": o.TimeoutOf(c).Seconds(),
 	}
 	p, err := call(b.host, "measure", req)
 	if err != nil {

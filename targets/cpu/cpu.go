@@ -208,7 +208,7 @@ func (m *Measurer) Measure(ctx context.Context, w *targets.Workload, cands []tar
 			results[i] = targets.Failed(targets.MeasureError, "not measured: %v", err)
 			continue
 		}
-		results[i] = m.measureOne(ctx, w, layout, so, filepath.Join(batch, fmt.Sprintf("k%d.img", i)), cands[i].Cutoff)
+		results[i] = m.measureOne(ctx, w, layout, so, filepath.Join(batch, fmt.Sprintf("k%d.img", i)), &cands[i])
 	}
 	return results
 }

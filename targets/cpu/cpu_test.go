@@ -36,6 +36,12 @@ func kernelC(n int, extra string, scratch int) string {
 
 func cand(src string) targets.Candidate { return targets.Candidate{Kind: targets.CPU, Source: src} }
 
+// withTimeout gives c a time limit of its own (Candidate.Timeout).
+func withTimeout(c targets.Candidate, d time.Duration) targets.Candidate {
+	c.Timeout = d
+	return c
+}
+
 func vecAdd() targets.Candidate { return cand(kernelC(kerneltest.N, "", 0)) }
 
 // faultCases mirror kerneltest.Cases: bad kernels between good ones.
@@ -48,6 +54,8 @@ func faultCases() []kerneltest.Case {
 		{Name: "vecadd-after-crash", Cand: vecAdd(), Want: targets.None},
 		{Name: "forever", Cand: cand(kernelC(n, "  for (volatile int x = 0; ; x++) {}\n", 0)), Want: targets.Timeout},
 		{Name: "vecadd-after-timeout", Cand: vecAdd(), Want: targets.None},
+		{Name: "forever-own-limit", Cand: withTimeout(cand(kernelC(n, "  for (volatile int x = 0; ; x++) {}\n", 0)), 700*time.Millisecond),
+			Want: targets.Timeout, Msg: "700ms"},
 		{Name: "short", Cand: cand(kernelC(n-4, "", 0)), Want: targets.WrongResult, Msg: "output C[4092]: got NaN"},
 		{Name: "subtract", Cand: cand(kernelC(n, fmt.Sprintf("  for (int i = 0; i < %d; i++) C[i] = A[i] - B[i];\n", n), 0)),
 			Want: targets.WrongResult, Msg: "output C[0]: got -1, want 1"},

@@ -40,7 +40,7 @@ func (m *Measurer) Reference(ctx context.Context, w *targets.Workload, source st
 	if so == "" {
 		return nil, fmt.Errorf("cpu: reference kernel: %s: %s", res.Err, res.Msg)
 	}
-	r, mem, layout, res := m.runOnce(ctx, w, layout, so, filepath.Join(dir, "ref.img"))
+	r, mem, layout, res := m.runOnce(ctx, w, layout, so, filepath.Join(dir, "ref.img"), m.opts.Timeout)
 	if r == nil {
 		return nil, fmt.Errorf("cpu: reference kernel: %s: %s", res.Err, res.Msg)
 	}

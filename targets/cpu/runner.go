@@ -38,13 +38,14 @@ type reply struct {
 var errTimeout = errors.New("timeout")
 
 // startRunner starts a runner on a shared object and an image file, with
-// the arguments' offsets in the image.
-func (m *Measurer) startRunner(ctx context.Context, so, image string, offsets []uint32) (*runner, error) {
+// the arguments' offsets in the image; each of its steps has timeout to
+// answer.
+func (m *Measurer) startRunner(ctx context.Context, so, image string, offsets []uint32, timeout time.Duration) (*runner, error) {
 	args := []string{so, image}
 	for _, o := range offsets {
 		args = append(args, strconv.FormatUint(uint64(o), 10))
 	}
-	r := &runner{cmd: exec.Command(m.runner, args...), replies: make(chan reply), timeout: m.opts.Timeout, ctx: ctx}
+	r := &runner{cmd: exec.Command(m.runner, args...), replies: make(chan reply), timeout: timeout, ctx: ctx}
 	r.cmd.Stderr = &r.stderr
 	var err error
 	if r.in, err = r.cmd.StdinPipe(); err != nil {
@@ -143,16 +144,17 @@ func (r *runner) fail(step string, err error) targets.Result {
 }
 
 // runOnce starts a runner on a compiled kernel and runs it once on w's
-// memory image (targets.Layout.Prepare), in the file image. It returns the
+// memory image (targets.Layout.Prepare), in the file image, each step
+// under the time limit timeout. It returns the
 // runner, still running, and the image after the call with its layout
 // (grown by the kernel's scratch area); or, with a nil runner, the failed
 // result.
-func (m *Measurer) runOnce(ctx context.Context, w *targets.Workload, layout targets.Layout, so, image string) (*runner, []byte, targets.Layout, targets.Result) {
+func (m *Measurer) runOnce(ctx context.Context, w *targets.Workload, layout targets.Layout, so, image string, timeout time.Duration) (*runner, []byte, targets.Layout, targets.Result) {
 	fail := func(r targets.Result) (*runner, []byte, targets.Layout, targets.Result) { return nil, nil, layout, r }
 	if err := os.WriteFile(image, nil, 0o600); err != nil {
 		return fail(targets.Failed(targets.MeasureError, "cpu: %v", err))
 	}
-	r, err := m.startRunner(ctx, so, image, layout.Args())
+	r, err := m.startRunner(ctx, so, image, layout.Args(), timeout)
 	if err != nil {
 		return fail(targets.Failed(targets.MeasureError, "cpu: starting the runner: %v", err))
 	}
@@ -182,9 +184,10 @@ func (m *Measurer) runOnce(ctx context.Context, w *targets.Workload, layout targ
 	return r, mem, layout, targets.Result{}
 }
 
-// measureOne verifies and times one compiled kernel.
-func (m *Measurer) measureOne(ctx context.Context, w *targets.Workload, layout targets.Layout, so, image string, cutoff time.Duration) targets.Result {
-	r, mem, layout, res := m.runOnce(ctx, w, layout, so, image)
+// measureOne verifies and times one compiled kernel of candidate c.
+func (m *Measurer) measureOne(ctx context.Context, w *targets.Workload, layout targets.Layout, so, image string, c *targets.Candidate) targets.Result {
+	cutoff := c.Cutoff
+	r, mem, layout, res := m.runOnce(ctx, w, layout, so, image, m.opts.TimeoutOf(c))
 	if r == nil {
 		return res
 	}

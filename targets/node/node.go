@@ -257,7 +257,8 @@ func (m *Measurer) measureOne(ctx context.Context, w *targets.Workload, layout t
 		return targets.Failed(targets.MeasureError, "node: %v", err), false
 	}
 	phase := "compiling the module"
-	limit := o.Timeout
+	timeout := o.TimeoutOf(c)
+	limit := timeout
 	deadline := time.Now().Add(limit)
 	for {
 		msg, err := p.next(ctx, deadline)
@@ -292,10 +293,10 @@ func (m *Measurer) measureOne(ctx context.Context, w *targets.Workload, layout t
 			}
 			return targets.Timed(msg.Result.Times), false
 		case msg.Event == "verifying":
-			phase, limit = "the verification run", o.Timeout
+			phase, limit = "the verification run", timeout
 			deadline = time.Now().Add(limit)
 		case msg.Event == "verified":
-			phase, limit = "the timed runs", m.timingBound(msg.Seconds)
+			phase, limit = "the timed runs", m.timingBound(msg.Seconds, timeout)
 			deadline = time.Now().Add(limit)
 		}
 	}
@@ -304,13 +305,14 @@ func (m *Measurer) measureOne(ctx context.Context, w *targets.Workload, layout t
 // timingBound bounds the warm-up and timed runs of a kernel whose
 // verification run took verify seconds (see targets.Sample): the calls
 // they make, each no slower than a few times the first one, and the
-// warm-up and sample times, with a wide margin.
-func (m *Measurer) timingBound(verify float64) time.Duration {
+// warm-up and sample times, with a wide margin, plus the candidate's time
+// limit.
+func (m *Measurer) timingBound(verify float64, timeout time.Duration) time.Duration {
 	o := m.opts
 	t := math.Max(verify, 1e-3)
 	calls := float64(o.Warmup + o.Repeats + 2)
 	secs := 4*(calls*t+(o.WarmupTime+o.MinTime).Seconds()) + 1
-	return o.Timeout + time.Duration(secs*float64(time.Second))
+	return timeout + time.Duration(secs*float64(time.Second))
 }
 
 // kill kills the process after a timeout or a failure.

@@ -281,11 +281,12 @@ func (m *Measurer) verify(ctx context.Context, w *targets.Workload, layout targe
 	}
 	defer inst.close()
 	inst.layout.Prepare(inst.memory(), w)
-	tctx, cancel := context.WithTimeout(ctx, m.opts.Timeout)
+	limit := m.opts.TimeoutOf(c)
+	tctx, cancel := context.WithTimeout(ctx, limit)
 	err = inst.kernel.CallWithStack(tctx, inst.stack())
 	cancel()
 	if err != nil {
-		return m.callError(ctx, err), nil
+		return callError(ctx, err, limit), nil
 	}
 	if kind, msg := inst.layout.Verify(inst.memory(), w); kind != targets.None {
 		return targets.Failed(kind, "%s", msg), nil
@@ -298,15 +299,16 @@ func (m *Measurer) verify(ctx context.Context, w *targets.Workload, layout targe
 	return targets.Result{}, timedCode
 }
 
-// callError classifies the error of a guarded call.
-func (m *Measurer) callError(ctx context.Context, err error) targets.Result {
+// callError classifies the error of a guarded call made under a time
+// limit.
+func callError(ctx context.Context, err error, limit time.Duration) targets.Result {
 	var exit *sys.ExitError
 	if errors.As(err, &exit) {
 		if ctx.Err() != nil {
 			return targets.Failed(targets.MeasureError, "not measured: %v", ctx.Err())
 		}
 		if exit.ExitCode() == sys.ExitCodeDeadlineExceeded {
-			return targets.Failed(targets.Timeout, "kernel did not return within %v", m.opts.Timeout)
+			return targets.Failed(targets.Timeout, "kernel did not return within %v", limit)
 		}
 		return targets.Failed(targets.RuntimeError, "kernel exited: %v", err)
 	}
@@ -427,7 +429,7 @@ func (m *Measurer) instantiate(ctx context.Context, r wazero.Runtime, code wazer
 		var exit *sys.ExitError
 		switch {
 		case errors.As(err, &exit):
-			return nil, m.callError(ctx, err)
+			return nil, callError(ctx, err, m.opts.Timeout)
 		case strings.Contains(err.Error(), "wasm error:"):
 			return nil, targets.Failed(targets.RuntimeError, "start function: %s", firstLine(err.Error()))
 		}

@@ -233,6 +233,8 @@ func Cases() []Case {
 		{"vecadd-after-trap", w(VecAdd()), targets.None, ""},
 		{"forever", w(Forever()), targets.Timeout, ""},
 		{"vecadd-after-timeout", w(VecAdd()), targets.None, ""},
+		// A candidate's own longer limit replaces Options.Timeout.
+		{"forever-own-limit", targets.Candidate{Wasm: Forever(), Timeout: 700 * time.Millisecond}, targets.Timeout, "700ms"},
 		{"short", w(Short()), targets.WrongResult, "output C[4092]: got NaN"},
 		{"subtract", w(Subtract()), targets.WrongResult, "output C[0]: got -1, want 1"},
 		{"overrun", w(Overrun()), targets.WrongResult, "outside its buffers"},
