@@ -1,0 +1,66 @@
+package sample
+
+import (
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	"github.com/tabtune/tabtune/compiler/interp"
+	"github.com/tabtune/tabtune/compiler/lower"
+	"github.com/tabtune/tabtune/compiler/ops"
+	"github.com/tabtune/tabtune/search/sketch"
+	"github.com/tabtune/tabtune/targets"
+)
+
+// TestRowChainConfigs is the property test of the row-wise chains: random
+// configs of every sketch of softmax, layer normalization and the norm,
+// at shapes whose rows do not divide into blocks, build, lower and compute
+// what the interpreter computes; the row sketches do (row_fusion), and
+// their configs compute the chain per block of rows, not one block for all.
+func TestRowChainConfigs(t *testing.T) {
+	specs := []string{"softmax:M=7,N=12", "softmax:M=12,N=5", "layernorm:M=9,N=10", "nrm:B=3,M=5,N=6"}
+	for _, target := range []string{"wasm-simd", "cpu -cores=4"} {
+		tg := targets.MustParseTarget(target)
+		p := sketch.NewPolicy(tg)
+		for w, spec := range specs {
+			d, err := ops.BuildSpec(spec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sks, err := p.Generate(d)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rng := rand.New(rand.NewPCG(uint64(w), 11))
+			rows, blocks := 0, 0
+			for _, sk := range sks {
+				sp := NewSpace(sk, tg)
+				isRows := strings.Contains(strings.Join(sk.Rules, " "), "row_fusion(")
+				for range 40 {
+					cfg := sp.Random(rng)
+					st, err := sp.Build(cfg)
+					if err != nil {
+						t.Fatalf("%s on %s: %v", spec, target, err)
+					}
+					f, err := lower.Lower(st)
+					if err != nil {
+						t.Fatalf("%s on %s: %v\n%s", spec, target, err, st.StepsString())
+					}
+					diff, err := interp.Check(f, d, 2)
+					if err != nil || !diff.OK {
+						t.Fatalf("%s on %s: %v %v\n%s\n%s", spec, target, err, diff, st.StepsString(), f)
+					}
+					if isRows {
+						rows++
+						if cfg.Tiles[0][0] < sk.Tiles[0].Extent {
+							blocks++
+						}
+					}
+				}
+			}
+			if want := !strings.HasPrefix(spec, "nrm"); (rows > 0) != want || rows > 0 && blocks == 0 {
+				t.Errorf("%s on %s: %d configs of row sketches, %d of them with more than one block", spec, target, rows, blocks)
+			}
+		}
+	}
+}
