@@ -28,8 +28,11 @@
 //     codegen) are local buffers like any other, so they live in v128
 //     locals.
 //
-// exp, log, tanh, sigmoid and pow are polynomial functions emitted once per
-// module (package wmath), in scalar and f32x4 forms.
+// exp, log, tanh, sigmoid and pow are polynomials (package wmath): the
+// scalar form a function emitted once per module and called, the f32x4
+// form inlined where it is used, so that V8 keeps the polynomial's
+// constants in registers across the loop rather than making them in every
+// call (softmax's exps 1.3x to 2x faster in node).
 package wasm
 
 import (
