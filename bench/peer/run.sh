@@ -34,10 +34,10 @@ major=$("$NODE" -p 'process.versions.node.split(".")[0]')
 tf=()
 for w in ${workloads//,/ }; do
 	case $w in
-	gmm | c2d | softmax | softmax:* | layernorm | layernorm:*) tf+=("$w") ;;
+	gmm | c2d | softmax | softmax:* | layernorm | layernorm:* | nrm | nrm:*) tf+=("$w") ;;
 	*=*) tf+=("$w") ;; # a parameter of the spec before it (softmax:M=384,N=384)
 	peak) ;;
-	*) echo "$0: unknown workload $w (have gmm, c2d, softmax[:M=..,N=..], layernorm[:M=..,N=..], peak)" >&2; exit 2 ;;
+	*) echo "$0: unknown workload $w (have gmm, c2d, softmax[:M=..,N=..], layernorm[:M=..,N=..], nrm[:B=..,M=..,N=..], peak)" >&2; exit 2 ;;
 	esac
 done
 

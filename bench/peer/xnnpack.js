@@ -198,6 +198,27 @@ const WORKLOADS = {
       dispose: () => { x.dispose(); g.dispose(); b.dispose(); },
     };
   },
+  nrm: (tf, p) => {
+    const B = p.B || 1, M = p.M || 1024, N = p.N || 1024;
+    const xd = randomF32(B * M * N, 9);
+    const x = tf.tensor3d(xd, [B, M, N]);
+    return {
+      name: `nrm:B=${B},M=${M},N=${N}`,
+      flops: 2 * B * M * N + B,
+      // tf.norm over the last two axes: Square, Sum and Sqrt kernels (no
+      // XNNPACK).
+      run: () => tf.norm(x, 'euclidean', [1, 2]),
+      ref: (idx) => {
+        let s = 0;
+        for (let k = 0; k < M * N; k++) s += xd[idx * M * N + k] ** 2;
+        return Math.sqrt(s);
+      },
+      outSize: B,
+      // A float32 sum of a million squares drifts by about 1e-4.
+      tol: 1e-3,
+      dispose: () => { x.dispose(); },
+    };
+  },
 };
 
 // workload returns the workload a --workloads entry names: a name, or a
@@ -328,7 +349,7 @@ function bench(tf, w, o) {
       const r = w.ref(i);
       worst = Math.max(worst, Math.abs(out[i] - r) / Math.max(1, Math.abs(r)));
     }
-    if (!(worst < 1e-4)) die(`${w.name}: output differs from the reference (rel err ${worst})`);
+    if (!(worst < (w.tol || 1e-4))) die(`${w.name}: output differs from the reference (rel err ${worst})`);
     log(`${w.name}: 32 outputs match a float64 reference (max rel err ${worst.toExponential(2)})`);
   }
 
