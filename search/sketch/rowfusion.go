@@ -46,19 +46,7 @@ func (rowFusion) Apply(_ *Policy, s *Sketch, c int) ([]Derived, error) {
 	for _, q := range inline {
 		e.apply(schedule.ComputeInline{Stage: q})
 	}
-	cs := e.s.State.Stages[c]
-	name := cs.Iter(0).Name
-	if k > 1 {
-		iters := make([]int, k)
-		for n := range iters {
-			iters[n] = n
-			if n > 0 {
-				name += "@" + cs.Iter(n).Name
-			}
-		}
-		e.apply(schedule.Fuse{Stage: c, Iters: iters})
-	}
-	parts, _ := e.split(c, name, 2)
+	parts, _ := e.split(c, e.fuseLeading(c, k), 2)
 	at := e.iter(c, parts[0])
 	for _, q := range attach {
 		e.apply(schedule.ComputeAt{Stage: q, Target: c, TargetIter: at})
@@ -143,4 +131,22 @@ func chainEnd(st *schedule.State, c int) bool {
 	}
 	cons := st.Consumers(c)
 	return len(cons) > 0 && !slices.ContainsFunc(cons, func(x int) bool { return !hasReuse(st, x) })
+}
+
+// fuseLeading fuses the first k loops of a stage (k >= 1) and returns the
+// name of the fused loop.
+func (e *edit) fuseLeading(stage, k int) string {
+	s := e.s.State.Stages[stage]
+	name := s.Iter(0).Name
+	if k > 1 {
+		iters := make([]int, k)
+		for n := range iters {
+			iters[n] = n
+			if n > 0 {
+				name += "@" + s.Iter(n).Name
+			}
+		}
+		e.apply(schedule.Fuse{Stage: stage, Iters: iters})
+	}
+	return name
 }

@@ -33,12 +33,7 @@ func TestRowFusionFires(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		n := 0
-		for _, s := range with {
-			if strings.Contains(strings.Join(s.Rules, " "), "row_fusion(") {
-				n++
-			}
-		}
+		n := withRule(with, "row_fusion(")
 		switch {
 		case fires[op.Name] && (n != 1 || len(with) != len(without)+1):
 			t.Errorf("%s: %d sketches with row_fusion of %d, %d without the rule; want 1 more", op.Name, n, len(with), len(without))
@@ -47,10 +42,8 @@ func TestRowFusionFires(t *testing.T) {
 		}
 	}
 	for _, spec := range []string{"softmax:M=4,N=128", "layernorm:M=4,N=64"} {
-		for _, sk := range generateFor(t, spec, "cuda") {
-			if strings.Contains(strings.Join(sk.Rules, " "), "row_fusion(") {
-				t.Errorf("%s on cuda: %s", spec, strings.Join(sk.Rules, " "))
-			}
+		if n := withRule(generateFor(t, spec, "cuda"), "row_fusion("); n > 0 {
+			t.Errorf("%s on cuda: %d sketches with row_fusion", spec, n)
 		}
 	}
 	d, err := te.Parse(attention)
@@ -61,15 +54,20 @@ func TestRowFusionFires(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if n := withRule(sks, "row_fusion(P) skip(Z) skip(E) skip(M)"); n*2 != len(sks) {
+		t.Errorf("attention: %d of %d sketches compute the softmax per row of P", n, len(sks))
+	}
+}
+
+// withRule counts the sketches whose rules show s.
+func withRule(sks []*Sketch, s string) int {
 	n := 0
 	for _, sk := range sks {
-		if strings.Contains(strings.Join(sk.Rules, " "), "row_fusion(P) skip(Z) skip(E) skip(M)") {
+		if strings.Contains(strings.Join(sk.Rules, " "), s) {
 			n++
 		}
 	}
-	if n*2 != len(sks) {
-		t.Errorf("attention: %d of %d sketches compute the softmax per row of P", n, len(sks))
-	}
+	return n
 }
 
 func withoutRowFusion(rules []Rule) []Rule {
