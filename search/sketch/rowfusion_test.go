@@ -93,6 +93,10 @@ func TestRowFusionRegion(t *testing.T) {
 	if sk == nil || len(sk.Tiles) != 1 || sk.Tiles[0].Extent != 12 {
 		t.Fatalf("no row sketch with one knob over the 12 rows: %+v", sk)
 	}
+	// Printed, the per-block stages' row loops are open, their columns not.
+	if text := sk.String(); strings.Count(text, "for i in 0..?") != 3 || strings.Count(text, "for j in 0..10") != 4 {
+		t.Errorf("row sketch printed:\n%s", text)
+	}
 	steps := append([]schedule.Step(nil), sk.State.Steps...)
 	split := steps[sk.Tiles[0].Step].(schedule.Split)
 	split.Lengths = []int64{4}
