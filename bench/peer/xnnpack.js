@@ -3,7 +3,7 @@
 // hand-tuned library in the same node: @tensorflow/tfjs-backend-wasm
 // (XNNPACK), its SIMD binary, one thread.
 //
-//   node --no-liftoff xnnpack.js [--workloads gmm,c2d] [--min-time 1]
+//   node --no-liftoff xnnpack.js [--workloads gmm,c2d,softmax,layernorm:M=128,N=1024] [--min-time 1]
 //
 // stdout: one JSON line per workload (nothing else is written there);
 // stderr: what was loaded, checks, cold-call times.
@@ -45,7 +45,7 @@ function parseArgs(argv) {
     const key = eq > 0 ? a.slice(0, eq) : a;
     const val = () => (eq > 0 ? a.slice(eq + 1) : argv[++i]);
     switch (key) {
-      case '--workloads': o.workloads = val().split(',').map(s => s.trim()).filter(Boolean); break;
+      case '--workloads': o.workloads = splitWorkloads(val()); break;
       case '--min-time': o.minTime = Number(val()); break;
       case '--min-runs': o.minRuns = Number(val()); break;
       case '--warmup': o.warmup = Number(val()); break;
@@ -59,9 +59,21 @@ function parseArgs(argv) {
         die(`unknown flag ${a} (try --help)`);
     }
   }
-  for (const w of o.workloads) if (!WORKLOADS[w]) die(`unknown workload ${w}; have ${Object.keys(WORKLOADS).join(',')}`);
+  for (const w of o.workloads) if (!WORKLOADS[w.split(':')[0]]) die(`unknown workload ${w}; have ${Object.keys(WORKLOADS).join(',')}`);
   if (!(o.minTime >= 0) || !(o.minRuns >= 1) || !(o.warmup >= 0)) die('bad --min-time/--min-runs/--warmup');
   return o;
+}
+
+// splitWorkloads splits a --workloads list at its commas, but for those
+// between the parameters of one spec: "gmm,softmax:M=384,N=384" is gmm and
+// softmax:M=384,N=384.
+function splitWorkloads(list) {
+  const out = [];
+  for (const s of list.split(',').map(s => s.trim()).filter(Boolean)) {
+    if (s.includes('=') && !s.includes(':') && out.length) out[out.length - 1] += ',' + s;
+    else out.push(s);
+  }
+  return out;
 }
 
 function die(msg) {
@@ -134,7 +146,92 @@ const WORKLOADS = {
       dispose: () => { x.dispose(); f.dispose(); },
     };
   },
+  // Row-wise ops, at tabtune's default shapes; a spec such as
+  // softmax:M=384,N=384 sets others. FLOPs are counted as tabtune counts
+  // them (tabtune sketches -workload SPEC prints them).
+  softmax: (tf, p) => {
+    const M = p.M || 1536, N = p.N || 128;
+    const xd = randomF32(M * N, 5);
+    const x = tf.tensor2d(xd, [M, N]);
+    return {
+      name: `softmax:M=${M},N=${N}`,
+      flops: 5 * M * N,
+      // tf.softmax -> kernel Softmax -> xnn_create_softmax_nc_f32 (one
+      // row at a time: max, exp(x - max) stored with their sum, scale).
+      run: () => tf.softmax(x),
+      ref: (idx) => {
+        const i = Math.floor(idx / N);
+        let m = -Infinity, s = 0;
+        for (let j = 0; j < N; j++) m = Math.max(m, xd[i * N + j]);
+        for (let j = 0; j < N; j++) s += Math.exp(xd[i * N + j] - m);
+        return Math.exp(xd[idx] - m) / s;
+      },
+      outSize: M * N,
+      dispose: () => { x.dispose(); },
+    };
+  },
+  layernorm: (tf, p) => {
+    const M = p.M || 512, N = p.N || 768, eps = 1e-5;
+    const xd = randomF32(M * N, 6), gd = randomF32(N, 7), bd = randomF32(N, 8);
+    const x = tf.tensor2d(xd, [M, N]), g = tf.tensor2d(gd, [1, N]), b = tf.tensor2d(bd, [1, N]);
+    return {
+      name: `layernorm:M=${M},N=${N}`,
+      flops: 11 * M * N + 2 * M,
+      // tfjs has no layer norm op: tf.moments (Mean, Sub, Square, Mean),
+      // then element-wise kernels, none of them XNNPACK (the wasm
+      // backend's FusedBatchNorm takes its mean per last axis, not per
+      // row).
+      run: () => {
+        const { mean, variance } = tf.moments(x, -1, true);
+        return tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, eps))), g), b);
+      },
+      ref: (idx) => {
+        const i = Math.floor(idx / N), j = idx % N;
+        let m = 0, v = 0;
+        for (let k = 0; k < N; k++) m += xd[i * N + k];
+        m /= N;
+        for (let k = 0; k < N; k++) v += (xd[i * N + k] - m) ** 2;
+        v /= N;
+        return (xd[idx] - m) / Math.sqrt(v + eps) * gd[j] + bd[j];
+      },
+      outSize: M * N,
+      dispose: () => { x.dispose(); g.dispose(); b.dispose(); },
+    };
+  },
+  nrm: (tf, p) => {
+    const B = p.B || 1, M = p.M || 1024, N = p.N || 1024;
+    const xd = randomF32(B * M * N, 9);
+    const x = tf.tensor3d(xd, [B, M, N]);
+    return {
+      name: `nrm:B=${B},M=${M},N=${N}`,
+      flops: 2 * B * M * N + B,
+      // tf.norm over the last two axes: Square, Sum and Sqrt kernels (no
+      // XNNPACK).
+      run: () => tf.norm(x, 'euclidean', [1, 2]),
+      ref: (idx) => {
+        let s = 0;
+        for (let k = 0; k < M * N; k++) s += xd[idx * M * N + k] ** 2;
+        return Math.sqrt(s);
+      },
+      outSize: B,
+      // A float32 sum of a million squares drifts by about 1e-4.
+      tol: 1e-3,
+      dispose: () => { x.dispose(); },
+    };
+  },
 };
+
+// workload returns the workload a --workloads entry names: a name, or a
+// name and parameters (softmax:M=384,N=384).
+function workload(tf, spec) {
+  const [name, args] = spec.split(':');
+  const p = {};
+  for (const kv of (args || '').split(',').filter(Boolean)) {
+    const [k, v] = kv.split('=');
+    p[k] = Number(v);
+  }
+  return WORKLOADS[name](tf, p);
+}
 
 // ---- backend setup -------------------------------------------------------
 
@@ -243,7 +340,7 @@ function bench(tf, w, o) {
     // Spot-check outputs against a float64 reference.
     // (Not tf.tidy(() => ...dataSync()): tidy walks a returned typed array
     // element by element looking for tensors, which costs seconds.)
-    const t = w.run();
+    const t = tf.tidy(() => w.run()); // tidy: a composite op makes intermediates
     const out = t.dataSync();
     t.dispose();
     let worst = 0;
@@ -252,7 +349,7 @@ function bench(tf, w, o) {
       const r = w.ref(i);
       worst = Math.max(worst, Math.abs(out[i] - r) / Math.max(1, Math.abs(r)));
     }
-    if (!(worst < 1e-4)) die(`${w.name}: output differs from the reference (rel err ${worst})`);
+    if (!(worst < (w.tol || 1e-4))) die(`${w.name}: output differs from the reference (rel err ${worst})`);
     log(`${w.name}: 32 outputs match a float64 reference (max rel err ${worst.toExponential(2)})`);
   }
 
@@ -276,7 +373,7 @@ async function main() {
   const info = await initBackend();
   const { tf } = info;
   for (const key of o.workloads) {
-    const w = WORKLOADS[key](tf);
+    const w = workload(tf, key);
     const r = bench(tf, w, o);
     w.dispose();
     const gflops = w.flops / (r.ms * 1e6);

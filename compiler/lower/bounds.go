@@ -74,73 +74,75 @@ func (info *stageInfo) rootSub() map[*expr.Var]expr.Expr {
 	return m
 }
 
-// inferRegion computes the region of a stage computed inside a loop of its
-// consumer: what the consumer reads of it in one iteration of that loop.
+// inferRegion computes the region of a stage computed inside a loop of a
+// stage: what its consumers (that stage, or stages computed inside it at
+// that loop or deeper) read of it in one iteration of that loop, the
+// union over them.
 func (l *lowering) inferRegion(info *stageInfo) error {
 	at := info.stage.Attach
 	t := l.stages[at.Stage]
-	if len(info.consumers) != 1 {
-		names := ""
-		for i, j := range info.consumers {
-			if i > 0 {
-				names += ", "
-			}
-			names += l.stages[j].stage.Name()
-		}
-		return fmt.Errorf("stage %s is computed inside %s but is read by %s", info.stage.Name(), t.stage.Name(), names)
-	}
-	c := l.stages[info.consumers[0]]
 	pos := t.stage.IterPos(at.Node)
 	if pos < 0 {
 		return fmt.Errorf("stage %s is attached to an iterator of %s that is no longer a loop", info.stage.Name(), t.stage.Name())
 	}
-	// Free: the loops of t inside the attach loop, and every loop of the
-	// stages between the consumer and t (the consumer computed inside t).
-	free := map[*expr.Var]bool{}
-	for _, n := range t.stage.Iters[pos+1:] {
-		free[t.loopVar[n]] = true
-	}
-	for x := c; x != t; x = l.stages[x.stage.Attach.Stage] {
-		if x.stage.Attach.Kind != schedule.AttachAt {
-			return fmt.Errorf("stage %s is computed inside %s, but its consumer %s is not", info.stage.Name(), t.stage.Name(), c.stage.Name())
-		}
-		for _, v := range x.loopVar {
-			free[v] = true
-		}
-	}
-	sub := c.rootSub()
 	tensor := info.stage.Tensor
-	var reads [][]expr.Expr
-	for _, e := range []expr.Expr{c.value, c.init} {
-		expr.Walk(e, func(x expr.Expr) bool {
-			if ld, ok := x.(*expr.Load); ok && ld.Src == expr.Source(tensor) {
-				idx := make([]expr.Expr, len(ld.Index))
-				for d, ix := range ld.Index {
-					idx[d] = expr.Simplify(expr.Substitute(ix, sub), l.env)
-				}
-				reads = append(reads, idx)
+	var reads []access
+	for _, j := range info.consumers {
+		c := l.stages[j]
+		// Free: the loops of t inside the attach loop, and every loop of
+		// the stages between the consumer and t (the consumer computed
+		// inside t).
+		free := map[*expr.Var]bool{}
+		for _, n := range t.stage.Iters[pos+1:] {
+			free[t.loopVar[n]] = true
+		}
+		for x := c; x != t; x = l.stages[x.stage.Attach.Stage] {
+			if x.stage.Attach.Kind != schedule.AttachAt {
+				return fmt.Errorf("stage %s is computed inside %s, but its consumer %s is not", info.stage.Name(), t.stage.Name(), c.stage.Name())
 			}
-			return true
-		})
+			for _, v := range x.loopVar {
+				free[v] = true
+			}
+		}
+		sub := c.rootSub()
+		for _, e := range []expr.Expr{c.value, c.init} {
+			expr.Walk(e, func(x expr.Expr) bool {
+				if ld, ok := x.(*expr.Load); ok && ld.Src == expr.Source(tensor) {
+					idx := make([]expr.Expr, len(ld.Index))
+					for d, ix := range ld.Index {
+						idx[d] = expr.Simplify(expr.Substitute(ix, sub), l.env)
+					}
+					reads = append(reads, access{idx, free})
+				}
+				return true
+			})
+		}
 	}
 	info.mins = make([]expr.Expr, len(tensor.Shape))
 	info.exts = make([]int64, len(tensor.Shape))
 	for d, dim := range tensor.Shape {
-		info.mins[d], info.exts[d] = l.unionRegion(reads, d, dim, free)
+		info.mins[d], info.exts[d] = l.unionRegion(reads, d, dim)
 	}
 	return nil
 }
 
+// access is a read of a stage by one of its consumers: its indices, and
+// the loops that run within one iteration of the attach loop.
+type access struct {
+	index []expr.Expr
+	free  map[*expr.Var]bool
+}
+
 // unionRegion covers dimension d of every read: a symbolic start and a
 // constant extent, clamped to the dimension.
-func (l *lowering) unionRegion(reads [][]expr.Expr, d int, dim int64, free map[*expr.Var]bool) (expr.Expr, int64) {
+func (l *lowering) unionRegion(reads []access, d int, dim int64) (expr.Expr, int64) {
 	full := func() (expr.Expr, int64) { return expr.Const(0), dim }
 	if len(reads) == 0 {
 		return full()
 	}
 	ivs := make([]span, len(reads))
 	for i, r := range reads {
-		m, e, ok := l.interval(r[d], free)
+		m, e, ok := l.interval(r.index[d], r.free)
 		if !ok {
 			return full()
 		}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/tabtune/tabtune/compiler/ir"
 	"github.com/tabtune/tabtune/compiler/ops"
+	"github.com/tabtune/tabtune/compiler/schedule"
 	"github.com/tabtune/tabtune/compiler/schedule/schedtest"
 	"github.com/tabtune/tabtune/internal/golden"
 )
@@ -25,6 +26,7 @@ func TestGolden(t *testing.T) {
 		{"dense_bias_relu_inline", "dense_bias_relu:M=4,N=8,K=6", schedtest.InlineVectorize},
 		{"softmax_rfactor", "softmax:M=4,N=10", schedtest.RfactorAll},
 		{"nrm_rfactor", "nrm:B=2,M=3,N=5", schedtest.RfactorAll},
+		{"softmax_rows", "softmax:M=5,N=6", softmaxRows},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -50,5 +52,16 @@ func TestGolden(t *testing.T) {
 			_ = f
 			golden.CheckString(t, filepath.Join("testdata", c.name+".golden"), out.String())
 		})
+	}
+}
+
+// softmaxRows computes softmax per block of two rows of out: the row max,
+// the exps (read by the row sum and by out) and the row sum, all at out's
+// outer row loop, in stage order.
+func softmaxRows(b *schedtest.Builder) {
+	rows := b.Split("out", "i", 2)
+	at := b.Iter("out", rows[0])
+	for _, p := range []string{"expsum", "exps", "maxelem"} {
+		b.Do(schedule.ComputeAt{Stage: b.Stage(p), Target: b.Stage("out"), TargetIter: at})
 	}
 }

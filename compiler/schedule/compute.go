@@ -1,13 +1,21 @@
 package schedule
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // ComputeAt computes stage Stage inside loop TargetIter of stage Target:
 // per iteration of that loop, just the region of Stage that the iteration
 // reads (lowering infers it). Target is Stage's only consumer, or a stage
 // inside whose loops that consumer is computed (at TargetIter or deeper):
 // a packed panel of B computed per column tile of C, say, for the C.local
-// that reads it.
+// that reads it. A stage with several consumers can be computed inside a
+// loop of a stage that all of them are, or are computed inside, at that
+// loop or deeper (Ansor's common root of the consumers): softmax's exps,
+// read by the row sum and the division, computed per row of the division
+// with the row sum attached at the same loop after it (stages attached at
+// one loop run in stage order).
 type ComputeAt struct {
 	Stage      int `json:"stage"`
 	Target     int `json:"target"`
@@ -38,18 +46,13 @@ func (s ComputeAt) apply(c *ctx) error {
 	}
 	target := c.st.Stages[s.Target]
 	consumers := c.st.Consumers(s.Stage)
-	if len(consumers) > 1 {
-		names := ""
-		for i, j := range consumers {
-			if i > 0 {
-				names += ", "
-			}
-			names += c.st.Stages[j].Name()
-		}
-		return c.errorf("%s has several consumers (%s); compute_at needs a single one", stage.Name(), names)
-	}
-	if len(consumers) == 0 || !c.st.computedWithin(consumers[0], s.Target) {
+	if len(consumers) <= 1 && (len(consumers) == 0 || !c.st.computedWithin(consumers[0], s.Target)) {
 		return c.errorf("%s does not read %s, nor is a reader of it computed inside %s", target.Name(), stage.Name(), target.Name())
+	}
+	for _, j := range consumers {
+		if !c.st.computedWithin(j, s.Target) {
+			return c.errorf("%s has several consumers (%s); %s is neither %s nor computed inside it", stage.Name(), stageNames(c.st, consumers), c.st.Stages[j].Name(), target.Name())
+		}
 	}
 	if target.Attach.Kind == AttachInline {
 		return c.errorf("target %s is inlined", target.Name())
@@ -121,4 +124,13 @@ func (s ComputeRoot) apply(c *ctx) error {
 	}
 	c.mut(s.Stage).Attach = Attach{Kind: AttachRoot}
 	return nil
+}
+
+// stageNames lists the names of stages, comma-separated.
+func stageNames(st *State, ids []int) string {
+	names := make([]string, len(ids))
+	for i, j := range ids {
+		names[i] = st.Stages[j].Name()
+	}
+	return strings.Join(names, ", ")
 }

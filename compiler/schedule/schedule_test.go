@@ -153,7 +153,13 @@ func TestStepErrors(t *testing.T) {
 			ComputeRoot{Stage: 3}},
 			"step 4 (compute_root) on stage C.local: B.global is computed inside C, but its consumer C.local is not"},
 		{sm, []Step{ComputeAt{Stage: 2, Target: 4, TargetIter: 0}},
-			"step 0 (compute_at) on stage E: E has several consumers (S, Y); compute_at needs a single one"},
+			"step 0 (compute_at) on stage E: E has several consumers (S, Y); S is neither Y nor computed inside it"},
+		// E is read by S and Y: with S computed at Y's row loop i, E may go
+		// there too (before S, in stage order), not deeper.
+		{sm, []Step{ComputeAt{Stage: 3, Target: 4, TargetIter: 0}, ComputeAt{Stage: 2, Target: 4, TargetIter: 1}},
+			"step 1 (compute_at) on stage E, iterator j: E is computed inside loop j of Y, deeper than its consumer S"},
+		{sm, []Step{ComputeAt{Stage: 3, Target: 4, TargetIter: 0}, ComputeAt{Stage: 2, Target: 4, TargetIter: 0}, ComputeRoot{Stage: 3}},
+			"step 2 (compute_root) on stage S: E is computed inside Y, but its consumer S is not"},
 	}
 	for _, c := range cases {
 		st := New(c.dag)

@@ -378,7 +378,7 @@ func (st *State) computedWithin(i, t int) bool {
 }
 
 // checkAttach verifies that every stage computed inside a loop is still
-// where its consumer can read it: its single consumer is the stage it is
+// where its consumers can read it: each consumer is the stage it is
 // attached to, or is computed inside that stage at the attach loop or
 // deeper. Steps that move stages or loops run it.
 func (st *State) checkAttach() error {
@@ -391,24 +391,25 @@ func (st *State) checkAttach() error {
 			readers = st.readers()
 		}
 		cons := st.consumersIn(readers, p)
-		if len(cons) != 1 {
-			return fmt.Errorf("%s is computed inside %s but has %d consumers", s.Name(), st.Stages[s.Attach.Stage].Name(), len(cons))
+		if len(cons) == 0 {
+			return fmt.Errorf("%s is computed inside %s but has no consumer", s.Name(), st.Stages[s.Attach.Stage].Name())
 		}
 		t := st.Stages[s.Attach.Stage]
 		at := t.IterPos(s.Attach.Node)
 		if at < 0 {
 			return fmt.Errorf("%s is attached to a loop of %s that no longer exists", s.Name(), t.Name())
 		}
-		x := cons[0]
-		for x != s.Attach.Stage {
-			xs := st.Stages[x]
-			if xs.Attach.Kind != AttachAt {
-				return fmt.Errorf("%s is computed inside %s, but its consumer %s is not", s.Name(), t.Name(), st.Stages[cons[0]].Name())
+		for _, c := range cons {
+			for x := c; x != s.Attach.Stage; {
+				xs := st.Stages[x]
+				if xs.Attach.Kind != AttachAt {
+					return fmt.Errorf("%s is computed inside %s, but its consumer %s is not", s.Name(), t.Name(), st.Stages[c].Name())
+				}
+				if xs.Attach.Stage == s.Attach.Stage && t.IterPos(xs.Attach.Node) < at {
+					return fmt.Errorf("%s is computed inside loop %s of %s, deeper than its consumer %s", s.Name(), t.Nodes[s.Attach.Node].Name, t.Name(), st.Stages[c].Name())
+				}
+				x = xs.Attach.Stage
 			}
-			if xs.Attach.Stage == s.Attach.Stage && t.IterPos(xs.Attach.Node) < at {
-				return fmt.Errorf("%s is computed inside loop %s of %s, deeper than its consumer %s", s.Name(), t.Nodes[s.Attach.Node].Name, t.Name(), st.Stages[cons[0]].Name())
-			}
-			x = xs.Attach.Stage
 		}
 	}
 	return nil

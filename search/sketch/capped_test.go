@@ -45,7 +45,9 @@ func TestCappedDerivation(t *testing.T) {
 		capped bool
 	}{
 		{"two matmuls", matmulChain(2), 25, false},
-		{"attention", attention, 15, false},
+		// 15 tilings of the matmuls, each with the softmax between them
+		// per row of P (row_fusion) or a pass per stage.
+		{"attention", attention, 30, false},
 		{"four matmuls", matmulChain(4), MaxSketches, true},
 		{"eight matmuls", matmulChain(8), MaxSketches, true},
 	}

@@ -22,6 +22,7 @@ type Rule interface {
 // CPURules are the rules for CPU and wasm targets, in the order they are
 // tried at each stage.
 var CPURules = []Rule{
+	rowFusion{},
 	keepExpensive{},
 	alwaysInline{},
 	addRfactor{},

@@ -21,6 +21,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/tabtune/tabtune/compiler/lower"
 	"github.com/tabtune/tabtune/compiler/schedule"
 	"github.com/tabtune/tabtune/compiler/te"
 	"github.com/tabtune/tabtune/targets"
@@ -248,8 +249,8 @@ type Derived struct {
 }
 
 // String prints a sketch as a loop nest; the extents its open tile sizes
-// decide (those of the knobs' splits, and of the splits that follow them)
-// print as ?.
+// decide (those of the knobs' splits, of the splits that follow them, and
+// of the regions of stages computed inside their loops) print as ?.
 func (s *Sketch) String() string {
 	// Stages are named uniquely; replaying makes new tensors for cache
 	// stages, so names, not tensors, identify them across states.
@@ -307,12 +308,17 @@ func (s *Sketch) String() string {
 		}
 		st = next
 	}
+	// A stage computed inside a loop runs over the region one iteration
+	// reads: where that differs from its whole domain, the open tile
+	// sizes decide it.
+	inferred, _ := lower.InferBound(s.State)
 	ext := make([][]int64, len(s.State.Stages))
 	for i, stg := range s.State.Stages {
 		ext[i] = make([]int64, len(stg.Nodes))
 		for n := range stg.Nodes {
 			ext[i][n] = stg.Nodes[n].Extent
-			if open[nodeRef{stg.Name(), n}] {
+			region := stg.Attach.Kind == schedule.AttachAt && i < len(inferred) && n < len(inferred[i]) && inferred[i][n] != ext[i][n]
+			if open[nodeRef{stg.Name(), n}] || region {
 				ext[i][n] = -1
 			}
 		}

@@ -30,19 +30,7 @@ func (specialComputeLocationGPU) Meets(p *Policy, s *Sketch, i int) Condition {
 func (specialComputeLocationGPU) Apply(p *Policy, s *Sketch, i int) ([]Derived, error) {
 	c, common := registerConsumer(p, s.State, i)
 	e := newEdit(s)
-	cs := e.s.State.Stages[c]
-	name := cs.Iter(0).Name
-	if common > 1 {
-		iters := make([]int, common)
-		for n := range iters {
-			iters[n] = n
-			if n > 0 {
-				name += "@" + cs.Iter(n).Name
-			}
-		}
-		e.apply(schedule.Fuse{Stage: c, Iters: iters})
-	}
-	parts, _ := e.split(c, name, 2)
+	parts, _ := e.split(c, e.fuseLeading(c, common), 2)
 	e.apply(schedule.ComputeAt{Stage: i, Target: c, TargetIter: e.iter(c, parts[1])})
 	if e.err != nil {
 		return nil, e.err

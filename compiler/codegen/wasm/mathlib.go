@@ -14,3 +14,9 @@ type mathLib interface {
 func newMathLib(m *wasmbin.Module) mathLib { return wmath.NewLib(m) }
 
 func wmathSupported(fn expr.Intrinsic) bool { return wmath.Supported(fn) }
+
+// inlineMath emits an intrinsic's code in place of a call to its
+// function (wmath.Inline).
+func inlineMath(f *wasmbin.Func, fn expr.Intrinsic, vector bool) bool {
+	return wmath.Inline(f, fn, vector)
+}

@@ -171,11 +171,9 @@ func (g *gen) vexpr(e expr.Expr, l *expr.Var) {
 		case expr.Abs:
 			g.f.Emit(wasmbin.F32x4Abs)
 		default:
-			idx, ok := g.lib.Func(n.Fn, true)
-			if !ok {
+			if !inlineMath(g.f, n.Fn, true) {
 				g.fail("no wasm code for %s", n.Fn)
 			}
-			g.f.Call(idx)
 		}
 	default:
 		g.fail("expression %T in a vector loop", e)

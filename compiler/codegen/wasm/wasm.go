@@ -28,8 +28,11 @@
 //     codegen) are local buffers like any other, so they live in v128
 //     locals.
 //
-// exp, log, tanh, sigmoid and pow are polynomial functions emitted once per
-// module (package wmath), in scalar and f32x4 forms.
+// exp, log, tanh, sigmoid and pow are polynomials (package wmath): the
+// scalar form a function emitted once per module and called, the f32x4
+// form inlined where it is used: no call per four lanes, and V8 makes the
+// polynomial's constants once per loop rather than once per call
+// (softmax's best kernel 1.3x faster in node, interleaved runs).
 package wasm
 
 import (

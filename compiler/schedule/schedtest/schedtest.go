@@ -294,6 +294,11 @@ func RandomStep(rng *rand.Rand, st *schedule.State) schedule.Step {
 			return nil
 		}
 		c := cons[rng.IntN(len(cons))]
+		if a := st.Stages[c].Attach; a.Kind == schedule.AttachAt && rng.IntN(2) == 0 {
+			// The stage the consumer is computed in: where a producer of
+			// several consumers goes when they are all there.
+			c = a.Stage
+		}
 		return schedule.ComputeAt{Stage: id, Target: c, TargetIter: rng.IntN(len(st.Stages[c].Iters) + 1)}
 	case k < 14:
 		return schedule.ComputeInline{Stage: id}

@@ -1,12 +1,11 @@
 (module
   (type $t0 (func (param i32 i32 i32) (result)))
-  (type $t1 (func (param v128) (result v128)))
   (import "env" "memory" (memory 1))
   (global $g0 i32 (i32.const 96))
   (export "kernel" (func 0))
   (export "scratch_bytes" (global 0))
   (func $f0 (type 0) (param i32 i32 i32)
-    (local i32 i32 v128 v128 i32 v128 v128 i32 i32 i32 v128 v128 f32 i32 i32 v128 i32 v128 v128)
+    (local i32 i32 v128 v128 i32 v128 v128 i32 i32 i32 v128 v128 f32 i32 i32 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 i32 v128 v128)
     local.get 2
     local.set 3
     local.get 2
@@ -97,15 +96,177 @@
       v128.load32_splat
       local.tee 13
       f32x4.sub
-      call 1
+      local.set 18
+      local.get 18
+      v128.const i32x4 0xc2d00000 0xc2d00000 0xc2d00000 0xc2d00000
+      f32x4.pmax
+      v128.const i32x4 0x42b20000 0x42b20000 0x42b20000 0x42b20000
+      f32x4.pmin
+      local.set 19
+      local.get 19
+      v128.const i32x4 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b
+      f32x4.mul
+      v128.const i32x4 0x4b400000 0x4b400000 0x4b400000 0x4b400000
+      f32x4.add
+      local.set 20
+      local.get 20
+      v128.const i32x4 0x4b400000 0x4b400000 0x4b400000 0x4b400000
+      f32x4.sub
+      local.set 21
+      local.get 19
+      local.get 21
+      v128.const i32x4 0x3f318000 0x3f318000 0x3f318000 0x3f318000
+      f32x4.mul
+      f32x4.sub
+      local.set 22
+      local.get 22
+      local.get 21
+      v128.const i32x4 0xb95e8083 0xb95e8083 0xb95e8083 0xb95e8083
+      f32x4.mul
+      f32x4.sub
+      local.set 23
+      local.get 23
+      local.get 23
+      f32x4.mul
+      local.set 24
+      local.get 20
+      v128.const i32x4 0x4b400000 0x4b400000 0x4b400000 0x4b400000
+      i32x4.sub
+      local.set 25
+      local.get 25
+      i32.const 1
+      i32x4.shr_s
+      local.set 26
+      v128.const i32x4 0x39506967 0x39506967 0x39506967 0x39506967
+      local.get 23
+      f32x4.mul
+      v128.const i32x4 0x3ab743ce 0x3ab743ce 0x3ab743ce 0x3ab743ce
+      f32x4.add
+      local.get 23
+      f32x4.mul
+      v128.const i32x4 0x3c088908 0x3c088908 0x3c088908 0x3c088908
+      f32x4.add
+      local.get 23
+      f32x4.mul
+      v128.const i32x4 0x3d2aa9c1 0x3d2aa9c1 0x3d2aa9c1 0x3d2aa9c1
+      f32x4.add
+      local.get 23
+      f32x4.mul
+      v128.const i32x4 0x3e2aaaaa 0x3e2aaaaa 0x3e2aaaaa 0x3e2aaaaa
+      f32x4.add
+      local.get 23
+      f32x4.mul
+      v128.const i32x4 0x3f000000 0x3f000000 0x3f000000 0x3f000000
+      f32x4.add
+      local.get 24
+      f32x4.mul
+      local.get 23
+      f32x4.add
+      v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
+      f32x4.add
+      local.get 26
+      v128.const i32x4 0x0000007f 0x0000007f 0x0000007f 0x0000007f
+      i32x4.add
+      i32.const 23
+      i32x4.shl
+      f32x4.mul
+      local.get 25
+      local.get 26
+      i32x4.sub
+      v128.const i32x4 0x0000007f 0x0000007f 0x0000007f 0x0000007f
+      i32x4.add
+      i32.const 23
+      i32x4.shl
+      f32x4.mul
       v128.store align=4
       local.get 17
       local.get 12
       v128.load offset=16 align=4
-      local.tee 18
+      local.tee 27
       local.get 13
       f32x4.sub
-      call 1
+      local.set 28
+      local.get 28
+      v128.const i32x4 0xc2d00000 0xc2d00000 0xc2d00000 0xc2d00000
+      f32x4.pmax
+      v128.const i32x4 0x42b20000 0x42b20000 0x42b20000 0x42b20000
+      f32x4.pmin
+      local.set 29
+      local.get 29
+      v128.const i32x4 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b
+      f32x4.mul
+      v128.const i32x4 0x4b400000 0x4b400000 0x4b400000 0x4b400000
+      f32x4.add
+      local.set 30
+      local.get 30
+      v128.const i32x4 0x4b400000 0x4b400000 0x4b400000 0x4b400000
+      f32x4.sub
+      local.set 31
+      local.get 29
+      local.get 31
+      v128.const i32x4 0x3f318000 0x3f318000 0x3f318000 0x3f318000
+      f32x4.mul
+      f32x4.sub
+      local.set 32
+      local.get 32
+      local.get 31
+      v128.const i32x4 0xb95e8083 0xb95e8083 0xb95e8083 0xb95e8083
+      f32x4.mul
+      f32x4.sub
+      local.set 33
+      local.get 33
+      local.get 33
+      f32x4.mul
+      local.set 34
+      local.get 30
+      v128.const i32x4 0x4b400000 0x4b400000 0x4b400000 0x4b400000
+      i32x4.sub
+      local.set 35
+      local.get 35
+      i32.const 1
+      i32x4.shr_s
+      local.set 36
+      v128.const i32x4 0x39506967 0x39506967 0x39506967 0x39506967
+      local.get 33
+      f32x4.mul
+      v128.const i32x4 0x3ab743ce 0x3ab743ce 0x3ab743ce 0x3ab743ce
+      f32x4.add
+      local.get 33
+      f32x4.mul
+      v128.const i32x4 0x3c088908 0x3c088908 0x3c088908 0x3c088908
+      f32x4.add
+      local.get 33
+      f32x4.mul
+      v128.const i32x4 0x3d2aa9c1 0x3d2aa9c1 0x3d2aa9c1 0x3d2aa9c1
+      f32x4.add
+      local.get 33
+      f32x4.mul
+      v128.const i32x4 0x3e2aaaaa 0x3e2aaaaa 0x3e2aaaaa 0x3e2aaaaa
+      f32x4.add
+      local.get 33
+      f32x4.mul
+      v128.const i32x4 0x3f000000 0x3f000000 0x3f000000 0x3f000000
+      f32x4.add
+      local.get 34
+      f32x4.mul
+      local.get 33
+      f32x4.add
+      v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
+      f32x4.add
+      local.get 36
+      v128.const i32x4 0x0000007f 0x0000007f 0x0000007f 0x0000007f
+      i32x4.add
+      i32.const 23
+      i32x4.shl
+      f32x4.mul
+      local.get 35
+      local.get 36
+      i32x4.sub
+      v128.const i32x4 0x0000007f 0x0000007f 0x0000007f 0x0000007f
+      i32x4.add
+      i32.const 23
+      i32x4.shl
+      f32x4.mul
       v128.store offset=16 align=4
       local.get 12
       i32.const 32
@@ -128,7 +289,7 @@
       br_if 0
     end
     i32.const 0
-    local.set 19
+    local.set 37
     local.get 7
     f32.load
     local.set 15
@@ -146,7 +307,7 @@
       local.get 8
       local.get 17
       v128.load align=4
-      local.tee 18
+      local.tee 27
       f32x4.add
       local.set 8
       local.get 9
@@ -179,14 +340,14 @@
       local.tee 13
       local.get 15
       f32x4.splat
-      local.tee 20
+      local.tee 38
       f32x4.div
       v128.store align=4
       local.get 11
       local.get 17
       v128.load offset=16 align=4
-      local.tee 21
-      local.get 20
+      local.tee 39
+      local.get 38
       f32x4.div
       v128.store offset=16 align=4
       local.get 17
@@ -197,10 +358,10 @@
       i32.const 32
       i32.add
       local.set 11
-      local.get 19
+      local.get 37
       i32.const 1
       i32.add
-      local.tee 19
+      local.tee 37
       i32.const 2
       i32.lt_s
       br_if 0
@@ -208,89 +369,5 @@
     local.get 7
     local.get 15
     f32.store
-  )
-  (func $f1 (type 1) (param v128) (result v128)
-    (local v128 v128 v128 v128 v128 v128 v128 v128)
-    local.get 0
-    v128.const i32x4 0xc2d00000 0xc2d00000 0xc2d00000 0xc2d00000
-    f32x4.pmax
-    v128.const i32x4 0x42b20000 0x42b20000 0x42b20000 0x42b20000
-    f32x4.pmin
-    local.set 1
-    local.get 1
-    v128.const i32x4 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b
-    f32x4.mul
-    v128.const i32x4 0x4b400000 0x4b400000 0x4b400000 0x4b400000
-    f32x4.add
-    local.set 2
-    local.get 2
-    v128.const i32x4 0x4b400000 0x4b400000 0x4b400000 0x4b400000
-    f32x4.sub
-    local.set 3
-    local.get 1
-    local.get 3
-    v128.const i32x4 0x3f318000 0x3f318000 0x3f318000 0x3f318000
-    f32x4.mul
-    f32x4.sub
-    local.set 4
-    local.get 4
-    local.get 3
-    v128.const i32x4 0xb95e8083 0xb95e8083 0xb95e8083 0xb95e8083
-    f32x4.mul
-    f32x4.sub
-    local.set 5
-    local.get 5
-    local.get 5
-    f32x4.mul
-    local.set 6
-    local.get 2
-    v128.const i32x4 0x4b400000 0x4b400000 0x4b400000 0x4b400000
-    i32x4.sub
-    local.set 7
-    local.get 7
-    i32.const 1
-    i32x4.shr_s
-    local.set 8
-    v128.const i32x4 0x39506967 0x39506967 0x39506967 0x39506967
-    local.get 5
-    f32x4.mul
-    v128.const i32x4 0x3ab743ce 0x3ab743ce 0x3ab743ce 0x3ab743ce
-    f32x4.add
-    local.get 5
-    f32x4.mul
-    v128.const i32x4 0x3c088908 0x3c088908 0x3c088908 0x3c088908
-    f32x4.add
-    local.get 5
-    f32x4.mul
-    v128.const i32x4 0x3d2aa9c1 0x3d2aa9c1 0x3d2aa9c1 0x3d2aa9c1
-    f32x4.add
-    local.get 5
-    f32x4.mul
-    v128.const i32x4 0x3e2aaaaa 0x3e2aaaaa 0x3e2aaaaa 0x3e2aaaaa
-    f32x4.add
-    local.get 5
-    f32x4.mul
-    v128.const i32x4 0x3f000000 0x3f000000 0x3f000000 0x3f000000
-    f32x4.add
-    local.get 6
-    f32x4.mul
-    local.get 5
-    f32x4.add
-    v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
-    f32x4.add
-    local.get 8
-    v128.const i32x4 0x0000007f 0x0000007f 0x0000007f 0x0000007f
-    i32x4.add
-    i32.const 23
-    i32x4.shl
-    f32x4.mul
-    local.get 7
-    local.get 8
-    i32x4.sub
-    v128.const i32x4 0x0000007f 0x0000007f 0x0000007f 0x0000007f
-    i32x4.add
-    i32.const 23
-    i32x4.shl
-    f32x4.mul
   )
 )

@@ -60,23 +60,54 @@ func (l *Lib) Func(fn expr.Intrinsic, vector bool) (idx uint32, ok bool) {
 	}
 	f := l.m.AddFunc(params, []wasmbin.ValType{t})
 	b := alg{&builder{f: f, vec: vector}}
-	x := b.param(0)
-	var r val
-	switch fn {
-	case expr.Exp:
-		r = polymath.Exp(b, x)
-	case expr.Log:
-		r = polymath.Log(b, x)
-	case expr.Tanh:
-		r = polymath.Tanh(b, x)
-	case expr.Sigmoid:
-		r = polymath.Sigmoid(b, x)
-	case expr.Pow:
-		r = polymath.Pow(b, x, b.param(1))
+	args := []val{b.param(0)}
+	if fn == expr.Pow {
+		args = append(args, b.param(1))
 	}
-	r.emit()
+	body(b, fn, args).emit()
 	l.funcs[k] = f.Index
 	return f.Index, true
+}
+
+// Inline emits fn into f where a call to its function would be: it takes
+// the arguments from the stack into new locals of f and leaves the result
+// there, with the same instructions as the function's body (so the same
+// bits). Inside a loop, the engine then keeps the constants of the
+// polynomial in registers across iterations instead of making them again
+// in every call. ok is false when fn is not Supported.
+func Inline(f *wasmbin.Func, fn expr.Intrinsic, vector bool) (ok bool) {
+	if !Supported(fn) {
+		return false
+	}
+	b := alg{&builder{f: f, vec: vector}}
+	n := 1
+	if fn == expr.Pow {
+		n = 2
+	}
+	args := make([]val, n)
+	for i := n - 1; i >= 0; i-- {
+		l := f.AddLocal(b.valType(tF32))
+		f.LocalSet(l)
+		args[i] = val{tF32, func() { f.LocalGet(l) }}
+	}
+	body(b, fn, args).emit()
+	return true
+}
+
+// body is the algorithm of fn on args.
+func body(b alg, fn expr.Intrinsic, args []val) val {
+	x := args[0]
+	switch fn {
+	case expr.Exp:
+		return polymath.Exp(b, x)
+	case expr.Log:
+		return polymath.Log(b, x)
+	case expr.Tanh:
+		return polymath.Tanh(b, x)
+	case expr.Sigmoid:
+		return polymath.Sigmoid(b, x)
+	}
+	return polymath.Pow(b, x, args[1])
 }
 
 // builder writes straight-line code for one form. A val is an expression

@@ -95,6 +95,20 @@ func newRunner(t *testing.T) *wasmRunner {
 				t.Fatalf("Func(%v, %v) not ok", fn, vec)
 			}
 			addLoop(m, fmt.Sprintf("%v_%v", fn, vec), idx, fn.Arity(), vec)
+			// The same code inlined (Inline), in a function of its own.
+			vt := wasmbin.F32
+			if vec {
+				vt = wasmbin.V128
+			}
+			params := []wasmbin.ValType{vt, vt}[:fn.Arity()]
+			f := m.AddFunc(params, []wasmbin.ValType{vt})
+			for i := range params {
+				f.LocalGet(uint32(i))
+			}
+			if !Inline(f, fn, vec) {
+				t.Fatalf("Inline(%v, %v) not ok", fn, vec)
+			}
+			addLoop(m, fmt.Sprintf("%v_%v_inline", fn, vec), f.Index, fn.Arity(), vec)
 		}
 	}
 	ctx := context.Background()
@@ -111,9 +125,14 @@ func newRunner(t *testing.T) *wasmRunner {
 	return &wasmRunner{ctx, mod, env.Memory()}
 }
 
-// run evaluates fn over the inputs in wasm (len a multiple of 4).
-func (w *wasmRunner) run(t *testing.T, fn expr.Intrinsic, vector bool, args ...[]float32) []float32 {
+// run evaluates fn over the inputs in wasm (len a multiple of 4), by
+// calls to its function or, with inline, by its code inlined.
+func (w *wasmRunner) run(t *testing.T, fn expr.Intrinsic, vector, inline bool, args ...[]float32) []float32 {
 	t.Helper()
+	name := fmt.Sprintf("%v_%v", fn, vector)
+	if inline {
+		name += "_inline"
+	}
 	n := len(args[0])
 	var params []uint64
 	for i, a := range args {
@@ -126,7 +145,7 @@ func (w *wasmRunner) run(t *testing.T, fn expr.Intrinsic, vector bool, args ...[
 	}
 	out := uint32(len(args) * 4 * n)
 	params = append(params, uint64(out), uint64(n))
-	if _, err := w.mod.ExportedFunction(fmt.Sprintf("%v_%v", fn, vector)).Call(w.ctx, params...); err != nil {
+	if _, err := w.mod.ExportedFunction(name).Call(w.ctx, params...); err != nil {
 		t.Fatal(err)
 	}
 	buf, ok := w.mem.Read(out, uint32(4*n))
@@ -147,6 +166,10 @@ func pad4(xs []float32) []float32 {
 	return xs
 }
 
+// forms are the ways the wasm code runs: scalar or f32x4, called or
+// inlined.
+var forms = []struct{ vec, inline bool }{{false, false}, {true, false}, {false, true}, {true, true}}
+
 func TestWasmBitIdentical(t *testing.T) {
 	w := newRunner(t)
 	xs := pad4(unaryInputs())
@@ -154,19 +177,19 @@ func TestWasmBitIdentical(t *testing.T) {
 		fn expr.Intrinsic
 		f  func(float32) float32
 	}{{expr.Exp, Exp}, {expr.Log, Log}, {expr.Tanh, Tanh}, {expr.Sigmoid, Sigmoid}} {
-		for _, vec := range []bool{false, true} {
-			got := w.run(t, u.fn, vec, xs)
+		for _, form := range forms {
+			got := w.run(t, u.fn, form.vec, form.inline, xs)
 			bad := 0
 			for i, x := range xs {
 				if want := u.f(x); !sameBits(got[i], want) {
 					if bad++; bad <= 5 {
-						t.Errorf("%v (vector %v): wasm(%g [%#x]) = %g [%#x], Go %g [%#x]", u.fn, vec,
+						t.Errorf("%v (%+v): wasm(%g [%#x]) = %g [%#x], Go %g [%#x]", u.fn, form,
 							x, math.Float32bits(x), got[i], math.Float32bits(got[i]), want, math.Float32bits(want))
 					}
 				}
 			}
 			if bad > 0 {
-				t.Errorf("%v (vector %v): %d of %d differ", u.fn, vec, bad, len(xs))
+				t.Errorf("%v (%+v): %d of %d differ", u.fn, form, bad, len(xs))
 			}
 		}
 	}
@@ -179,19 +202,19 @@ func TestWasmBitIdentical(t *testing.T) {
 		}
 	}
 	px, py = pad4(px), pad4(py)
-	for _, vec := range []bool{false, true} {
-		got := w.run(t, expr.Pow, vec, px, py)
+	for _, form := range forms {
+		got := w.run(t, expr.Pow, form.vec, form.inline, px, py)
 		bad := 0
 		for i := range px {
 			if want := Pow(px[i], py[i]); !sameBits(got[i], want) {
 				if bad++; bad <= 5 {
-					t.Errorf("pow (vector %v): wasm(%g, %g) = %g [%#x], Go %g [%#x]", vec,
+					t.Errorf("pow (%+v): wasm(%g, %g) = %g [%#x], Go %g [%#x]", form,
 						px[i], py[i], got[i], math.Float32bits(got[i]), want, math.Float32bits(want))
 				}
 			}
 		}
 		if bad > 0 {
-			t.Errorf("pow (vector %v): %d of %d differ", vec, bad, len(px))
+			t.Errorf("pow (%+v): %d of %d differ", form, bad, len(px))
 		}
 	}
 }
