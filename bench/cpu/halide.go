@@ -24,6 +24,13 @@ import (
 // threads of Halide's pool; the measurer links the library into it
 // (cpu.Config.Objects). All of it is built in a private temporary
 // directory, removed at the end.
+//
+// The parallelism given decides Adams2019's schedule, not only its
+// parallel loops (December 2026, AMD EPYC, loaded machine, one thread,
+// interleaved): on GMM 1024 it picks 3x16 tiles for parallelism 1, which
+// ran at 10-12 GFLOP/s where its schedule for parallelism 2 or 16 ran at
+// 17-35; on C2D its schedule for parallelism 1 was the fastest (23-33
+// against 17-23).
 
 // Where Debian's libhalide14-0-dev puts Halide 14 (the plugins under
 // /usr/lib/MULTIARCH/halide14).
