@@ -110,8 +110,9 @@ wabt:
 # node; then the search benchmark: model-guided and random search, 512
 # trials each, on GMM 1024 and C2D in node, against the hand schedules and
 # XNNPACK (about half an hour on two cores); then the CPU benchmark: GMM
-# 1024 and C2D tuned as native C on 1 and 2 threads against OpenBLAS and
-# oneDNN (bench/cpu; apt-get install libopenblas-dev libdnnl-dev).
+# 1024 and C2D tuned as native C on 1 and 2 threads against OpenBLAS,
+# oneDNN and Halide 14's Adams2019 and Mullapudi2016 auto-schedulers
+# (bench/cpu; apt-get install libopenblas-dev libdnnl-dev libhalide14-0-dev g++).
 bench:
 	$(GO) test -run='^$$' -bench=. -benchmem ./compiler/... ./search/...
 	@if command -v node >/dev/null; then \

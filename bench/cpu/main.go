@@ -7,17 +7,20 @@
 // together, each wrapped as a shared object with the kernel calling
 // convention so that the same runner verifies and times them
 // (peers.go): OpenBLAS's and oneDNN's sgemm on GMM, oneDNN's convolution
-// on C2D. The machine's FMA peak is measured in the same run (peak.go).
-// It prints GFLOP/s, the tuned kernel's ratio to each peer and the share
-// of the FMA peak.
+// on C2D, and on both the pipelines that Halide 14's Adams2019 and
+// Mullapudi2016 auto-schedulers make for the host and the thread count
+// (halide.go). The machine's FMA peak is measured in the same run
+// (peak.go). It prints GFLOP/s, the tuned kernel's ratio to each peer and
+// the share of the FMA peak, then its ratio to the best Halide
+// auto-scheduler.
 //
 //	go run ./bench/cpu [-trials 256] [-threads 1,2] [-workloads gmm,c2d] [-save DIR]
 //
-// The peers need Debian's libopenblas-dev and libdnnl-dev (apt-get install
-// libopenblas-dev libdnnl-dev); without them their rows say so and the
-// rest runs. OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE are unset first, so
-// that OpenBLAS picks its kernels for this processor (AVX-512). Halide's
-// auto-schedulers are not run yet.
+// The peers need Debian's libopenblas-dev, libdnnl-dev and
+// libhalide14-0-dev (with g++, or $CXX, for Halide's generators); without
+// them their rows say so and the rest runs. OPENBLAS_CORETYPE and
+// OPENBLAS_L2_SIZE are unset first, so that OpenBLAS picks its kernels
+// for this processor (AVX-512). -save also writes Halide's schedules.
 //
 // What limits the tuned kernels (December 2026, AMD EPYC with AVX-512):
 // GMM's best kernels are 8x32 register tiles (16 zmm accumulators) over a
@@ -48,18 +51,23 @@ import (
 	"github.com/tabtune/tabtune/targets/cpu"
 )
 
-// workload is one benchmarked program and its peers on some threads.
+// workload is one benchmarked program, its library peers on some
+// threads and its Halide pipeline.
 type workload struct {
 	name, spec string
 	peers      func(threads int) []peer
+	halide     halidePipeline
 }
 
+var resnetC2D = conv{n: 1, ci: 64, h: 56, w: 56, co: 64, kh: 3, kw: 3, stride: 1, pad: 1}
+
 var workloads = []workload{
-	{"gmm", "gmm:M=1024,N=1024,K=1024", func(t int) []peer { return gmmPeers(1024, 1024, 1024, t) }},
-	{"c2d", "c2d:N=1,CI=64,H=56,W=56,CO=64,KH=3,KW=3,stride=1,pad=1", func(t int) []peer {
-		return c2dPeers(conv{n: 1, ci: 64, h: 56, w: 56, co: 64, kh: 3, kw: 3, stride: 1, pad: 1}, t)
-	}},
+	{"gmm", "gmm:M=1024,N=1024,K=1024", func(t int) []peer { return gmmPeers(1024, 1024, 1024, t) }, gmmHalide(1024, 1024, 1024)},
+	{"c2d", "c2d:N=1,CI=64,H=56,W=56,CO=64,KH=3,KW=3,stride=1,pad=1", func(t int) []peer { return c2dPeers(resnetC2D, t) }, c2dHalide(resnetC2D)},
 }
+
+// tunedName is the tuned kernel's name in the table.
+const tunedName = "tabtune (tuned)"
 
 // row is one line of the table.
 type row struct {
@@ -78,7 +86,7 @@ func main() {
 	lanes := flag.Int("lanes", 0, "f32 lanes of the tuned kernels' vectors; 0: 16 when the processor has AVX-512, else what -mcpu=native implies")
 	minTime := flag.Duration("min-time", 50*time.Millisecond, "least timed total per kernel in the final timing")
 	seed := flag.Uint64("seed", 1, "seed of the search")
-	save := flag.String("save", "", "write each tuned kernel's C to DIR/WORKLOAD-tTHREADS.c")
+	save := flag.String("save", "", "write each tuned kernel's C to DIR/WORKLOAD-tTHREADS.c, and Halide's schedules to DIR/halide_WORKLOAD_SCHEDULER_tTHREADS.schedule.h")
 	flag.Parse()
 	// OpenBLAS at its best: these force AVX2 kernels and a smaller L2 when
 	// the environment sets them (only for this process and its children).
@@ -114,6 +122,13 @@ func main() {
 		}
 	}()
 
+	cxx := os.Getenv("CXX")
+	if cxx == "" {
+		cxx = "g++"
+	}
+	hal := newHalide(cxx, *save)
+	defer hal.Close()
+
 	peaks := map[int]float64{}
 	for _, n := range threads {
 		p, err := fmaPeak(ctx, cc, "native", n)
@@ -146,7 +161,8 @@ func main() {
 				check(os.MkdirAll(*save, 0o755))
 				check(os.WriteFile(filepath.Join(*save, fmt.Sprintf("%s-t%d.c", name, n)), []byte(best.Source), 0o644))
 			}
-			rows = append(rows, timeTogether(ctx, final, libs, cpu.Config{Options: finalOpts, Compiler: cc}, w, d, name, n, best, wl.peers(n))...)
+			peers := append(wl.peers(n), hal.peers(ctx, wl.halide, n)...)
+			rows = append(rows, timeTogether(ctx, final, libs, cpu.Config{Options: finalOpts, Compiler: cc}, w, d, name, n, best, peers)...)
 		}
 	}
 	report(rows, peaks, *trials, *lanes)
@@ -194,11 +210,16 @@ const rounds = 3
 
 // timeTogether times the tuned kernel and the peers in turn, rounds
 // times, with the same runner, and returns their rows. A peer is measured
-// by the measurer of libs for its library, made from libCfg when missing.
+// by the measurer of libs for what it is linked with (peer.link), made
+// from libCfg when missing; a peer that could not be made is not.
 func timeTogether(ctx context.Context, m *cpu.Measurer, libs map[string]*cpu.Measurer, libCfg cpu.Config, w *targets.Workload, d *te.DAG, name string, threads int, tuned targets.Candidate, peers []peer) []row {
-	rows := []row{{workload: name, threads: threads, kernel: "tabtune (tuned)"}}
+	rows := []row{{workload: name, threads: threads, kernel: tunedName}}
 	for _, p := range peers {
-		rows = append(rows, row{workload: name, threads: threads, kernel: p.name})
+		r := row{workload: name, threads: threads, kernel: p.name}
+		if p.missing != "" {
+			r.note = "not measured: " + p.missing
+		}
+		rows = append(rows, r)
 	}
 	keep := func(r *row, res targets.Result, install string) {
 		if res.OK() {
@@ -215,12 +236,15 @@ func timeTogether(ctx context.Context, m *cpu.Measurer, libs map[string]*cpu.Mea
 	for range rounds {
 		keep(&rows[0], m.Measure(ctx, w, []targets.Candidate{tuned})[0], "")
 		for i, p := range peers {
-			lm := libs[p.library]
+			if p.missing != "" {
+				continue
+			}
+			lm := libs[p.link()]
 			if lm == nil {
 				cfg := libCfg
-				cfg.Libraries = []string{p.library}
+				cfg.Libraries, cfg.Objects = p.libraries, p.objects
 				lm = cpu.New(cfg)
-				libs[p.library] = lm
+				libs[p.link()] = lm
 			}
 			keep(&rows[i+1], lm.Measure(ctx, w, []targets.Candidate{{Kind: targets.CPU, Source: p.source}})[0], p.install)
 		}
@@ -237,7 +261,7 @@ func report(rows []row, peaks map[int]float64, trials, lanes int) {
 	fmt.Printf("%-4s %7s  %-30s %9s %7s %11s\n", "", "threads", "kernel", "GFLOP/s", "% peak", "tuned/this")
 	var tuned float64
 	for _, r := range rows {
-		if r.kernel == "tabtune (tuned)" {
+		if r.kernel == tunedName {
 			tuned = r.gflops
 		}
 		if r.gflops == 0 {
@@ -255,7 +279,44 @@ func report(rows []row, peaks map[int]float64, trials, lanes int) {
 		fmt.Printf(" %d thread(s) %.1f GFLOP/s;", n, peaks[n])
 	}
 	fmt.Println()
-	fmt.Println("Halide 14's Adams2019 and Mullapudi2016 auto-schedulers: not run by this bench yet.")
+	for _, r := range halideRatios(rows) {
+		fmt.Println(r)
+	}
+}
+
+// halideRatios are the tuned kernel's ratio to the best of Halide's
+// auto-schedulers, a line per workload and thread count.
+func halideRatios(rows []row) []string {
+	type key struct {
+		workload string
+		threads  int
+	}
+	var keys []key
+	tuned, best := map[key]float64{}, map[key]row{}
+	for _, r := range rows {
+		k := key{r.workload, r.threads}
+		switch {
+		case r.kernel == tunedName:
+			keys = append(keys, k)
+			tuned[k] = r.gflops
+		case strings.HasPrefix(r.kernel, halidePrefix) && r.gflops > best[k].gflops:
+			best[k] = r
+		}
+	}
+	var lines []string
+	for _, k := range keys {
+		head := fmt.Sprintf("tabtune / best Halide auto-scheduler, %s on %d thread(s): ", k.workload, k.threads)
+		b := best[k]
+		switch {
+		case b.gflops == 0:
+			lines = append(lines, head+"no Halide kernel measured")
+		case tuned[k] == 0:
+			lines = append(lines, head+"the tuned kernel was not measured")
+		default:
+			lines = append(lines, head+fmt.Sprintf("%.2fx (%s, %.1f GFLOP/s)", tuned[k]/b.gflops, strings.TrimPrefix(b.kernel, halidePrefix), b.gflops))
+		}
+	}
+	return lines
 }
 
 // hasAVX512 reports whether this processor has AVX-512F (Linux's

@@ -2,16 +2,27 @@
 
 package main
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // A peer is a library kernel wrapped in the kernel calling convention
 // (kernel_args, kernel_scratch_bytes), so that the cpu measurer compiles,
 // verifies and times it exactly as it does tuned kernels.
 type peer struct {
-	name    string // as the table prints it
-	library string // linked with -l
-	install string // the Debian package that provides it
-	source  string // C, with the runner's symbols
+	name      string   // as the table prints it
+	libraries []string // linked with -l (cpu.Config.Libraries)
+	objects   []string // linked by path (cpu.Config.Objects)
+	install   string   // the Debian package that provides it
+	source    string   // C, with the runner's symbols
+	missing   string   // why the peer could not be made; then it is not measured
+}
+
+// link is what the peer's kernel is linked with, as one key: peers with
+// the same key share a measurer.
+func (p peer) link() string {
+	return strings.Join(p.libraries, " ") + "|" + strings.Join(p.objects, " ")
 }
 
 // threadsC sets the OpenMP threads of the calls that follow; oneDNN (built
@@ -22,13 +33,13 @@ const threadsC = "#include <omp.h>\n#include <stdio.h>\n#include <stdlib.h>\ncon
 // and B KxN, on the given threads.
 func gmmPeers(m, n, k int64, threads int) []peer {
 	return []peer{
-		{name: "OpenBLAS cblas_sgemm", library: "openblas", install: "libopenblas-dev", source: threadsC + fmt.Sprintf(`#include <cblas.h>
+		{name: "OpenBLAS cblas_sgemm", libraries: []string{"openblas"}, install: "libopenblas-dev", source: threadsC + fmt.Sprintf(`#include <cblas.h>
 void kernel_args(void **a) {
   openblas_set_num_threads(%[4]d);
   cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, %[1]d, %[2]d, %[3]d, 1.0f, a[0], %[3]d, a[1], %[2]d, 0.0f, a[2], %[2]d);
 }
 `, m, n, k, threads)},
-		{name: "oneDNN dnnl_sgemm", library: "dnnl", install: "libdnnl-dev", source: threadsC + fmt.Sprintf(`#include <dnnl.h>
+		{name: "oneDNN dnnl_sgemm", libraries: []string{"dnnl"}, install: "libdnnl-dev", source: threadsC + fmt.Sprintf(`#include <dnnl.h>
 void kernel_args(void **a) {
   omp_set_num_threads(%[4]d);
   if (dnnl_sgemm('N', 'N', %[1]d, %[2]d, %[3]d, 1.0f, a[0], %[3]d, a[1], %[2]d, 0.0f, a[2], %[2]d) != dnnl_success) {
@@ -62,7 +73,7 @@ func c2dPeers(c conv, threads int) []peer {
 		if each == 0 {
 			name = "oneDNN conv, out reorder only"
 		}
-		peers = append(peers, peer{name: name, library: "dnnl", install: "libdnnl-dev", source: threadsC + c2dDNNL(c, threads, each)})
+		peers = append(peers, peer{name: name, libraries: []string{"dnnl"}, install: "libdnnl-dev", source: threadsC + c2dDNNL(c, threads, each)})
 	}
 	return peers
 }

@@ -83,6 +83,10 @@ type Config struct {
 	// of bench/cpu) exactly as it times candidates. A name is letters,
 	// digits and "_.+-", not starting with "-".
 	Libraries []string
+	// Objects are object files or static libraries (.o, .a) that every
+	// kernel is linked with, by absolute path: the ahead-of-time compiled
+	// pipelines that a peer's kernel calls (Halide's, in bench/cpu).
+	Objects []string
 }
 
 // Measurer is the cpu measurer. Its methods are safe for concurrent use;
@@ -150,7 +154,7 @@ func (m *Measurer) start() {
 		m.initErr = err
 		return
 	}
-	if err := checkLibraries(m.cfg.Libraries); err != nil {
+	if err := checkLinks(m.cfg.Libraries, m.cfg.Objects); err != nil {
 		m.initErr = err
 		return
 	}
@@ -261,7 +265,7 @@ func (m *Measurer) compile(ctx context.Context, dir string, i int, c *targets.Ca
 	timeout := max(compileTimeout, m.opts.Timeout)
 	cctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	out, err := exec.CommandContext(cctx, m.cfg.Compiler, CompileFlags(m.cfg.MCPU, src, so, m.cfg.Libraries...)...).CombinedOutput()
+	out, err := exec.CommandContext(cctx, m.cfg.Compiler, CompileFlags(m.cfg.MCPU, src, so, m.cfg.Objects, m.cfg.Libraries)...).CombinedOutput()
 	switch {
 	case err == nil:
 		return so, targets.Result{}
@@ -279,18 +283,26 @@ func (m *Measurer) compile(ctx context.Context, dir string, i int, c *targets.Ca
 
 // CompileFlags are the compiler's arguments that build src into the
 // shared object so for -march=mcpu: the fixed flags of every kernel, then
-// -lNAME for each of libs (Config.Libraries).
-func CompileFlags(mcpu, src, so string, libs ...string) []string {
+// the objects (Config.Objects) and -lNAME for each of libs
+// (Config.Libraries).
+func CompileFlags(mcpu, src, so string, objects, libs []string) []string {
 	flags := []string{"-O3", "-march=" + mcpu, "-fopenmp", "-shared", "-fPIC", "-o", so, src}
+	flags = append(flags, objects...)
 	for _, l := range libs {
 		flags = append(flags, "-l"+l)
 	}
 	return append(flags, "-lm")
 }
 
-// checkLibraries reports a library name of Config.Libraries that is not
-// a plain name, so that none is taken for another flag of the compiler.
-func checkLibraries(libs []string) error {
+// checkLinks reports a library name of Config.Libraries that is not a
+// plain name, or an object of Config.Objects that is not an absolute
+// path, so that none is taken for another flag of the compiler.
+func checkLinks(libs, objects []string) error {
+	for _, o := range objects {
+		if !filepath.IsAbs(o) {
+			return fmt.Errorf("cpu: object %q: want an absolute path", o)
+		}
+	}
 	for _, l := range libs {
 		ok := l != "" && !strings.HasPrefix(l, "-")
 		for _, r := range l {

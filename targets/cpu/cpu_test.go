@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -219,17 +220,10 @@ func TestLibraries(t *testing.T) {
 	m := newMeasurer(t) // skips without gcc
 	dir := t.TempDir()
 	lib := dir + "/libtabtuneadd.so"
-	src := dir + "/add.c"
-	if err := os.WriteFile(src, []byte("float tabtune_add(float a, float b) { return a + b; }\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if out, err := exec.Command(m.cfg.Compiler, "-shared", "-fPIC", "-o", lib, src).CombinedOutput(); err != nil {
-		t.Fatalf("building the library: %v: %s", err, out)
-	}
+	buildAdd(t, m.cfg.Compiler, lib, "-shared", "-fPIC")
 	t.Setenv("LIBRARY_PATH", dir)    // where the compiler finds -ltabtuneadd
 	t.Setenv("LD_LIBRARY_PATH", dir) // where the runner's dlopen finds it
-	kernel := cand("float tabtune_add(float, float);\n" + fmt.Sprintf(cHead, 0) +
-		strings.Replace(fmt.Sprintf(cVecAdd, kerneltest.N, ""), "A[i] + B[i]", "tabtune_add(A[i], B[i])", 1) + cArgs)
+	kernel := addKernel()
 	w := kerneltest.Workload()
 
 	r := m.Measure(context.Background(), w, []targets.Candidate{kernel})[0]
@@ -240,7 +234,7 @@ func TestLibraries(t *testing.T) {
 	r = linked.Measure(context.Background(), w, []targets.Candidate{kernel})[0]
 	kerneltest.CheckResult(t, "with the library", r, targets.None, "")
 
-	if got := CompileFlags("native", "k.c", "k.so", "openblas"); !slices.Contains(got, "-lopenblas") {
+	if got := CompileFlags("native", "k.c", "k.so", nil, []string{"openblas"}); !slices.Contains(got, "-lopenblas") {
 		t.Errorf("CompileFlags with openblas: %q has no -lopenblas", got)
 	}
 	for _, bad := range []string{"-o/tmp/x", "", "a b", "m;rm"} {
@@ -249,4 +243,55 @@ func TestLibraries(t *testing.T) {
 		bm.Close()
 		kerneltest.CheckResult(t, "library "+bad, r, targets.MeasureError, "want a name such as openblas")
 	}
+}
+
+// TestObjects: a kernel that calls a function of an object file or a
+// static library is linked with it when Config.Objects names it, and
+// fails to load without it; an object that is not an absolute path is
+// refused.
+func TestObjects(t *testing.T) {
+	m := newMeasurer(t) // skips without gcc
+	dir := t.TempDir()
+	obj, arch := dir+"/add.o", dir+"/libadd.a"
+	buildAdd(t, m.cfg.Compiler, obj, "-c", "-fPIC")
+	if out, err := exec.Command("ar", "rcs", arch, obj).CombinedOutput(); err != nil {
+		t.Fatalf("archiving the object: %v: %s", err, out)
+	}
+	kernel := addKernel()
+	w := kerneltest.Workload()
+
+	r := m.Measure(context.Background(), w, []targets.Candidate{kernel})[0]
+	kerneltest.CheckResult(t, "without the object", r, targets.CompileError, "tabtune_add")
+	for _, o := range []string{obj, arch} {
+		linked := New(Config{Options: kerneltest.Options(), Objects: []string{o}})
+		r = linked.Measure(context.Background(), w, []targets.Candidate{kernel})[0]
+		linked.Close()
+		kerneltest.CheckResult(t, "with "+filepath.Base(o), r, targets.None, "")
+	}
+	for _, bad := range []string{"add.o", "-o/tmp/x", ""} {
+		bm := New(Config{Options: kerneltest.Options(), Objects: []string{bad}})
+		r := bm.Measure(context.Background(), w, []targets.Candidate{vecAdd()})[0]
+		bm.Close()
+		kerneltest.CheckResult(t, "object "+bad, r, targets.MeasureError, "want an absolute path")
+	}
+}
+
+// buildAdd compiles a C file that defines tabtune_add into out with cc
+// and the given flags.
+func buildAdd(t *testing.T, cc, out string, flags ...string) {
+	t.Helper()
+	src := filepath.Join(filepath.Dir(out), "add.c")
+	if err := os.WriteFile(src, []byte("float tabtune_add(float a, float b) { return a + b; }\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := exec.Command(cc, append(flags, "-o", out, src)...).CombinedOutput(); err != nil {
+		t.Fatalf("building %s: %v: %s", filepath.Base(out), err, b)
+	}
+}
+
+// addKernel is the vector addition through tabtune_add, a function that
+// only a library or an object linked with the kernel defines.
+func addKernel() targets.Candidate {
+	return cand("float tabtune_add(float, float);\n" + fmt.Sprintf(cHead, 0) +
+		strings.Replace(fmt.Sprintf(cVecAdd, kerneltest.N, ""), "A[i] + B[i]", "tabtune_add(A[i], B[i])", 1) + cArgs)
 }
