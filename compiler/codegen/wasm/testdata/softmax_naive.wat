@@ -262,9 +262,9 @@
     end
   )
   (func $f1 (type 1) (param f32) (result f32)
-    (local f32 f32 f32 f32 f32 f32 i32 i32)
+    (local f32 f32 f32 f32 f32 f32 f32)
     local.get 0
-    f32.const -104
+    f32.const -88
     f32.max
     f32.const 89
     f32.min
@@ -272,11 +272,11 @@
     local.get 1
     f32.const 1.442695
     f32.mul
-    f32.const 1.2582912e+07
+    f32.const 1.2583039e+07
     f32.add
     local.set 2
     local.get 2
-    f32.const 1.2582912e+07
+    f32.const 1.2583039e+07
     f32.sub
     local.set 3
     local.get 1
@@ -296,14 +296,9 @@
     f32.mul
     local.set 6
     local.get 2
-    i32.reinterpret_f32
-    i32.const 1262485504
-    i32.sub
+    f32.const 1.2583166e+07
+    f32.min
     local.set 7
-    local.get 7
-    i32.const 1
-    i32.shr_s
-    local.set 8
     f32.const 0.00019875691
     local.get 5
     f32.mul
@@ -331,21 +326,17 @@
     f32.add
     f32.const 1
     f32.add
-    local.get 8
-    i32.const 127
-    i32.add
+    local.get 7
+    i32.reinterpret_f32
     i32.const 23
     i32.shl
     f32.reinterpret_i32
     f32.mul
+    local.get 2
     local.get 7
-    local.get 8
-    i32.sub
-    i32.const 127
-    i32.add
-    i32.const 23
-    i32.shl
-    f32.reinterpret_i32
+    f32.sub
+    f32.const 1
+    f32.add
     f32.mul
   )
 )

@@ -5,7 +5,7 @@
   (export "kernel" (func 0))
   (export "scratch_bytes" (global 0))
   (func $f0 (type 0) (param i32 i32 i32)
-    (local i32 i32 v128 v128 i32 v128 v128 i32 i32 i32 v128 v128 f32 i32 i32 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 i32 v128 v128)
+    (local i32 i32 v128 v128 i32 v128 v128 i32 i32 i32 v128 v128 f32 i32 i32 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 i32 v128 v128)
     local.get 2
     local.set 3
     local.get 2
@@ -98,7 +98,7 @@
       f32x4.sub
       local.set 18
       local.get 18
-      v128.const i32x4 0xc2d00000 0xc2d00000 0xc2d00000 0xc2d00000
+      v128.const i32x4 0xc2b00000 0xc2b00000 0xc2b00000 0xc2b00000
       f32x4.pmax
       v128.const i32x4 0x42b20000 0x42b20000 0x42b20000 0x42b20000
       f32x4.pmin
@@ -106,11 +106,11 @@
       local.get 19
       v128.const i32x4 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b
       f32x4.mul
-      v128.const i32x4 0x4b400000 0x4b400000 0x4b400000 0x4b400000
+      v128.const i32x4 0x4b40007f 0x4b40007f 0x4b40007f 0x4b40007f
       f32x4.add
       local.set 20
       local.get 20
-      v128.const i32x4 0x4b400000 0x4b400000 0x4b400000 0x4b400000
+      v128.const i32x4 0x4b40007f 0x4b40007f 0x4b40007f 0x4b40007f
       f32x4.sub
       local.set 21
       local.get 19
@@ -130,13 +130,9 @@
       f32x4.mul
       local.set 24
       local.get 20
-      v128.const i32x4 0x4b400000 0x4b400000 0x4b400000 0x4b400000
-      i32x4.sub
+      v128.const i32x4 0x4b4000fe 0x4b4000fe 0x4b4000fe 0x4b4000fe
+      f32x4.pmin
       local.set 25
-      local.get 25
-      i32.const 1
-      i32x4.shr_s
-      local.set 26
       v128.const i32x4 0x39506967 0x39506967 0x39506967 0x39506967
       local.get 23
       f32x4.mul
@@ -164,108 +160,96 @@
       f32x4.add
       v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
       f32x4.add
-      local.get 26
-      v128.const i32x4 0x0000007f 0x0000007f 0x0000007f 0x0000007f
-      i32x4.add
+      local.get 25
       i32.const 23
       i32x4.shl
       f32x4.mul
+      local.get 20
       local.get 25
-      local.get 26
-      i32x4.sub
-      v128.const i32x4 0x0000007f 0x0000007f 0x0000007f 0x0000007f
-      i32x4.add
-      i32.const 23
-      i32x4.shl
+      f32x4.sub
+      v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
+      f32x4.add
       f32x4.mul
       v128.store align=4
       local.get 17
       local.get 12
       v128.load offset=16 align=4
-      local.tee 27
+      local.tee 26
       local.get 13
       f32x4.sub
-      local.set 28
-      local.get 28
-      v128.const i32x4 0xc2d00000 0xc2d00000 0xc2d00000 0xc2d00000
+      local.set 27
+      local.get 27
+      v128.const i32x4 0xc2b00000 0xc2b00000 0xc2b00000 0xc2b00000
       f32x4.pmax
       v128.const i32x4 0x42b20000 0x42b20000 0x42b20000 0x42b20000
       f32x4.pmin
-      local.set 29
-      local.get 29
+      local.set 28
+      local.get 28
       v128.const i32x4 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b
       f32x4.mul
-      v128.const i32x4 0x4b400000 0x4b400000 0x4b400000 0x4b400000
+      v128.const i32x4 0x4b40007f 0x4b40007f 0x4b40007f 0x4b40007f
       f32x4.add
+      local.set 29
+      local.get 29
+      v128.const i32x4 0x4b40007f 0x4b40007f 0x4b40007f 0x4b40007f
+      f32x4.sub
       local.set 30
+      local.get 28
       local.get 30
-      v128.const i32x4 0x4b400000 0x4b400000 0x4b400000 0x4b400000
+      v128.const i32x4 0x3f318000 0x3f318000 0x3f318000 0x3f318000
+      f32x4.mul
       f32x4.sub
       local.set 31
-      local.get 29
       local.get 31
-      v128.const i32x4 0x3f318000 0x3f318000 0x3f318000 0x3f318000
+      local.get 30
+      v128.const i32x4 0xb95e8083 0xb95e8083 0xb95e8083 0xb95e8083
       f32x4.mul
       f32x4.sub
       local.set 32
       local.get 32
-      local.get 31
-      v128.const i32x4 0xb95e8083 0xb95e8083 0xb95e8083 0xb95e8083
+      local.get 32
       f32x4.mul
-      f32x4.sub
       local.set 33
-      local.get 33
-      local.get 33
-      f32x4.mul
+      local.get 29
+      v128.const i32x4 0x4b4000fe 0x4b4000fe 0x4b4000fe 0x4b4000fe
+      f32x4.pmin
       local.set 34
-      local.get 30
-      v128.const i32x4 0x4b400000 0x4b400000 0x4b400000 0x4b400000
-      i32x4.sub
-      local.set 35
-      local.get 35
-      i32.const 1
-      i32x4.shr_s
-      local.set 36
       v128.const i32x4 0x39506967 0x39506967 0x39506967 0x39506967
-      local.get 33
+      local.get 32
       f32x4.mul
       v128.const i32x4 0x3ab743ce 0x3ab743ce 0x3ab743ce 0x3ab743ce
       f32x4.add
-      local.get 33
+      local.get 32
       f32x4.mul
       v128.const i32x4 0x3c088908 0x3c088908 0x3c088908 0x3c088908
       f32x4.add
-      local.get 33
+      local.get 32
       f32x4.mul
       v128.const i32x4 0x3d2aa9c1 0x3d2aa9c1 0x3d2aa9c1 0x3d2aa9c1
       f32x4.add
-      local.get 33
+      local.get 32
       f32x4.mul
       v128.const i32x4 0x3e2aaaaa 0x3e2aaaaa 0x3e2aaaaa 0x3e2aaaaa
       f32x4.add
-      local.get 33
+      local.get 32
       f32x4.mul
       v128.const i32x4 0x3f000000 0x3f000000 0x3f000000 0x3f000000
       f32x4.add
-      local.get 34
-      f32x4.mul
       local.get 33
+      f32x4.mul
+      local.get 32
       f32x4.add
       v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
       f32x4.add
-      local.get 36
-      v128.const i32x4 0x0000007f 0x0000007f 0x0000007f 0x0000007f
-      i32x4.add
+      local.get 34
       i32.const 23
       i32x4.shl
       f32x4.mul
-      local.get 35
-      local.get 36
-      i32x4.sub
-      v128.const i32x4 0x0000007f 0x0000007f 0x0000007f 0x0000007f
-      i32x4.add
-      i32.const 23
-      i32x4.shl
+      local.get 29
+      local.get 34
+      f32x4.sub
+      v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
+      f32x4.add
       f32x4.mul
       v128.store offset=16 align=4
       local.get 12
@@ -289,7 +273,7 @@
       br_if 0
     end
     i32.const 0
-    local.set 37
+    local.set 35
     local.get 7
     f32.load
     local.set 15
@@ -307,7 +291,7 @@
       local.get 8
       local.get 17
       v128.load align=4
-      local.tee 27
+      local.tee 26
       f32x4.add
       local.set 8
       local.get 9
@@ -340,14 +324,14 @@
       local.tee 13
       local.get 15
       f32x4.splat
-      local.tee 38
+      local.tee 36
       f32x4.div
       v128.store align=4
       local.get 11
       local.get 17
       v128.load offset=16 align=4
-      local.tee 39
-      local.get 38
+      local.tee 37
+      local.get 36
       f32x4.div
       v128.store offset=16 align=4
       local.get 17
@@ -358,10 +342,10 @@
       i32.const 32
       i32.add
       local.set 11
-      local.get 37
+      local.get 35
       i32.const 1
       i32.add
-      local.tee 37
+      local.tee 35
       i32.const 2
       i32.lt_s
       br_if 0
