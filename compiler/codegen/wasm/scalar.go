@@ -83,9 +83,32 @@ var intOps = map[expr.Op]wasmbin.Op{
 
 var floatOps = map[expr.Op]wasmbin.Op{
 	expr.Add: wasmbin.F32Add, expr.Sub: wasmbin.F32Sub, expr.Mul: wasmbin.F32Mul, expr.Div: wasmbin.F32Div,
-	expr.Min: wasmbin.F32Min, expr.Max: wasmbin.F32Max,
 	expr.LT: wasmbin.F32Lt, expr.LE: wasmbin.F32Le, expr.GT: wasmbin.F32Gt, expr.GE: wasmbin.F32Ge,
 	expr.EQ: wasmbin.F32Eq, expr.NE: wasmbin.F32Ne,
+}
+
+// floatMinMax emits min or max of floats as expr.MinF32 and expr.MaxF32
+// define them (f32.min and f32.max propagate NaN and order the zeros,
+// and wasm has no scalar pmin/pmax): max(a, b) is select(b, a, a < b),
+// min(a, b) is select(b, a, b < a).
+func (g *gen) floatMinMax(n *expr.Binary) {
+	a, b := g.temp(wasmbin.F32), g.temp(wasmbin.F32)
+	g.sexpr(n.A)
+	g.f.LocalSet(a)
+	g.sexpr(n.B)
+	g.f.LocalSet(b)
+	g.f.LocalGet(b)
+	g.f.LocalGet(a)
+	if n.Op == expr.Max {
+		g.f.LocalGet(a)
+		g.f.LocalGet(b)
+	} else {
+		g.f.LocalGet(b)
+		g.f.LocalGet(a)
+	}
+	g.f.Emit(wasmbin.F32Lt, wasmbin.Select)
+	g.release(wasmbin.F32, a)
+	g.release(wasmbin.F32, b)
 }
 
 func (g *gen) binary(n *expr.Binary) {
@@ -115,6 +138,8 @@ func (g *gen) binary(n *expr.Binary) {
 		}
 		g.forget(nil)
 		g.f.Emit(wasmbin.End)
+	case n.A.Type() == expr.Float && (n.Op == expr.Min || n.Op == expr.Max):
+		g.floatMinMax(n)
 	case n.A.Type() == expr.Float:
 		op, ok := floatOps[n.Op]
 		if !ok {

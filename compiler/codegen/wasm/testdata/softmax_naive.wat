@@ -6,7 +6,7 @@
   (export "kernel" (func 0))
   (export "scratch_bytes" (global 0))
   (func $f0 (type 0) (param i32 i32 i32)
-    (local i32 i32 i32 i32 i32 f32 i32 f32 i32 i32 i32 i32 i32 i32 i32)
+    (local i32 i32 i32 i32 i32 f32 i32 f32 f32 f32 i32 i32 i32 i32 i32 i32 i32)
     local.get 2
     local.set 3
     local.get 2
@@ -46,10 +46,17 @@
       local.set 9
       loop
         local.get 8
+        local.set 10
         local.get 9
         f32.load
-        local.tee 10
-        f32.max
+        local.tee 12
+        local.set 11
+        local.get 11
+        local.get 10
+        local.get 10
+        local.get 11
+        f32.lt
+        select
         local.set 8
         local.get 9
         i32.const 4
@@ -79,19 +86,19 @@
       br_if 0
     end
     i32.const 0
-    local.set 11
+    local.set 13
     loop
       i32.const 0
-      local.set 12
+      local.set 14
       local.get 3
-      local.get 11
+      local.get 13
       i32.const 2
       i32.shl
       i32.add
       f32.load
       local.set 8
       local.get 0
-      local.get 11
+      local.get 13
       i32.const 8
       i32.mul
       i32.const 2
@@ -99,18 +106,18 @@
       i32.add
       local.set 9
       local.get 4
-      local.get 11
+      local.get 13
       i32.const 8
       i32.mul
       i32.const 2
       i32.shl
       i32.add
-      local.set 13
+      local.set 15
       loop
-        local.get 13
+        local.get 15
         local.get 9
         f32.load
-        local.tee 10
+        local.tee 12
         local.get 8
         f32.sub
         call 1
@@ -119,83 +126,22 @@
         i32.const 4
         i32.add
         local.set 9
-        local.get 13
-        i32.const 4
-        i32.add
-        local.set 13
-        local.get 12
-        i32.const 1
-        i32.add
-        local.tee 12
-        i32.const 8
-        i32.lt_s
-        br_if 0
-      end
-      local.get 11
-      i32.const 1
-      i32.add
-      local.tee 11
-      i32.const 2
-      i32.lt_s
-      br_if 0
-    end
-    i32.const 0
-    local.set 14
-    loop
-      local.get 5
-      local.get 14
-      i32.const 2
-      i32.shl
-      i32.add
-      f32.const 0
-      f32.store
-      i32.const 0
-      local.set 15
-      local.get 5
-      local.get 14
-      i32.const 2
-      i32.shl
-      i32.add
-      f32.load
-      local.set 8
-      local.get 4
-      local.get 14
-      i32.const 8
-      i32.mul
-      i32.const 2
-      i32.shl
-      i32.add
-      local.set 13
-      loop
-        local.get 8
-        local.get 13
-        f32.load
-        local.tee 10
-        f32.add
-        local.set 8
-        local.get 13
-        i32.const 4
-        i32.add
-        local.set 13
         local.get 15
+        i32.const 4
+        i32.add
+        local.set 15
+        local.get 14
         i32.const 1
         i32.add
-        local.tee 15
+        local.tee 14
         i32.const 8
         i32.lt_s
         br_if 0
       end
-      local.get 5
-      local.get 14
-      i32.const 2
-      i32.shl
-      i32.add
-      local.get 8
-      f32.store
-      local.get 14
+      local.get 13
       i32.const 1
       i32.add
-      local.tee 14
+      local.tee 13
       i32.const 2
       i32.lt_s
       br_if 0
@@ -203,6 +149,13 @@
     i32.const 0
     local.set 16
     loop
+      local.get 5
+      local.get 16
+      i32.const 2
+      i32.shl
+      i32.add
+      f32.const 0
+      f32.store
       i32.const 0
       local.set 17
       local.get 5
@@ -219,31 +172,18 @@
       i32.const 2
       i32.shl
       i32.add
-      local.set 13
-      local.get 1
-      local.get 16
-      i32.const 8
-      i32.mul
-      i32.const 2
-      i32.shl
-      i32.add
-      local.set 9
+      local.set 15
       loop
-        local.get 9
-        local.get 13
-        f32.load
-        local.tee 10
         local.get 8
-        f32.div
-        f32.store
-        local.get 13
+        local.get 15
+        f32.load
+        local.tee 12
+        f32.add
+        local.set 8
+        local.get 15
         i32.const 4
         i32.add
-        local.set 13
-        local.get 9
-        i32.const 4
-        i32.add
-        local.set 9
+        local.set 15
         local.get 17
         i32.const 1
         i32.add
@@ -252,10 +192,77 @@
         i32.lt_s
         br_if 0
       end
+      local.get 5
+      local.get 16
+      i32.const 2
+      i32.shl
+      i32.add
+      local.get 8
+      f32.store
       local.get 16
       i32.const 1
       i32.add
       local.tee 16
+      i32.const 2
+      i32.lt_s
+      br_if 0
+    end
+    i32.const 0
+    local.set 18
+    loop
+      i32.const 0
+      local.set 19
+      local.get 5
+      local.get 18
+      i32.const 2
+      i32.shl
+      i32.add
+      f32.load
+      local.set 8
+      local.get 4
+      local.get 18
+      i32.const 8
+      i32.mul
+      i32.const 2
+      i32.shl
+      i32.add
+      local.set 15
+      local.get 1
+      local.get 18
+      i32.const 8
+      i32.mul
+      i32.const 2
+      i32.shl
+      i32.add
+      local.set 9
+      loop
+        local.get 9
+        local.get 15
+        f32.load
+        local.tee 12
+        local.get 8
+        f32.div
+        f32.store
+        local.get 15
+        i32.const 4
+        i32.add
+        local.set 15
+        local.get 9
+        i32.const 4
+        i32.add
+        local.set 9
+        local.get 19
+        i32.const 1
+        i32.add
+        local.tee 19
+        i32.const 8
+        i32.lt_s
+        br_if 0
+      end
+      local.get 18
+      i32.const 1
+      i32.add
+      local.tee 18
       i32.const 2
       i32.lt_s
       br_if 0
