@@ -107,12 +107,13 @@ TT_MATH float tt_exp(float x) {
   return ((((((((((((((0.00019875691f * t5) + 0.0013981999f) * t5) + 0.008333452f) * t5) + 0.041665796f) * t5) + 0.16666666f) * t5) + 0.5f) * t6) + t5) + 1.0f) * tt_frombits((int)((unsigned)tt_bits(t7) << 23))) * ((t2 - t7) + 1.0f);
 }
 
-const long kernel_scratch_bytes = 192;
+const long kernel_scratch_bytes = 256;
 
 void kernel(float *restrict data, float *restrict out, char *restrict scratch) {
   float *restrict maxelem = (float *)(scratch + 0);
   float *restrict exps = (float *)(scratch + 64);
   float *restrict expsum = (float *)(scratch + 128);
+  float *restrict rsum = (float *)(scratch + 192);
   for (long i = 0; i < 2; i++) {
     maxelem[i] = (-__builtin_inff());
     for (long j = 0; j < 8; j++) {
@@ -131,8 +132,11 @@ void kernel(float *restrict data, float *restrict out, char *restrict scratch) {
     }
   }
   for (long i_3 = 0; i_3 < 2; i_3++) {
+    rsum[i_3] = (1.0f / expsum[i_3]);
+  }
+  for (long i_4 = 0; i_4 < 2; i_4++) {
     for (long j_3 = 0; j_3 < 8; j_3++) {
-      out[(i_3 * 8) + j_3] = (exps[(i_3 * 8) + j_3] / expsum[i_3]);
+      out[(i_4 * 8) + j_3] = (exps[(i_4 * 8) + j_3] * rsum[i_4]);
     }
   }
 }
