@@ -68,15 +68,7 @@ func broadcastDivide(st *schedule.State, i int) bool {
 			if ld.Src != op {
 				continue
 			}
-			used := map[*expr.Var]bool{}
-			for _, ix := range ld.Index {
-				expr.Walk(ix, func(e expr.Expr) bool {
-					if v, ok := e.(*expr.Var); ok {
-						used[v] = true
-					}
-					return true
-				})
-			}
+			used := indexVars(ld)
 			for _, a := range axes {
 				if a.Extent > 1 && !used[a.Var] {
 					return true
