@@ -155,7 +155,7 @@ const WORKLOADS = {
     const x = tf.tensor2d(xd, [M, N]);
     return {
       name: `softmax:M=${M},N=${N}`,
-      flops: 5 * M * N,
+      flops: 5 * M * N + M,
       // tf.softmax -> kernel Softmax -> xnn_create_softmax_nc_f32 (one
       // row at a time: max, exp(x - max) stored with their sum, scale).
       run: () => tf.softmax(x),
@@ -176,7 +176,7 @@ const WORKLOADS = {
     const x = tf.tensor2d(xd, [M, N]), g = tf.tensor2d(gd, [1, N]), b = tf.tensor2d(bd, [1, N]);
     return {
       name: `layernorm:M=${M},N=${N}`,
-      flops: 11 * M * N + 2 * M,
+      flops: 9 * M * N + 5 * M,
       // tfjs has no layer norm op: tf.moments (Mean, Sub, Square, Mean),
       // then element-wise kernels, none of them XNNPACK (the wasm
       // backend's FusedBatchNorm takes its mean per last axis, not per

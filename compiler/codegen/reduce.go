@@ -31,7 +31,9 @@ import (
 // Several accumulators hide the latency of the vector add, one horizontal
 // reduction per loop replaces one per element. The sum is reassociated
 // (the results differ from the serial order by rounding only); max and min
-// are exact. Every loop the rewrite makes is a lane loop (all share one
+// (expr.MaxF32, accumulator first, so NaN values are skipped either way)
+// are exact but for the sign of a zero result, which comes from the first
+// zero of another lane when zeros of both signs tie. Every loop the rewrite makes is a lane loop (all share one
 // lane variable, so the loop counts as one vector loop) or a chunk loop,
 // and the accumulator is addressed by constants and aligned lane runs, so
 // a generator can keep it in vector registers.
@@ -92,7 +94,10 @@ func findReduction(body ir.Stmt, v *expr.Var) (reduction, bool) {
 	switch {
 	case expr.Equal(b.A, self):
 		r.op, r.value = b.Op, b.B
-	case expr.Equal(b.B, self):
+	case expr.Equal(b.B, self) && b.Op == expr.Add:
+		// max(f, S) and min(f, S) keep f where S is NaN or both are
+		// zeros (expr.MaxF32): the accumulators, which come first, would
+		// not.
 		r.op, r.value = b.Op, b.A
 	default:
 		return r, false

@@ -177,11 +177,11 @@ func TestVectorize(t *testing.T) {
 		// A guarded max over five chunks with two accumulators: two
 		// rounds of the chunk loop, one chunk left over.
 		{name: "guarded max", cfg: twoAccumulators, f: vec(20, &ir.If{Cond: expr.Bin(expr.LT, i, expr.Const(13)),
-			Then: store(bufB, expr.Bin(expr.Max, load(bufA, i), load(bufB, expr.Const(0))), expr.Const(0))}), before: `
+			Then: store(bufB, expr.Bin(expr.Max, load(bufB, expr.Const(0)), load(bufA, i)), expr.Const(0))}), before: `
 		kernel(A: f32[16], out B: f32[16]) {
 		  vectorized for (i = 0; i < 20; i++) {
 		    if (i < 13) {
-		      B[0] = max(A[i], B[0]);
+		      B[0] = max(B[0], A[i]);
 		    }
 		  }
 		}`, after: `
@@ -214,6 +214,20 @@ func TestVectorize(t *testing.T) {
 		    B.vacc1[i.v] = max(B.vacc1[i.v], B.vacc1[4 + i.v]);
 		  }
 		  B[0] = max(B[0], max(max(B.vacc1[0], B.vacc1[1]), max(B.vacc1[2], B.vacc1[3])));
+		}`},
+		// max(value, S) is no reduction the accumulators can do: where a
+		// value is NaN or both are zeros, it keeps the value.
+		{name: "max with the value first", cfg: twoAccumulators, f: vec(8,
+			store(bufB, expr.Bin(expr.Max, load(bufA, i), load(bufB, expr.Const(0))), expr.Const(0))), before: `
+		kernel(A: f32[16], out B: f32[16]) {
+		  vectorized for (i = 0; i < 8; i++) {
+		    B[0] = max(A[i], B[0]);
+		  }
+		}`, after: `
+		kernel(A: f32[16], out B: f32[16]) {
+		  for (i = 0; i < 8; i++) {
+		    B[0] = max(A[i], B[0]);
+		  }
 		}`},
 		{name: "guard with else", cfg: wasmLike, f: vec(8, &ir.If{
 			Cond: expr.Bin(expr.LT, i, expr.Const(5)), Then: copyStore(i), Else: copyStore(i)}), before: `

@@ -67,7 +67,8 @@ type FloatImm struct {
 type Op uint8
 
 // The binary operators. Div is float division; integer division is
-// always FloorDiv, and FloorMod its remainder (sign of the divisor).
+// always FloorDiv, and FloorMod its remainder (sign of the divisor). Min
+// and Max of floats are MinF32 and MaxF32, which are not commutative.
 const (
 	Add Op = iota
 	Sub
@@ -86,6 +87,29 @@ const (
 	And
 	Or
 )
+
+// MaxF32 is what max(a, b) means on floats: a < b ? b : a. It is
+// WebAssembly's f32x4.pmax and x86's maxps (operands swapped), one
+// instruction where an IEEE max that propagates NaN takes several: when
+// either operand is NaN the result is a (so a max reduction, whose
+// accumulator comes first, skips NaN values), and max(+0, -0) = +0 but
+// max(-0, +0) = -0. Every evaluator and code generator follows it.
+func MaxF32(a, b float32) float32 {
+	if a < b {
+		return b
+	}
+	return a
+}
+
+// MinF32 is what min(a, b) means on floats: b < a ? b : a (f32x4.pmin,
+// x86's minps with the operands swapped); like MaxF32, it returns a when
+// either operand is NaN or both are zeros.
+func MinF32(a, b float32) float32 {
+	if b < a {
+		return b
+	}
+	return a
+}
 
 var opNames = [...]string{
 	Add: "+", Sub: "-", Mul: "*", Div: "/", FloorDiv: "//", FloorMod: "%",

@@ -399,9 +399,9 @@ func combineFloat(op expr.Op, x, y float32) float32 {
 	case expr.Div:
 		return float32(x / y)
 	case expr.Min:
-		return min(x, y)
+		return expr.MinF32(x, y)
 	case expr.Max:
-		return max(x, y)
+		return expr.MaxF32(x, y)
 	}
 	panic("interp: combineFloat: " + op.String())
 }
@@ -425,9 +425,9 @@ func (c *compiler) floatBinary(n *expr.Binary) (floatFn, error) {
 	case expr.Div:
 		return func(fr *frame) float32 { return float32(a(fr) / b(fr)) }, nil
 	case expr.Min:
-		return func(fr *frame) float32 { return min(a(fr), b(fr)) }, nil
+		return func(fr *frame) float32 { return expr.MinF32(a(fr), b(fr)) }, nil
 	case expr.Max:
-		return func(fr *frame) float32 { return max(a(fr), b(fr)) }, nil
+		return func(fr *frame) float32 { return expr.MaxF32(a(fr), b(fr)) }, nil
 	}
 	return nil, fmt.Errorf("%s: operator %s does not apply to f32", expr.String(n), n.Op)
 }

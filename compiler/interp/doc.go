@@ -12,8 +12,11 @@
 //     Int overflow wraps. Int Div is an error: integer division is FloorDiv.
 //   - Floats are float32 and every operation rounds to float32 on its own:
 //     a*b+c is never fused. Div is IEEE division (x/0 is ±inf or NaN).
-//     Min and Max propagate NaN (Go's built-in min and max), so a NaN read
-//     from uninitialized memory survives a max reduction.
+//     Min and Max are expr.MinF32 and expr.MaxF32: max(a, b) = a < b ? b : a
+//     and min(a, b) = b < a ? b : a, so a NaN or zero operand order matters.
+//     A max or min reduction (acc = max(acc, v)) skips NaN values; poison
+//     read into its accumulator survives, poison among its values does only
+//     where every value is poison (the result is then the init).
 //   - Calls (exp, log, sqrt, tanh, sigmoid = 1/(1+exp(-x)), abs, pow) are
 //     computed in float64 and rounded to float32.
 //   - Select evaluates its condition and then only the chosen branch, so a
@@ -45,8 +48,8 @@
 // Eval evaluates a te.DAG stage by stage in plain nested loops over all the
 // points of each stage, in the DAG's topological order. A reduction starts
 // from Reduction.InitValue() (evaluated at the spatial point) and folds the
-// body with the semantics of ReduceOp.Combine (float32 add, or NaN-propagating
-// max/min) in row-major order over the reduction axes as listed. Eval is the
+// body with the semantics of ReduceOp.Combine (float32 add, or max/min as
+// above, accumulator first) in row-major order over the reduction axes as listed. Eval is the
 // reference that every schedule of the DAG, once lowered to the IR and run
 // by Run, must reproduce within the tolerance of Compare; Check does exactly
 // that.

@@ -500,8 +500,15 @@ func TestExprSemantics(t *testing.T) {
 		{cast(expr.Float, bin(expr.LT, N, c(0))), 1},
 		{cast(expr.Int, bin(expr.GT, N, c(0))), 0},
 		{bin(expr.Div, f32(1), f32(0)), math.Inf(1)},
+		// max(a, b) = a < b ? b : a, min(a, b) = b < a ? b : a (x[1] is NaN).
 		{bin(expr.Max, X(1), f32(1)), nan},
-		{bin(expr.Min, f32(1), X(1)), nan},
+		{bin(expr.Max, f32(1), X(1)), 1},
+		{bin(expr.Min, f32(1), X(1)), 1},
+		{bin(expr.Min, X(1), f32(1)), nan},
+		{bin(expr.Div, f32(1), bin(expr.Max, f32(0), f32(float32(math.Copysign(0, -1))))), math.Inf(1)},
+		{bin(expr.Div, f32(1), bin(expr.Max, f32(float32(math.Copysign(0, -1))), f32(0))), math.Inf(-1)},
+		{bin(expr.Div, f32(1), bin(expr.Min, f32(0), f32(float32(math.Copysign(0, -1))))), math.Inf(1)},
+		{bin(expr.Div, f32(1), bin(expr.Min, f32(float32(math.Copysign(0, -1))), f32(0))), math.Inf(-1)},
 		{bin(expr.Add, f32(16777216), f32(1)), 16777216}, // f32 rounding
 		{call(expr.Sigmoid, f32(0)), 0.5},
 		{call(expr.Pow, f32(2), f32(10)), 1024},

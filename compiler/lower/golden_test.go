@@ -56,12 +56,12 @@ func TestGolden(t *testing.T) {
 }
 
 // softmaxRows computes softmax per block of two rows of out: the row max,
-// the exps (read by the row sum and by out) and the row sum, all at out's
-// outer row loop, in stage order.
+// the exps (read by the row sum and by out), the row sum and its inverse,
+// all at out's outer row loop, in stage order.
 func softmaxRows(b *schedtest.Builder) {
 	rows := b.Split("out", "i", 2)
 	at := b.Iter("out", rows[0])
-	for _, p := range []string{"expsum", "exps", "maxelem"} {
+	for _, p := range []string{"rsum", "expsum", "exps", "maxelem"} {
 		b.Do(schedule.ComputeAt{Stage: b.Stage(p), Target: b.Stage("out"), TargetIter: at})
 	}
 }

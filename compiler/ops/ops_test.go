@@ -144,13 +144,14 @@ func TestFLOPs(t *testing.T) {
 	if got, want := flops("dense_bias_relu:M=8,N=16,K=32"), 2.0*8*16*32+8*16+8*16; got != want {
 		t.Errorf("dense_bias_relu: FLOPs %v, want %v", got, want)
 	}
-	// max_over 1, exp(x - max) 2, sum 1, divide 1 per element.
-	if got, want := flops("softmax:M=8,N=16"), 5.0*8*16; got != want {
+	// max_over 1, exp(x - max) 2, sum 1, multiply 1 per element; the
+	// inverse of the sum 1 per row.
+	if got, want := flops("softmax:M=8,N=16"), 5.0*8*16+8; got != want {
 		t.Errorf("softmax: FLOPs %v, want %v", got, want)
 	}
-	// total 1, sqdev 4 per element and out 6 per element; mean, variance
-	// 1 per row.
-	if got, want := flops("layernorm:M=8,N=16"), 11.0*8*16+2*8; got != want {
+	// total 1, sqdev 4 and out 4 per element; mean 1, variance 1 and
+	// rstd = 1/sqrt(variance + eps) 3 per row.
+	if got, want := flops("layernorm:M=8,N=16"), 9.0*8*16+5*8; got != want {
 		t.Errorf("layernorm: FLOPs %v, want %v", got, want)
 	}
 	// A multiply and an add per step, one sqrt per matrix.

@@ -153,7 +153,7 @@ var registry = []*Op{
 	},
 	{
 		Name: "softmax",
-		Doc:  "softmax of each row: max, exp(x - max), sum, divide",
+		Doc:  "softmax of each row: max, exp(x - max), sum, times 1/sum",
 		Params: []Param{
 			size("M", 1536, "rows (BERT-base: 12 heads x 128)"),
 			size("N", 128, "columns, the softmax axis"),
@@ -272,21 +272,24 @@ func denseBiasRelu(a map[string]int64) (string, error) {
 	return p.String(), nil
 }
 
-// softmax is topi's softmax over the last axis, in its four stages:
-// subtracting the row's maximum keeps exp from overflowing.
+// softmax is topi's softmax over the last axis: subtracting the row's
+// maximum keeps exp from overflowing, and each row's sum is inverted once
+// (rsum), so that the last stage multiplies instead of dividing.
 func softmax(a map[string]int64) (string, error) {
 	var p program
 	p.input("data", a["M"], a["N"])
 	p.line("maxelem[i] = max_over(data[i, j], j)")
 	p.line("exps[i, j] = exp(data[i, j] - maxelem[i])")
 	p.line("expsum[i] = sum(exps[i, j], j)")
-	p.line("out[i, j] = exps[i, j] / expsum[i]")
+	p.line("rsum[i] = 1.0 / expsum[i]")
+	p.line("out[i, j] = exps[i, j] * rsum[i]")
 	return p.String(), nil
 }
 
 // layernorm normalizes each row to mean 0 and variance 1 (the biased
 // variance, computed in a second pass), then scales by gamma and shifts by
-// beta per column.
+// beta per column; 1/sqrt(variance + eps) is computed once per row (rstd),
+// so that the last stage multiplies instead of dividing.
 func layernorm(a map[string]int64) (string, error) {
 	n := flt(a["N"])
 	var p program
@@ -297,7 +300,8 @@ func layernorm(a map[string]int64) (string, error) {
 	p.line("mean[i] = total[i] / %s", n)
 	p.line("sqdev[i] = sum((data[i, j] - mean[i]) * (data[i, j] - mean[i]), j)")
 	p.line("variance[i] = sqdev[i] / %s", n)
-	p.line("out[i, j] = (data[i, j] - mean[i]) / sqrt(variance[i] + 1e-05) * gamma[j] + beta[j]")
+	p.line("rstd[i] = 1.0 / sqrt(variance[i] + 1e-05)")
+	p.line("out[i, j] = (data[i, j] - mean[i]) * rstd[i] * gamma[j] + beta[j]")
 	return p.String(), nil
 }
 

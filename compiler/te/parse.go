@@ -29,7 +29,10 @@ import (
 // Values are expressions over the axes and reads of earlier tensors, with
 // the operators of expr.String, the calls min max exp log sqrt tanh sigmoid
 // abs pow select (alias if_then_else) f32 i32, and the reductions sum,
-// max_over and min_over (value, axes..., optional init=value). A reduction
+// max_over and min_over (value, axes..., optional init=value). On floats
+// max(a, b) is a < b ? b : a and min(a, b) is b < a ? b : a (expr.MaxF32,
+// expr.MinF32: a NaN or zero operand order matters; max_over folds as
+// max(acc, value), so it skips NaN values). A reduction
 // inside a larger value, or inside another reduction, is lifted into a stage
 // of its own, NAME_red, placed before the stage and read by it.
 //

@@ -263,7 +263,7 @@ func (x *extractor) vectorReduction(body ir.Stmt, v *expr.Var) bool {
 	value := b.B
 	switch {
 	case expr.Equal(b.A, self):
-	case expr.Equal(b.B, self):
+	case expr.Equal(b.B, self) && b.Op == expr.Add: // as codegen's reduce: max(f, S) is none
 		value = b.A
 	default:
 		return false

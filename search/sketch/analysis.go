@@ -27,15 +27,7 @@ func hasReuse(st *schedule.State, i int) bool {
 		return false
 	}
 	for _, ld := range op.Reads() {
-		used := map[*expr.Var]bool{}
-		for _, ix := range ld.Index {
-			expr.Walk(ix, func(e expr.Expr) bool {
-				if v, ok := e.(*expr.Var); ok {
-					used[v] = true
-				}
-				return true
-			})
-		}
+		used := indexVars(ld)
 		for _, a := range op.Axes {
 			if a.Extent > 1 && !used[a.Var] {
 				return true
@@ -43,6 +35,20 @@ func hasReuse(st *schedule.State, i int) bool {
 		}
 	}
 	return false
+}
+
+// indexVars returns the variables the indices of a read use.
+func indexVars(ld *expr.Load) map[*expr.Var]bool {
+	used := map[*expr.Var]bool{}
+	for _, ix := range ld.Index {
+		expr.Walk(ix, func(e expr.Expr) bool {
+			if v, ok := e.(*expr.Var); ok {
+				used[v] = true
+			}
+			return true
+		})
+	}
+	return used
 }
 
 // fusibleConsumer returns the consumer into which stage i can be fused as

@@ -19,7 +19,8 @@ import (
 // that stays in cache. A kept stage read by two stages of the chain (the
 // exps, read by the sum and the division) goes there too: both its
 // readers are computed in that loop (compute_at's common root, as
-// Ansor's compute location sampling allows). The cheap element-wise
+// Ansor's compute location sampling allows); so does a per-row division
+// (softmax's 1/sum), once per row of the block. The cheap element-wise
 // stages of the chain are inlined, as alwaysInline would.
 //
 // The rule derives this sketch besides those of the rules after it: the
@@ -67,9 +68,10 @@ func (rowFusion) Apply(_ *Policy, s *Sketch, c int) ([]Derived, error) {
 //
 // A stage joins the chain when every stage that reads it is c or in the
 // chain (so that all of them are computed in c's row loop), and it is
-// untouched and not an output: a reduction without data reuse and a
-// costly stage with several readers are computed per block, another
-// element-wise stage without padding is inlined.
+// untouched and not an output: a reduction without data reuse, a costly
+// stage with several readers and a per-row division (broadcastDivide:
+// softmax's 1/sum) are computed per block, another element-wise stage
+// without padding is inlined.
 func rowChain(st *schedule.State, c int) (inline, attach []int, k int) {
 	cs := st.Stages[c]
 	if !isCompute(st, c) || !untouched(st, c) || cs.Op.Reduce != nil || len(cs.Op.Axes) < 2 || !chainEnd(st, c) {
@@ -88,7 +90,7 @@ func rowChain(st *schedule.State, c int) (inline, attach []int, k int) {
 		switch {
 		case s.Op.Reduce != nil && !hasReuse(st, q):
 			attach = append(attach, q)
-		case s.Op.Reduce == nil && len(cons) > 1 && callsCostly(s.Op.Value()):
+		case s.Op.Reduce == nil && (len(cons) > 1 && callsCostly(s.Op.Value()) || broadcastDivide(st, q)):
 			attach = append(attach, q)
 		case s.Op.Reduce == nil && !hasPadding(st, q):
 			inline = append(inline, q)

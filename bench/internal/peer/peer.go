@@ -23,10 +23,10 @@ type Results struct {
 }
 
 // Run runs bench/peer/run.sh from the repository root for the given specs
-// (gmm 1024 and the ResNet C2D are what it knows).
+// (gmm, c2d, softmax, layernorm and nrm are what it knows) and the peak.
 func Run(specs []string, minTime time.Duration) (Results, error) {
 	res := Results{Seconds: map[string]float64{}}
-	cmd := exec.Command("bash", filepath.Join("bench", "peer", "run.sh"), "--workloads", "gmm,c2d,peak",
+	cmd := exec.Command("bash", filepath.Join("bench", "peer", "run.sh"), "--workloads", strings.Join(append(specs, "peak"), ","),
 		"--min-time", fmt.Sprintf("%.3f", minTime.Seconds()))
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr

@@ -6,14 +6,17 @@ import "math"
 // reference functions (package wmath) and every renderer read these, so
 // a coefficient is written once.
 
-// Constants of Exp (Cephes expf).
+// Constants of Exp (Cephes expf, scaled once).
 const (
-	ExpMin  float32 = -104 // exp(-104) < 2^-150: rounds to 0
-	ExpMax  float32 = 89   // exp(89) > MaxFloat32: overflows to +Inf
-	Log2e   float32 = 1.44269504088896341
-	ExpC1   float32 = 0.693359375 // ln 2 = C1 - C2, C1 with 9 significant bits
-	ExpC2   float32 = -2.12194440e-4
-	Magic23 float32 = 0x1.8p23 // x + Magic23 rounds x to an integer (|x| < 2^22)
+	ExpMin float32 = -88 // x·log2e rounds to k = -127: 2^k is built as +0
+	ExpMax float32 = 89  // exp(89) > MaxFloat32: overflows to +Inf
+	Log2e  float32 = 1.44269504088896341
+	ExpC1  float32 = 0.693359375 // ln 2 = C1 - C2, C1 with 9 significant bits
+	ExpC2  float32 = -2.12194440e-4
+	// ExpMagic is 1.5·2^23 + 127: x + ExpMagic rounds x to an integer
+	// (|x| < 2^22) and holds k + 127 in its low bits, the biased
+	// exponent of 2^k.
+	ExpMagic float32 = 0x1.8p23 + 127
 )
 
 // ExpP is the minimax polynomial of Cephes expf:

@@ -65,11 +65,12 @@ type Builder[V any] interface {
 	Pow2k(x V) V
 }
 
-// Exp is e**x (Cephes expf).
+// Exp is e**x (Cephes expf's reduction and polynomial), scaled by 2^k
+// once: results that would need k = -127 are 0.
 func Exp[V any](b Builder[V], x V) V {
 	x = b.Let(b.MinC(b.MaxC(x, float64(ExpMin)), float64(ExpMax)))
-	kk := b.Let(b.Add(b.Mul(x, b.F32(Log2e)), b.F32(Magic23)))
-	k := b.Let(b.Sub(kk, b.F32(Magic23)))
+	kk := b.Let(b.Add(b.Mul(x, b.F32(Log2e)), b.F32(ExpMagic)))
+	k := b.Let(b.Sub(kk, b.F32(ExpMagic)))
 	r := b.Let(b.Sub(x, b.Mul(k, b.F32(ExpC1))))
 	r = b.Let(b.Sub(r, b.Mul(k, b.F32(ExpC2))))
 	z := b.Let(b.Mul(r, r))
@@ -78,11 +79,9 @@ func Exp[V any](b Builder[V], x V) V {
 		p = b.Add(b.Mul(p, r), b.F32(c))
 	}
 	y := b.Add(b.Add(b.Mul(p, z), r), b.F32(1))
-	ki := b.Let(b.Sub(b.BitsOf(kk), b.I32(0x4b400000)))
-	k1 := b.Let(b.ShrS(ki, 1))
-	s1 := b.FromBits(b.Shl(b.Add(k1, b.I32(127)), 23))
-	s2 := b.FromBits(b.Shl(b.Add(b.Sub(ki, k1), b.I32(127)), 23))
-	return b.Mul(b.Mul(y, s1), s2)
+	kc := b.Let(b.MinC(kk, float64(ExpMagic+127)))
+	s := b.FromBits(b.Shl(b.BitsOf(kc), 23))
+	return b.Mul(b.Mul(y, s), b.Add(b.Sub(kk, kc), b.F32(1)))
 }
 
 // Log is the natural logarithm (musl / FreeBSD logf).

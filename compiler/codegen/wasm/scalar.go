@@ -83,9 +83,41 @@ var intOps = map[expr.Op]wasmbin.Op{
 
 var floatOps = map[expr.Op]wasmbin.Op{
 	expr.Add: wasmbin.F32Add, expr.Sub: wasmbin.F32Sub, expr.Mul: wasmbin.F32Mul, expr.Div: wasmbin.F32Div,
-	expr.Min: wasmbin.F32Min, expr.Max: wasmbin.F32Max,
 	expr.LT: wasmbin.F32Lt, expr.LE: wasmbin.F32Le, expr.GT: wasmbin.F32Gt, expr.GE: wasmbin.F32Ge,
 	expr.EQ: wasmbin.F32Eq, expr.NE: wasmbin.F32Ne,
+}
+
+// minMax emits min or max as one select on a comparison. Integers: min
+// is a < b ? a : b, max a > b ? a : b. Floats, as expr.MinF32 and
+// expr.MaxF32 define them (f32.min and f32.max propagate NaN and order
+// the zeros, and wasm has no scalar pmin/pmax): max is a < b ? b : a,
+// min b < a ? b : a.
+func (g *gen) minMax(n *expr.Binary) {
+	t, lt := wasmbin.I32, wasmbin.I32LtS
+	if n.A.Type() == expr.Float {
+		t, lt = wasmbin.F32, wasmbin.F32Lt
+	}
+	a, b := g.temp(t), g.temp(t)
+	g.sexpr(n.A)
+	g.f.LocalSet(a)
+	g.sexpr(n.B)
+	g.f.LocalSet(b)
+	// select(x, y, c1 cmp c2) is x when the comparison holds, else y.
+	x, y, c1, c2, cmp := a, b, a, b, lt
+	switch {
+	case t == wasmbin.F32 && n.Op == expr.Max:
+		x, y = b, a
+	case t == wasmbin.F32:
+		x, y, c1, c2 = b, a, b, a
+	case n.Op == expr.Max:
+		cmp = wasmbin.I32GtS
+	}
+	for _, l := range []uint32{x, y, c1, c2} {
+		g.f.LocalGet(l)
+	}
+	g.f.Emit(cmp, wasmbin.Select)
+	g.release(t, a)
+	g.release(t, b)
 }
 
 func (g *gen) binary(n *expr.Binary) {
@@ -115,6 +147,8 @@ func (g *gen) binary(n *expr.Binary) {
 		}
 		g.forget(nil)
 		g.f.Emit(wasmbin.End)
+	case n.Op == expr.Min || n.Op == expr.Max:
+		g.minMax(n)
 	case n.A.Type() == expr.Float:
 		op, ok := floatOps[n.Op]
 		if !ok {
@@ -125,24 +159,6 @@ func (g *gen) binary(n *expr.Binary) {
 		g.f.Emit(op)
 	case n.Op == expr.FloorDiv || n.Op == expr.FloorMod:
 		g.floorDivMod(n)
-	case n.Op == expr.Min || n.Op == expr.Max:
-		a, b := g.temp(wasmbin.I32), g.temp(wasmbin.I32)
-		g.sexpr(n.A)
-		g.f.LocalSet(a)
-		g.sexpr(n.B)
-		g.f.LocalSet(b)
-		g.f.LocalGet(a)
-		g.f.LocalGet(b)
-		g.f.LocalGet(a)
-		g.f.LocalGet(b)
-		if n.Op == expr.Min {
-			g.f.Emit(wasmbin.I32LtS)
-		} else {
-			g.f.Emit(wasmbin.I32GtS)
-		}
-		g.f.Emit(wasmbin.Select)
-		g.release(wasmbin.I32, a)
-		g.release(wasmbin.I32, b)
 	default:
 		op, ok := intOps[n.Op]
 		if !ok {

@@ -90,7 +90,7 @@ func (g *gen) vstore(n *ir.Store, l *expr.Var) {
 
 var vfloatOps = map[expr.Op]wasmbin.Op{
 	expr.Add: wasmbin.F32x4Add, expr.Sub: wasmbin.F32x4Sub, expr.Mul: wasmbin.F32x4Mul, expr.Div: wasmbin.F32x4Div,
-	expr.Min: wasmbin.F32x4Min, expr.Max: wasmbin.F32x4Max,
+	expr.Min: wasmbin.F32x4PMin, expr.Max: wasmbin.F32x4PMax, // expr.MinF32, expr.MaxF32
 	expr.LT: wasmbin.F32x4Lt, expr.LE: wasmbin.F32x4Le, expr.GT: wasmbin.F32x4Gt, expr.GE: wasmbin.F32x4Ge,
 	expr.EQ: wasmbin.F32x4Eq, expr.NE: wasmbin.F32x4Ne,
 }

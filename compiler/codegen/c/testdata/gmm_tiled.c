@@ -34,10 +34,10 @@ static inline void tt_store(float *p, tt_vf v) { __builtin_memcpy(p, &v, sizeof 
 static inline tt_vf tt_vsel(tt_vi m, tt_vf x, tt_vf y) { return (tt_vf)((m & (tt_vi)x) | (~m & (tt_vi)y)); }
 static inline tt_vi tt_vseli(tt_vi m, tt_vi x, tt_vi y) { return (m & x) | (~m & y); }
 static inline tt_vd tt_vseld(tt_vl m, tt_vd x, tt_vd y) { return (tt_vd)((m & (tt_vl)x) | (~m & (tt_vl)y)); }
-static inline float tt_minf(float a, float b) { return (a < b || a != a) ? a : b; }
-static inline float tt_maxf(float a, float b) { return (a > b || a != a) ? a : b; }
-static inline tt_vf tt_vmin(tt_vf a, tt_vf b) { return tt_vsel((a < b) | (a != a), a, b); }
-static inline tt_vf tt_vmax(tt_vf a, tt_vf b) { return tt_vsel((a > b) | (a != a), a, b); }
+static inline float tt_minf(float a, float b) { return b < a ? b : a; }
+static inline float tt_maxf(float a, float b) { return a < b ? b : a; }
+static inline tt_vf tt_vmin(tt_vf a, tt_vf b) { return tt_vsel(b < a, b, a); }
+static inline tt_vf tt_vmax(tt_vf a, tt_vf b) { return tt_vsel(a < b, b, a); }
 static inline long tt_mini(long a, long b) { return a < b ? a : b; }
 static inline long tt_maxi(long a, long b) { return a > b ? a : b; }
 static inline long tt_floordiv(long a, long b) {

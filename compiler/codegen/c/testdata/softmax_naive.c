@@ -34,10 +34,10 @@ static inline void tt_store(float *p, tt_vf v) { __builtin_memcpy(p, &v, sizeof 
 static inline tt_vf tt_vsel(tt_vi m, tt_vf x, tt_vf y) { return (tt_vf)((m & (tt_vi)x) | (~m & (tt_vi)y)); }
 static inline tt_vi tt_vseli(tt_vi m, tt_vi x, tt_vi y) { return (m & x) | (~m & y); }
 static inline tt_vd tt_vseld(tt_vl m, tt_vd x, tt_vd y) { return (tt_vd)((m & (tt_vl)x) | (~m & (tt_vl)y)); }
-static inline float tt_minf(float a, float b) { return (a < b || a != a) ? a : b; }
-static inline float tt_maxf(float a, float b) { return (a > b || a != a) ? a : b; }
-static inline tt_vf tt_vmin(tt_vf a, tt_vf b) { return tt_vsel((a < b) | (a != a), a, b); }
-static inline tt_vf tt_vmax(tt_vf a, tt_vf b) { return tt_vsel((a > b) | (a != a), a, b); }
+static inline float tt_minf(float a, float b) { return b < a ? b : a; }
+static inline float tt_maxf(float a, float b) { return a < b ? b : a; }
+static inline tt_vf tt_vmin(tt_vf a, tt_vf b) { return tt_vsel(b < a, b, a); }
+static inline tt_vf tt_vmax(tt_vf a, tt_vf b) { return tt_vsel(a < b, b, a); }
 static inline long tt_mini(long a, long b) { return a < b ? a : b; }
 static inline long tt_maxi(long a, long b) { return a > b ? a : b; }
 static inline long tt_floordiv(long a, long b) {
@@ -97,23 +97,23 @@ static inline tt_vf tt_vtrunc(tt_vf x) {
 
 TT_MATH float tt_exp(float x) {
   TT_NOCONTRACT
-  float t1 = 89.0f < ((-104.0f) > x ? (-104.0f) : x) ? 89.0f : ((-104.0f) > x ? (-104.0f) : x);
-  float t2 = (t1 * 1.442695f) + 1.2582912e+07f;
-  float t3 = t2 - 1.2582912e+07f;
+  float t1 = 89.0f < ((-88.0f) > x ? (-88.0f) : x) ? 89.0f : ((-88.0f) > x ? (-88.0f) : x);
+  float t2 = (t1 * 1.442695f) + 1.2583039e+07f;
+  float t3 = t2 - 1.2583039e+07f;
   float t4 = t1 - (t3 * 0.6933594f);
   float t5 = t4 - (t3 * (-0.00021219444f));
   float t6 = t5 * t5;
-  int t7 = (int)((unsigned)tt_bits(t2) - (unsigned)1262485504);
-  int t8 = t7 >> 1;
-  return ((((((((((((((0.00019875691f * t5) + 0.0013981999f) * t5) + 0.008333452f) * t5) + 0.041665796f) * t5) + 0.16666666f) * t5) + 0.5f) * t6) + t5) + 1.0f) * tt_frombits((int)((unsigned)((int)((unsigned)t8 + (unsigned)127)) << 23))) * tt_frombits((int)((unsigned)((int)((unsigned)((int)((unsigned)t7 - (unsigned)t8)) + (unsigned)127)) << 23));
+  float t7 = 1.2583166e+07f < t2 ? 1.2583166e+07f : t2;
+  return ((((((((((((((0.00019875691f * t5) + 0.0013981999f) * t5) + 0.008333452f) * t5) + 0.041665796f) * t5) + 0.16666666f) * t5) + 0.5f) * t6) + t5) + 1.0f) * tt_frombits((int)((unsigned)tt_bits(t7) << 23))) * ((t2 - t7) + 1.0f);
 }
 
-const long kernel_scratch_bytes = 192;
+const long kernel_scratch_bytes = 256;
 
 void kernel(float *restrict data, float *restrict out, char *restrict scratch) {
   float *restrict maxelem = (float *)(scratch + 0);
   float *restrict exps = (float *)(scratch + 64);
   float *restrict expsum = (float *)(scratch + 128);
+  float *restrict rsum = (float *)(scratch + 192);
   for (long i = 0; i < 2; i++) {
     maxelem[i] = (-__builtin_inff());
     for (long j = 0; j < 8; j++) {
@@ -132,8 +132,11 @@ void kernel(float *restrict data, float *restrict out, char *restrict scratch) {
     }
   }
   for (long i_3 = 0; i_3 < 2; i_3++) {
+    rsum[i_3] = (1.0f / expsum[i_3]);
+  }
+  for (long i_4 = 0; i_4 < 2; i_4++) {
     for (long j_3 = 0; j_3 < 8; j_3++) {
-      out[(i_3 * 8) + j_3] = (exps[(i_3 * 8) + j_3] / expsum[i_3]);
+      out[(i_4 * 8) + j_3] = (exps[(i_4 * 8) + j_3] * rsum[i_4]);
     }
   }
 }

@@ -14,12 +14,12 @@ import (
 // The constants and tables, defined once in package polymath for every
 // renderer of the algorithms.
 const (
-	expMin, expMax, log2e, expC1, expC2, magic23 = polymath.ExpMin, polymath.ExpMax, polymath.Log2e, polymath.ExpC1, polymath.ExpC2, polymath.Magic23
-	ln2Hi, ln2Lo, lg1, lg2, lg3, lg4             = polymath.Ln2Hi, polymath.Ln2Lo, polymath.Lg1, polymath.Lg2, polymath.Lg3, polymath.Lg4
-	sqrtHalfBits, tinyNormal, scaleUp            = polymath.SqrtHalfBits, polymath.TinyNormal, polymath.ScaleUp
-	tanhSmall                                    = polymath.TanhSmall
-	powClamp, magic52, log2e64                   = polymath.PowClamp, polymath.Magic52, polymath.Log2e64
-	signBit                                      = polymath.SignBit
+	expMin, expMax, log2e, expC1, expC2, expMagic = polymath.ExpMin, polymath.ExpMax, polymath.Log2e, polymath.ExpC1, polymath.ExpC2, polymath.ExpMagic
+	ln2Hi, ln2Lo, lg1, lg2, lg3, lg4              = polymath.Ln2Hi, polymath.Ln2Lo, polymath.Lg1, polymath.Lg2, polymath.Lg3, polymath.Lg4
+	sqrtHalfBits, tinyNormal, scaleUp             = polymath.SqrtHalfBits, polymath.TinyNormal, polymath.ScaleUp
+	tanhSmall                                     = polymath.TanhSmall
+	powClamp, magic52, log2e64                    = polymath.PowClamp, polymath.Magic52, polymath.Log2e64
+	signBit                                       = polymath.SignBit
 )
 
 var (
@@ -30,8 +30,8 @@ var (
 // Exp returns e**x. It equals the wasm functions of Lib bit for bit.
 func Exp(x float32) float32 {
 	x = min(max(x, expMin), expMax)
-	kk := float32(x*log2e) + magic23 // bits(kk) = 0x4b400000 + round(x·log2e)
-	k := kk - magic23
+	kk := float32(x*log2e) + expMagic // bits(kk) = 0x4b400000 + k + 127, k = round(x·log2e)
+	k := kk - expMagic
 	r := x - float32(k*expC1)
 	r = r - float32(k*expC2)
 	z := float32(r * r)
@@ -40,13 +40,11 @@ func Exp(x float32) float32 {
 		p = float32(p*r) + c
 	}
 	y := float32(p*z) + r + 1
-	// 2^k as the product of two powers of two, each built from exponent
-	// bits, so that results down in the subnormals are rounded only once.
-	ki := bits(kk) - 0x4b400000
-	k1 := ki >> 1
-	s1 := fromBits((k1 + 127) << 23)
-	s2 := fromBits((ki - k1 + 127) << 23)
-	return float32(float32(y*s1) * s2)
+	// 2^k from exponent bits, once: k = -127 gives +0 (the result is
+	// flushed to 0); k = 128 is built as 2^127 · 2.
+	kc := min(kk, expMagic+127)
+	s := fromBits(bits(kc) << 23)
+	return float32(float32(y*s) * (kk - kc + 1))
 }
 
 // Log returns the natural logarithm of x. It equals the wasm functions of

@@ -31,9 +31,11 @@ func TestUnarySpecials(t *testing.T) {
 		{"exp", Exp, 88.7228394, inf},
 		{"exp", Exp, 89, inf},
 		{"exp", Exp, 1000, inf},
-		{"exp", Exp, -103.972076, den},          // smallest x with a nonzero result
-		{"exp", Exp, -103.972084, 0},            // the next one down
+		{"exp", Exp, -87.6831131, 8.312044e-39}, // smallest x with a nonzero (subnormal) result
+		{"exp", Exp, -87.6831207, 0},            // the next one down: flushed
 		{"exp", Exp, -87.33655, 1.17549071e-38}, // a subnormal result
+		{"exp", Exp, -87.336544, 1.1754997e-38}, // a normal result near the smallest
+		{"exp", Exp, -103.972076, 0},            // flushed (was the smallest subnormal)
 		{"exp", Exp, -1000, 0},
 		{"log", Log, 0, ninf},
 		{"log", Log, nz, ninf},
@@ -59,7 +61,8 @@ func TestUnarySpecials(t *testing.T) {
 		{"sigmoid", Sigmoid, inf, 1},
 		{"sigmoid", Sigmoid, ninf, 0},
 		{"sigmoid", Sigmoid, 100, 1},
-		{"sigmoid", Sigmoid, -100, 3.78350585e-44},
+		{"sigmoid", Sigmoid, -87.5, 9.9823514e-39},
+		{"sigmoid", Sigmoid, -100, 0}, // exp(-100) is flushed
 		{"sigmoid", Sigmoid, -104, 0},
 		{"sigmoid", Sigmoid, nan, nan},
 	} {

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/tetratelabs/wazero"
@@ -251,5 +252,32 @@ func TestLib(t *testing.T) {
 	defer r.Close(ctx)
 	if _, err := r.CompileModule(ctx, m.Bytes()); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestExpVectorSize counts the vector instructions of the f32x4 exp, which
+// softmax spends most of its time in: 29 with the single scaling by 2^k
+// (the two-step scaling of subnormal results took 32).
+func TestExpVectorSize(t *testing.T) {
+	m := wasmbin.NewModule()
+	NewLib(m).Func(expr.Exp, true)
+	wat, err := wasmbin.Disassemble(m.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ops, consts := 0, 0
+	for _, line := range strings.Split(wat, "\n") {
+		f := strings.Fields(line)
+		switch {
+		case len(f) == 0:
+		case f[0] == "v128.const":
+			consts++
+		case strings.Contains(f[0], "x4."):
+			ops++
+		}
+	}
+	t.Logf("f32x4 exp: %d vector instructions, %d v128.const", ops, consts)
+	if ops > 29 || consts > 16 {
+		t.Errorf("f32x4 exp: %d vector instructions and %d constants, want at most 29 and 16:\n%s", ops, consts, wat)
 	}
 }
