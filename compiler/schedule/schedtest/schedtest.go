@@ -266,7 +266,7 @@ func RandomStep(rng *rand.Rand, st *schedule.State) schedule.Step {
 	s := st.Stages[id]
 	n := len(s.Iters)
 	pick := func() int { return rng.IntN(n) }
-	switch k := rng.IntN(23); {
+	switch k := rng.IntN(24); {
 	case k < 5:
 		// Lengths that roughly fit the extent, dividing it or not, as a
 		// sampler would choose them: larger ones only multiply the work.
@@ -326,6 +326,8 @@ func RandomStep(rng *rand.Rand, st *schedule.State) schedule.Step {
 	case k < 22:
 		f := int64(1 + rng.IntN(8))
 		return schedule.StorageAlign{Stage: id, Iter: pick(), Factor: f, Offset: rng.Int64N(f)}
+	case k < 23:
+		return schedule.StorageOrder{Stage: id, Order: rng.Perm(len(s.Tensor.Shape))}
 	default:
 		return schedule.PragmaStep{Stage: id, Iter: pick(), Pragma: ir.AutoUnrollMaxStep, Value: int64(rng.IntN(3) * 16)}
 	}
