@@ -481,7 +481,11 @@ func (st *State) StringWithExtents(ext [][]int64) string {
 				printStage(j, depth)
 			}
 		}
-		fmt.Fprintf(&b, "%s%s = ...\n", pad, s.Name())
+		if s.Order != nil {
+			fmt.Fprintf(&b, "%s%s = ... stored %v\n", pad, s.Name(), s.Order)
+		} else {
+			fmt.Fprintf(&b, "%s%s = ...\n", pad, s.Name())
+		}
 	}
 	for i, s := range st.Stages {
 		if s.Attach.Kind != AttachAt {

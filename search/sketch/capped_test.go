@@ -45,7 +45,7 @@ func TestCappedDerivation(t *testing.T) {
 		capped bool
 	}{
 		{"two matmuls", matmulChain(2), 25, false},
-		{"attention", attention, 15, false},
+		{"attention", attention, 25, false}, // 10 of them packed (pack.go)
 		{"four matmuls", matmulChain(4), MaxSketches, true},
 		{"eight matmuls", matmulChain(8), MaxSketches, true},
 	}
