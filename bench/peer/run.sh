@@ -2,7 +2,7 @@
 # Peer benchmark: XNNPACK (tfjs-backend-wasm, SIMD, 1 thread) and the
 # f32x4 mul+add peak, in node. See README.md.
 #
-#   bench/peer/run.sh [--workloads gmm,c2d,peak] [--min-time SECONDS] [--readback]
+#   bench/peer/run.sh [--workloads gmm,c2d,c2d_s2,peak] [--min-time SECONDS] [--readback]
 #
 # stdout: JSON lines only (one per workload; peak: one per chain count).
 # Installs node_modules with `npm ci` from package-lock.json when missing.
@@ -13,7 +13,7 @@ NODE=${NODE:-node}
 workloads=gmm,c2d,peak
 min_time=1
 readback=()
-usage() { echo "usage: $0 [--workloads gmm,c2d,peak] [--min-time SECONDS] [--readback]" >&2; exit 2; }
+usage() { echo "usage: $0 [--workloads gmm,c2d,c2d_s2,peak] [--min-time SECONDS] [--readback]" >&2; exit 2; }
 while [ $# -gt 0 ]; do
 	case $1 in
 	--workloads) [ $# -ge 2 ] || usage; workloads=$2; shift 2 ;;
@@ -34,9 +34,9 @@ major=$("$NODE" -p 'process.versions.node.split(".")[0]')
 tf=()
 for w in ${workloads//,/ }; do
 	case $w in
-	gmm | c2d) tf+=("$w") ;;
+	gmm | c2d | c2d_s2) tf+=("$w") ;;
 	peak) ;;
-	*) echo "$0: unknown workload $w (have gmm, c2d, peak)" >&2; exit 2 ;;
+	*) echo "$0: unknown workload $w (have gmm, c2d, c2d_s2, peak)" >&2; exit 2 ;;
 	esac
 done
 
