@@ -1,9 +1,11 @@
 // Package sample fills the knobs of sketches (package sketch) to make
 // concrete schedules, as Ansor's initial-population rules do: tile sizes
 // (random factorizations of each extent over the tile levels), where
-// untiled producers are computed, vectorization of innermost loops, the
-// auto-unroll budget, and parallel outer loops on multi-core CPUs or
-// thread bindings on GPUs (gpu.go).
+// untiled producers are computed (a packed copy of an input: at the root,
+// packed once, or in an outer spatial loop of its reader, packed per
+// tile), vectorization of innermost loops, the auto-unroll budget, and
+// parallel outer loops on multi-core CPUs or thread bindings on GPUs
+// (gpu.go).
 //
 // A candidate is a Config: the sketch it comes from and a value for every
 // knob. Build turns a Config into a schedule.State deterministically, so

@@ -6,6 +6,7 @@ package schedtest
 
 import (
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/tabtune/tabtune/compiler/ir"
@@ -239,7 +240,7 @@ func Pack(b *Builder) {
 	main := MainStage(b.St)
 	for i := 0; i < len(b.St.Stages); i++ {
 		s := b.St.Stages[i]
-		if !s.IsInput() || len(s.Tensor.Shape) < 2 || !readBy(b.St, i, b.Stage(main)) {
+		if !s.IsInput() || len(s.Tensor.Shape) < 2 || !slices.Contains(b.St.Consumers(i), b.Stage(main)) {
 			continue
 		}
 		b.Do(schedule.CacheRead{Stage: i, Scope: ir.Global, Readers: []int{b.Stage(main)}})
@@ -284,16 +285,6 @@ func Pack(b *Builder) {
 	}
 	last := len(b.St.Stages[b.Stage(local)].Iters) - 1
 	b.Do(schedule.Annotate{Stage: b.Stage(local), Iter: last, Ann: schedule.AnnVectorize})
-}
-
-// readBy reports whether stage c reads stage i.
-func readBy(st *schedule.State, i, c int) bool {
-	for _, x := range st.Consumers(i) {
-		if x == c {
-			return true
-		}
-	}
-	return false
 }
 
 // Recipes are the hand-written schedules, by name.
