@@ -121,17 +121,21 @@ const WORKLOADS = {
       dispose: () => { a.dispose(); b.dispose(); },
     };
   },
-  c2d: (tf) => {
-    const Nb = 1, CI = 64, H = 56, W = 56, CO = 64, KH = 3, KW = 3, stride = 1, pad = 1;
-    const OH = (H + 2 * pad - KH) / stride + 1, OW = (W + 2 * pad - KW) / stride + 1;
+  // The ResNet 3x3 convolution (56x56x64 -> 64); c2d:stride=2 is its
+  // downsampling form.
+  c2d: (tf, p) => {
+    const Nb = 1, CI = 64, H = 56, W = 56, CO = 64, KH = 3, KW = 3, stride = p.stride || 1, pad = 1;
+    const OH = Math.floor((H + 2 * pad - KH) / stride) + 1, OW = Math.floor((W + 2 * pad - KW) / stride) + 1;
     const xd = randomF32(Nb * H * W * CI, 3), fd = randomF32(KH * KW * CI * CO, 4);
     const x = tf.tensor4d(xd, [Nb, H, W, CI]);        // NHWC
     const f = tf.tensor4d(fd, [KH, KW, CI, CO]);      // HWIO
     return {
       name: `c2d:N=${Nb},CI=${CI},H=${H},W=${W},CO=${CO},KH=${KH},KW=${KW},stride=${stride},pad=${pad}`,
       flops: 2 * Nb * CO * OH * OW * CI * KH * KW,
-      // pad=1 with a 3x3 kernel and stride 1 is exactly TF 'same'.
-      run: () => tf.conv2d(x, f, stride, 'same'),
+      // pad=1 with a 3x3 kernel and stride 1 is exactly TF 'same'; at
+      // stride 2 'same' would pad only the bottom and right, so the
+      // padding is given.
+      run: () => tf.conv2d(x, f, stride, stride === 1 ? 'same' : pad),
       ref: (idx) => {
         const co = idx % CO, ow = Math.floor(idx / CO) % OW, oh = Math.floor(idx / (CO * OW)) % OH;
         let s = 0;
@@ -146,6 +150,8 @@ const WORKLOADS = {
       dispose: () => { x.dispose(); f.dispose(); },
     };
   },
+  // ResNet's downsampling 3x3: tabtune's c2d:stride=2.
+  c2d_s2: (tf) => WORKLOADS.c2d(tf, { stride: 2 }),
   // Row-wise ops, at tabtune's default shapes; a spec such as
   // softmax:M=384,N=384 sets others. FLOPs are counted as tabtune counts
   // them (tabtune sketches -workload SPEC prints them).

@@ -34,8 +34,13 @@ func boundsPass(l *lowering) error {
 		if info.buf.Shape == nil {
 			info.buf.Shape = info.exts
 			info.buf.Scope = info.stage.Scope
-			if len(info.stage.Align) > 0 {
-				info.buf.Strides = alignedStrides(info.exts, info.stage.Align)
+			if o := info.stage.Order; o != nil {
+				if err := schedule.CheckOrder(o, len(info.exts)); err != nil {
+					return fmt.Errorf("stage %s: storage order: %v", info.stage.Name(), err)
+				}
+			}
+			if len(info.stage.Align) > 0 || info.stage.Order != nil {
+				info.buf.Strides = layoutStrides(info.exts, info.stage.Align, info.stage.Order)
 			}
 		}
 	}
@@ -270,12 +275,18 @@ func (l *lowering) interval(e expr.Expr, free map[*expr.Var]bool) (min expr.Expr
 	return expr.Const(r.Min), r.Max - r.Min + 1, true
 }
 
-// alignedStrides pads strides so that stride % factor == offset for the
-// aligned dimensions, as TVM's storage_align.
-func alignedStrides(shape []int64, aligns []schedule.Align) []int64 {
+// layoutStrides lays the dimensions out in the storage order (nil:
+// row-major), the last one contiguous (storage_order), and pads strides so
+// that stride % factor == offset for the aligned dimensions, as TVM's
+// storage_align.
+func layoutStrides(shape []int64, aligns []schedule.Align, order []int) []int64 {
 	st := make([]int64, len(shape))
 	n := int64(1)
-	for d := len(shape) - 1; d >= 0; d-- {
+	for i := len(shape) - 1; i >= 0; i-- {
+		d := i
+		if order != nil {
+			d = order[i]
+		}
 		for _, a := range aligns {
 			if a.Dim == d {
 				n += expr.FloorModInt(a.Offset-n, a.Factor)

@@ -40,7 +40,7 @@ func TestRandomSchedules(t *testing.T) {
 		}
 	}
 	t.Logf("steps applied: %v", applied)
-	for _, k := range []string{"split", "reorder", "fuse", "compute_at", "compute_inline", "cache_write", "annotate", "rfactor", "cache_read", "follow_split", "follow_fused_split", "storage_align", "pragma"} {
+	for _, k := range []string{"split", "reorder", "fuse", "compute_at", "compute_inline", "cache_write", "annotate", "rfactor", "cache_read", "follow_split", "follow_fused_split", "storage_align", "storage_order", "pragma"} {
 		if applied[k] == 0 && *propertyCases >= 100 {
 			t.Errorf("no %s step applied: the generator needs a look", k)
 		}

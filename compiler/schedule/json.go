@@ -28,6 +28,7 @@ var registry = map[string]decoder{
 	"follow_split":       decode[FollowSplit],
 	"follow_fused_split": decode[FollowFusedSplit],
 	"storage_align":      decode[StorageAlign],
+	"storage_order":      decode[StorageOrder],
 }
 
 // decoder reads the fields of one step kind.

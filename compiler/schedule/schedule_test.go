@@ -139,6 +139,14 @@ func TestStepErrors(t *testing.T) {
 			`step 0 (pragma) on stage C, iterator i: unknown pragma "unroll_explicit"; known: auto_unroll_max_step`},
 		{d, []Step{StorageAlign{Stage: 3, Iter: 0, Factor: 16, Offset: 1}},
 			"step 0 (storage_align) on stage D, iterator i: D is an output; outputs are dense"},
+		{d, []Step{StorageOrder{Stage: 3, Order: []int{1, 0}}},
+			"step 0 (storage_order) on stage D: D is an output; outputs are dense row-major"},
+		{d, []Step{StorageOrder{Stage: 0, Order: []int{1, 0}}},
+			"step 0 (storage_order) on stage A: A is an input; it has no loops to schedule"},
+		{d, []Step{StorageOrder{Stage: 2, Order: []int{0}}},
+			"step 0 (storage_order) on stage C: order [0] has 1 dimensions; the buffer has 2"},
+		{d, []Step{StorageOrder{Stage: 2, Order: []int{1, 1}}},
+			"step 0 (storage_order) on stage C: order [1 1] is not a permutation of 0..1"},
 		// B.global is read by C.local, computed inside C at j: B.global may
 		// go at C's loop j or outside it, not deeper.
 		{d, []Step{CacheWrite{Stage: 2, Scope: ir.Local}, CacheRead{Stage: 1, Scope: ir.Global, Readers: []int{2}},
@@ -222,6 +230,7 @@ func sampleSteps() []Step {
 		Annotate{Stage: 4, Iter: 4, Ann: AnnVectorize},
 		CacheRead{Stage: 1, Scope: ir.Shared, Readers: []int{2}},
 		StorageAlign{Stage: 2, Iter: 0, Factor: 8, Offset: 1},
+		StorageOrder{Stage: 2, Order: []int{1, 0}},
 		ComputeRoot{Stage: 2},
 		ComputeInline{Stage: 2},
 	}

@@ -5,9 +5,10 @@
 // Every tensor of the program is a stage. A stage has iterators, its loops
 // from outermost to innermost; at first, its spatial axes and then its
 // reduction axes. Steps rearrange a stage's iterators (split, fuse,
-// reorder), mark them (annotate, pragma, storage_align), move whole stages
-// (compute_at, compute_inline, compute_root) or add stages (cache_read,
-// cache_write, rfactor). A step refers to a stage by its index in the
+// reorder), mark them (annotate, pragma), lay out a stage's buffer
+// (storage_align, storage_order), move whole stages (compute_at,
+// compute_inline, compute_root) or add stages (cache_read, cache_write,
+// rfactor). A step refers to a stage by its index in the
 // state's stage list and to an iterator by its position in that stage's
 // current iterator list, as Ansor's records do; replaying the same steps on
 // the same DAG gives the same state.
@@ -134,8 +135,11 @@ type Stage struct {
 	Iters  []int
 	Attach Attach
 	// Scope is where an intermediate buffer lives.
-	Scope   ir.Scope
-	Align   []Align
+	Scope ir.Scope
+	Align []Align
+	// Order is the storage order of the buffer's dimensions, outermost
+	// first (storage_order); nil is row-major.
+	Order   []int
 	Pragmas []Pragma
 }
 
@@ -211,6 +215,7 @@ func (s *Stage) clone() *Stage {
 	c.Rels = s.Rels[:len(s.Rels):len(s.Rels)]
 	c.Iters = s.Iters[:len(s.Iters):len(s.Iters)]
 	c.Align = s.Align[:len(s.Align):len(s.Align)]
+	c.Order = s.Order[:len(s.Order):len(s.Order)]
 	c.Pragmas = s.Pragmas[:len(s.Pragmas):len(s.Pragmas)]
 	return &c
 }
@@ -278,7 +283,7 @@ func (st *State) applyIn(c *ctx) error {
 		return err
 	}
 	switch c.step.(type) {
-	case Annotate, PragmaStep, StorageAlign:
+	case Annotate, PragmaStep, StorageAlign, StorageOrder:
 	default:
 		if err := st.checkAttach(); err != nil {
 			return c.errorf("%v", err)
@@ -477,7 +482,11 @@ func (st *State) StringWithExtents(ext [][]int64) string {
 				printStage(j, depth)
 			}
 		}
-		fmt.Fprintf(&b, "%s%s = ...\n", pad, s.Name())
+		if s.Order != nil {
+			fmt.Fprintf(&b, "%s%s = ... stored %v\n", pad, s.Name(), s.Order)
+		} else {
+			fmt.Fprintf(&b, "%s%s = ...\n", pad, s.Name())
+		}
 	}
 	for i, s := range st.Stages {
 		if s.Attach.Kind != AttachAt {

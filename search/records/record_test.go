@@ -54,6 +54,7 @@ func allSteps() []schedule.Step {
 		schedule.Annotate{Stage: 4, Iter: 4, Ann: schedule.AnnVectorize},
 		schedule.CacheRead{Stage: 1, Scope: ir.Shared, Readers: []int{2}},
 		schedule.StorageAlign{Stage: 2, Iter: 0, Factor: 8, Offset: 1},
+		schedule.StorageOrder{Stage: 2, Order: []int{1, 0}},
 		schedule.ComputeRoot{Stage: 2},
 		schedule.ComputeInline{Stage: 2},
 	}

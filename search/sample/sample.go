@@ -1,9 +1,11 @@
 // Package sample fills the knobs of sketches (package sketch) to make
 // concrete schedules, as Ansor's initial-population rules do: tile sizes
 // (random factorizations of each extent over the tile levels), where
-// untiled producers are computed, vectorization of innermost loops, the
-// auto-unroll budget, and parallel outer loops on multi-core CPUs or
-// thread bindings on GPUs (gpu.go).
+// untiled producers are computed (a packed copy of an input: at the root,
+// packed once, or in an outer spatial loop of its reader, packed per
+// tile), vectorization of innermost loops, the auto-unroll budget, and
+// parallel outer loops on multi-core CPUs or thread bindings on GPUs
+// (gpu.go).
 //
 // A candidate is a Config: the sketch it comes from and a value for every
 // knob. Build turns a Config into a schedule.State deterministically, so
@@ -77,9 +79,26 @@ func NewSpace(sk *sketch.Sketch, t targets.Target) *Space {
 		if len(cons) != 1 {
 			continue
 		}
-		sp.Locations = append(sp.Locations, Location{Stage: i, Consumer: cons[0], Choices: len(st.Stages[cons[0]].Iters) + 1})
+		choices := len(st.Stages[cons[0]].Iters) + 1
+		if s.Order != nil {
+			choices = packedChoices(st.Stages[cons[0]])
+		}
+		sp.Locations = append(sp.Locations, Location{Stage: i, Consumer: cons[0], Choices: choices})
 	}
 	return sp
+}
+
+// packedChoices are the places of a packed copy (a stage with a storage
+// order, the sketch's auto-packing) in its consumer c: the root, where it
+// is packed once, or inside one of c's loops before its first reduction
+// loop, where it is packed per outer tile (the blocked layout). Deeper, the
+// copy would be made again for every step of the reduction.
+func packedChoices(c *schedule.Stage) int {
+	n := 0
+	for n < len(c.Iters) && c.Iter(n).Kind == schedule.Spatial {
+		n++
+	}
+	return n + 1
 }
 
 // Random draws a config. Half of the draws are shaped like register
@@ -137,7 +156,8 @@ func randomTile(rng *rand.Rand, k sketch.TileKnob) []int64 {
 // micro-kernel, as hand-written schedules are: per tiled stage, a small
 // innermost tile whose accumulators fit the vector registers, the levels
 // between left at 1, and (two draws in three) every reduction kept in its
-// outer loop. The innermost spatial axis, the one vectorized, gets one to
+// outer loop. The vector axis (the knob marked Vector: the innermost
+// spatial axis, or the output channels of a packed sketch) gets one to
 // four vectors of lanes; each other spatial axis 1, 2, 4 or 8, while the
 // tile stays within microRegisters vectors (all dividing their extents
 // where they can). The rest of a spatial extent goes to the outermost
@@ -164,7 +184,7 @@ func (sp *Space) microTiles(rng *rand.Rand) [][]int64 {
 		ids := byStage[st]
 		vec := -1
 		for _, i := range ids {
-			if !knobs[i].Reduce {
+			if !knobs[i].Reduce && (vec < 0 || !knobs[vec].Vector) {
 				vec = i
 			}
 		}

@@ -144,7 +144,7 @@ func testMicroTiles(t *testing.T, tg targets.Target, regs int64) {
 					if vectors[st] == 0 {
 						vectors[st] = 1
 					}
-					if last := lastSpatial(sk, st); last == i {
+					if vectorKnob(sk, st) == i {
 						// C2D's 56 columns hold no whole 16-lane vector.
 						if inner%lanes != 0 && k.Extent%lanes == 0 {
 							t.Fatalf("%s: vectorized axis tile %d is not whole vectors", spec, inner)
@@ -174,13 +174,13 @@ func testMicroTiles(t *testing.T, tg targets.Target, regs int64) {
 	}
 }
 
-// lastSpatial returns the index of the last spatial tile knob of stage st.
-func lastSpatial(sk *sketch.Sketch, st int) int {
-	last := -1
+// vectorKnob returns the index of the tile knob of stage st marked as its
+// vector axis.
+func vectorKnob(sk *sketch.Sketch, st int) int {
 	for i, k := range sk.Tiles {
-		if s, ok := sk.State.Steps[k.Step].(schedule.Split); ok && s.Stage == st && !k.Reduce {
-			last = i
+		if s, ok := sk.State.Steps[k.Step].(schedule.Split); ok && s.Stage == st && k.Vector {
+			return i
 		}
 	}
-	return last
+	return -1
 }

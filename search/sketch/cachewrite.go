@@ -43,7 +43,8 @@ func (addCacheWrite) Apply(_ *Policy, s *Sketch, i int) ([]Derived, error) {
 // RuleAlwaysInline), except padding-like stages that read inside select
 // branches: inlined into a reduction they would put a condition in its
 // inner loop; those keep their own loops, and sampling chooses where
-// they are computed. On GPU every such stage is inlined, as Ansor does:
+// they are computed. Nor are packed copies (a stage with a storage
+// order, pack.go) inlined: their layout is their purpose. On GPU every such stage is inlined, as Ansor does:
 // a padding stage then lands in the shared-memory fetch that
 // cache_read adds, not in the inner loop, and GPUs predicate cheaply.
 type alwaysInline struct{}
@@ -52,7 +53,7 @@ func (alwaysInline) Name() string { return "always_inline" }
 
 func (alwaysInline) Meets(p *Policy, s *Sketch, i int) Condition {
 	st := s.State
-	if !isCompute(st, i) || !untouched(st, i) || st.Stages[i].Op.Reduce != nil || st.IsOutput(i) || hasPadding(st, i) && !p.Target.IsGPU() {
+	if !isCompute(st, i) || !untouched(st, i) || st.Stages[i].Op.Reduce != nil || st.IsOutput(i) || hasPadding(st, i) && !p.Target.IsGPU() || st.Stages[i].Order != nil {
 		return Pass
 	}
 	return ApplyAndSkipRest

@@ -45,9 +45,10 @@ func TestCappedDerivation(t *testing.T) {
 		capped bool
 	}{
 		{"two matmuls", matmulChain(2), 25, false},
-		// 15 tilings of the matmuls, each with the softmax between them
-		// per row of P (row_fusion) or a pass per stage.
-		{"attention", attention, 30, false},
+		// 25 tilings of the matmuls (10 of them packed, pack.go), each
+		// with the softmax between them per row of P (row_fusion) or a
+		// pass per stage.
+		{"attention", attention, 50, false},
 		{"four matmuls", matmulChain(4), MaxSketches, true},
 		{"eight matmuls", matmulChain(8), MaxSketches, true},
 	}

@@ -16,7 +16,7 @@ func (multiLevelTilingWithFusionGPU) Apply(p *Policy, s *Sketch, i int) ([]Deriv
 	level := len(p.Structure) - len(strings.TrimLeft(p.Structure, "S"))
 	var out []Derived
 	for _, inner := range reduceOrders(s, i) {
-		d, err := fuseAt(p, s, i, level, inner, false)
+		d, err := fuseAt(p, s, i, level, inner, false, -1)
 		if err != nil {
 			return nil, err
 		}

@@ -35,6 +35,9 @@ type TileKnob struct {
 	Parts  int
 	// Reduce marks the split of a reduction iterator.
 	Reduce bool
+	// Vector marks the spatial knob whose innermost level is the stage's
+	// innermost loop, the one vectorized.
+	Vector bool
 }
 
 // Sketch is a schedule template: a state with placeholder tile sizes, and

@@ -107,8 +107,11 @@ type tiled struct {
 // tile applies multi-level tiling with structure (such as "SSRSRS") to a
 // stage: each spatial iterator is split into as many levels as there are
 // S, each reduction iterator into as many as there are R, and the loops
-// are ordered level by level as the structure says.
-func (e *edit) tile(stage int, structure string, longReduceInner bool) tiled {
+// are ordered level by level as the structure says. Within each spatial
+// level the axes keep their order, but for spatial axis vec (when not
+// negative), which goes last: the innermost loop, the one vectorized,
+// runs along it. The knob of the innermost spatial axis is marked Vector.
+func (e *edit) tile(stage int, structure string, longReduceInner bool, vec int) tiled {
 	var t tiled
 	s := e.s.State.Stages[stage]
 	var spatial, reduce []string
@@ -153,6 +156,12 @@ func (e *edit) tile(stage int, structure string, longReduceInner bool) tiled {
 			sLevels[l] = append(sLevels[l], x)
 		}
 	}
+	if vec >= 0 && vec < len(spatial) {
+		for l := range sLevels {
+			sLevels[l] = moveLast(sLevels[l], vec)
+		}
+	}
+	e.markVector(t.spatialSteps, vec)
 	for _, n := range reduce {
 		names, _ := e.split(stage, n, nR)
 		for l, x := range names {
@@ -193,7 +202,7 @@ func (multiLevelTiling) Apply(p *Policy, s *Sketch, i int) ([]Derived, error) {
 	var out []Derived
 	for _, inner := range reduceOrders(s, i) {
 		e := newEdit(s)
-		e.tile(i, p.Structure, inner)
+		e.tile(i, p.Structure, inner, -1)
 		if e.err != nil {
 			return nil, e.err
 		}
@@ -224,14 +233,14 @@ func (multiLevelTilingWithFusion) Apply(p *Policy, s *Sketch, i int) ([]Derived,
 	var out []Derived
 	for _, inner := range reduceOrders(s, i) {
 		for _, level := range []int{1, 2} {
-			d, err := fuseAt(p, s, i, level, inner, true)
+			d, err := fuseAt(p, s, i, level, inner, true, -1)
 			if err != nil {
 				return nil, err
 			}
 			out = append(out, d...)
 		}
 	}
-	return out, nil
+	return append(out, packedVariants(p, s, i)...), nil
 }
 
 // reduceOrders are the orders of the reduction loops within a level that
@@ -252,13 +261,14 @@ func reduceOrders(s *Sketch, i int) []bool {
 
 // fuseAt tiles stage i and fuses it into its consumer's tile at the given
 // level, with the packed-panel variant when panel is set and an input
-// qualifies.
-func fuseAt(p *Policy, s *Sketch, i, level int, longReduceInner, panel bool) ([]Derived, error) {
+// qualifies. Spatial axis vec, when not negative, is the vector axis of
+// both (tile).
+func fuseAt(p *Policy, s *Sketch, i, level int, longReduceInner, panel bool, vec int) ([]Derived, error) {
 	var out []Derived
 	{
 		e := newEdit(s)
 		c := fusibleConsumer(e.s.State, i)
-		t := e.tile(i, p.Structure, longReduceInner)
+		t := e.tile(i, p.Structure, longReduceInner, vec)
 		// The consumer follows the first level spatial splits.
 		cs := e.s.State.Stages[c]
 		var names []string
@@ -273,6 +283,11 @@ func fuseAt(p *Policy, s *Sketch, i, level int, longReduceInner, panel bool) ([]
 			e.apply(schedule.FollowSplit{Stage: c, Iter: e.iter(c, n), SrcStep: t.spatialSteps[d], NSplit: level})
 			for l := 0; l <= level; l++ {
 				cLevels[l] = append(cLevels[l], n+"."+strconv.Itoa(l))
+			}
+		}
+		if vec >= 0 && vec < len(names) {
+			for l := range cLevels {
+				cLevels[l] = moveLast(cLevels[l], vec)
 			}
 		}
 		var order []string

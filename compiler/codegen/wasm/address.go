@@ -225,6 +225,8 @@ func (g *gen) store(n *ir.Store) {
 	}
 	if l, ok := g.hoistedAt(n.Buf, n.Index, nil); ok {
 		g.sexpr(n.Value)
+		// Splats of the old value may be cached (splat).
+		g.forget(n.Buf)
 		g.f.LocalSet(l)
 		return
 	}

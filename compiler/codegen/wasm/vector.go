@@ -63,6 +63,7 @@ func (g *gen) vstore(n *ir.Store, l *expr.Var) {
 	}
 	if h, ok := g.hoistedAt(n.Buf, n.Index, l); ok {
 		g.vexpr(n.Value, l)
+		g.forget(n.Buf)
 		g.f.LocalSet(h)
 		return
 	}

@@ -6,6 +6,7 @@ package schedtest
 
 import (
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/tabtune/tabtune/compiler/ir"
@@ -229,12 +230,70 @@ func RfactorAll(b *Builder) {
 	}
 }
 
+// Pack is auto-packing as the sketch rules make it: each input of the
+// main stage with two dimensions or more is read through a copy stored in
+// reversed dimension order, the main stage computes into a local buffer
+// whose first spatial axis longer than 1 (but the last) is stored
+// innermost, tiled with that axis innermost and vectorized; the copies
+// are made per outer tile.
+func Pack(b *Builder) {
+	main := MainStage(b.St)
+	for i := 0; i < len(b.St.Stages); i++ {
+		s := b.St.Stages[i]
+		if !s.IsInput() || len(s.Tensor.Shape) < 2 || !slices.Contains(b.St.Consumers(i), b.Stage(main)) {
+			continue
+		}
+		b.Do(schedule.CacheRead{Stage: i, Scope: ir.Global, Readers: []int{b.Stage(main)}})
+		order := make([]int, len(s.Tensor.Shape))
+		for d := range order {
+			order[d] = len(order) - 1 - d
+		}
+		b.Do(schedule.StorageOrder{Stage: i + 1, Order: order})
+		i++
+	}
+	copies := ProducersOf(b.St, b.Stage(main))
+	b.Do(schedule.CacheWrite{Stage: b.Stage(main), Scope: ir.Local})
+	local := main + ".local"
+	sp, red := b.IterNames(local)
+	if len(sp) == 0 {
+		return
+	}
+	shape := b.St.Stages[b.Stage(local)].Tensor.Shape
+	vec := 0
+	for vec < len(shape)-2 && shape[vec] == 1 {
+		vec++
+	}
+	order := make([]int, 0, len(shape))
+	for d := range shape {
+		if d != vec {
+			order = append(order, d)
+		}
+	}
+	b.Do(schedule.StorageOrder{Stage: b.Stage(local), Order: append(order, vec)})
+	var outer, inner []string
+	for _, name := range sp {
+		p := b.Split(local, name, 2)
+		outer, inner = append(outer, p[0]), append(inner, p[1])
+	}
+	inner = append(append(append([]string{}, inner[:vec]...), inner[vec+1:]...), inner[vec])
+	b.Reorder(local, append(append(append([]string{}, outer...), red...), inner...))
+	b.Do(schedule.ComputeAt{Stage: b.Stage(local), Target: b.Stage(main), TargetIter: 0})
+	for _, c := range copies {
+		if st := b.St.Stages[b.Stage(c)]; st.Order != nil && st.Attach.Kind == schedule.AttachRoot {
+			b.Do(schedule.ComputeAt{Stage: b.Stage(c), Target: b.Stage(local), TargetIter: 0})
+		}
+	}
+	last := len(b.St.Stages[b.Stage(local)].Iters) - 1
+	b.Do(schedule.Annotate{Stage: b.Stage(local), Iter: last, Ann: schedule.AnnVectorize})
+}
+
 // Recipes are the hand-written schedules, by name.
 var Recipes = []Recipe{
 	{"tile", Tile},
 	{"cache_parallel", CacheParallel},
 	{"inline_vectorize", InlineVectorize},
 	{"rfactor", RfactorAll},
+	{"pack", Pack},
 }
 
 // SmallDAGs builds every zoo operator at its small test shape.
@@ -266,7 +325,7 @@ func RandomStep(rng *rand.Rand, st *schedule.State) schedule.Step {
 	s := st.Stages[id]
 	n := len(s.Iters)
 	pick := func() int { return rng.IntN(n) }
-	switch k := rng.IntN(23); {
+	switch k := rng.IntN(24); {
 	case k < 5:
 		// Lengths that roughly fit the extent, dividing it or not, as a
 		// sampler would choose them: larger ones only multiply the work.
@@ -331,6 +390,8 @@ func RandomStep(rng *rand.Rand, st *schedule.State) schedule.Step {
 	case k < 22:
 		f := int64(1 + rng.IntN(8))
 		return schedule.StorageAlign{Stage: id, Iter: pick(), Factor: f, Offset: rng.Int64N(f)}
+	case k < 23:
+		return schedule.StorageOrder{Stage: id, Order: rng.Perm(len(s.Tensor.Shape))}
 	default:
 		return schedule.PragmaStep{Stage: id, Iter: pick(), Pragma: ir.AutoUnrollMaxStep, Value: int64(rng.IntN(3) * 16)}
 	}

@@ -11,18 +11,15 @@ typedef long long tt_vl __attribute__((vector_size(32)));
 static const tt_vi tt_iota __attribute__((unused)) = {0, 1, 2, 3};
 
 static inline tt_vf tt_splat(float x) {
-  tt_vf v;
-  for (int i = 0; i < 4; i++) v[i] = x;
+  tt_vf v = {x, x, x, x};
   return v;
 }
 static inline tt_vi tt_splati(int x) {
-  tt_vi v;
-  for (int i = 0; i < 4; i++) v[i] = x;
+  tt_vi v = {x, x, x, x};
   return v;
 }
 static inline tt_vd tt_splatd(double x) {
-  tt_vd v;
-  for (int i = 0; i < 4; i++) v[i] = x;
+  tt_vd v = {x, x, x, x};
   return v;
 }
 static inline tt_vf tt_load(const float *p) {

@@ -1,0 +1,226 @@
+package sketch
+
+import (
+	"github.com/tabtune/tabtune/compiler/expr"
+	"github.com/tabtune/tabtune/compiler/ir"
+	"github.com/tabtune/tabtune/compiler/schedule"
+)
+
+// Auto-packing (Ansor's layout rewrite, as XNNPACK and oneDNN lay out a
+// convolution): multi-level tiling vectorizes the innermost spatial axis,
+// which for a convolution O[n, co, h, w] is w. When that axis is a poor
+// vector axis (some input reads it with a stride other than 1, as a
+// stride-2 convolution does, or its extent is not a multiple of the
+// target's lanes, as ResNet's w = 56 on 16 lanes), packedVariants derives
+// sketches that vectorize another spatial axis instead (the output
+// channels), or keep it when packing alone makes it a good one (dense's
+// W[j, k]): the register tile is several output pixels by a few vectors
+// of channels, the inputs that do not depend on the vector axis are
+// broadcast, and each input that does, but is not contiguous along it (the
+// weights W[co, ci, kh, kw]), is copied (cache_read) into a buffer stored
+// with that axis innermost (storage_order: [ci][kh][kw][co]). Sampling
+// places the copy at the root (packed once per call) or inside an outer
+// tile of its reader (the blocked layout [CO/v][CI][KH][KW][v], made per
+// tile). The accumulator gets the same storage order, so that the vector
+// lanes of the register tile are contiguous.
+
+// packedVariants are the sketches of multi-level tiling with fusion of
+// stage i that vectorize the axis vectorAxis chooses, with its packed
+// inputs, or none when the innermost axis is a good vector axis or no
+// other axis qualifies.
+func packedVariants(p *Policy, s *Sketch, i int) []Derived {
+	st := s.State
+	vec, packs := vectorAxis(st, i, int64(max(p.Target.VectorLanes(), 1)))
+	if vec < 0 || st.IsOutput(i) {
+		return nil
+	}
+	var out []Derived
+	for _, inner := range reduceOrders(s, i) {
+		for _, level := range []int{1, 2} {
+			ds, err := fuseAt(p, s, i, level, inner, false, vec)
+			if err != nil || len(ds) == 0 {
+				continue
+			}
+			if d, ok := pack(ds[0].Sketch, i, vec, packs); ok {
+				out = append(out, d)
+			}
+		}
+	}
+	return out
+}
+
+// pack adds to a tiled sketch of stage i the packed copies of the inputs
+// packs names (stage index and dimension that the vector axis indexes),
+// each stored with that dimension innermost, and stores stage i's own
+// buffer with spatial axis vec innermost.
+func pack(s *Sketch, i, vec int, packs []packedInput) (Derived, bool) {
+	e := newEdit(s)
+	shift := 0
+	for _, pk := range packs {
+		src := pk.stage + shift
+		e.apply(schedule.CacheRead{Stage: src, Scope: ir.Global, Readers: []int{i + shift}})
+		// The copy sits right after src; the stages after it, i among
+		// them, moved up one.
+		e.apply(schedule.StorageOrder{Stage: src + 1, Order: innermost(len(s.State.Stages[pk.stage].Tensor.Shape), pk.dim)})
+		shift++
+	}
+	e.apply(schedule.StorageOrder{Stage: i + shift, Order: innermost(len(s.State.Stages[i].Tensor.Shape), vec)})
+	if e.err != nil {
+		return Derived{}, false
+	}
+	// The stages between the copies and stage i moved up as well: visit
+	// the one just before stage i next.
+	return Derived{Sketch: e.s, Next: i - 1 + shift}, true
+}
+
+// packedInput is an input read with the vector axis at dimension dim.
+type packedInput struct{ stage, dim int }
+
+// vectorAxis decides whether stage i should vectorize a spatial axis other
+// than its innermost one, and which. The innermost axis is a poor vector
+// axis when its extent is not a multiple of lanes or some read moves along
+// it with a stride other than 1. An axis qualifies when every read either
+// does not use it (its value is broadcast over the lanes) or indexes one
+// dimension with it alone; a read whose such dimension is not its last
+// must come from an input, which is then packed. The innermost axis itself
+// wins when its extent is a multiple of lanes and it qualifies (packing its
+// inputs is enough, as for dense's W[j, k] read along j); else, of the
+// other qualifying axes at least lanes long, those whose extent is a
+// multiple of lanes first, the longest (the last one on ties). It returns
+// -1 when no variant is needed or none qualifies.
+func vectorAxis(st *schedule.State, i int, lanes int64) (int, []packedInput) {
+	op := st.Stages[i].Op
+	n := len(op.Axes)
+	if n < 2 || lanes < 2 {
+		return -1, nil
+	}
+	inner := op.Axes[n-1]
+	poor := inner.Extent%lanes != 0
+	for _, ld := range op.Reads() {
+		for d, ix := range ld.Index {
+			if !uses(ix, inner.Var) {
+				continue
+			}
+			if d != len(ld.Index)-1 || !unitStride(ix, inner.Var) {
+				poor = true
+			}
+		}
+	}
+	if !poor {
+		return -1, nil
+	}
+	if inner.Extent%lanes == 0 {
+		// Packing alone may do (dense's W[j, k] read along j).
+		if packs, ok := packsFor(st, op.Reads(), inner.Var); ok {
+			return n - 1, packs
+		}
+	}
+	best := -1
+	var bestPacks []packedInput
+	better := func(a, b int64) bool { // is extent a a better vector axis than b
+		if (a%lanes == 0) != (b%lanes == 0) {
+			return a%lanes == 0
+		}
+		return a >= b
+	}
+	for a := 0; a < n-1; a++ {
+		ax := op.Axes[a]
+		if ax.Extent < lanes || best >= 0 && !better(ax.Extent, op.Axes[best].Extent) {
+			continue
+		}
+		if packs, ok := packsFor(st, op.Reads(), ax.Var); ok {
+			best, bestPacks = a, packs
+		}
+	}
+	return best, bestPacks
+}
+
+// packsFor lists the inputs to pack for vector axis v, or says that some
+// read rules v out.
+func packsFor(st *schedule.State, reads []*expr.Load, v *expr.Var) ([]packedInput, bool) {
+	var packs []packedInput
+	for _, ld := range reads {
+		dim := -1
+		for d, ix := range ld.Index {
+			if !uses(ix, v) {
+				continue
+			}
+			if dim >= 0 || ix != expr.Expr(v) {
+				return nil, false
+			}
+			dim = d
+		}
+		if dim < 0 || dim == len(ld.Index)-1 {
+			continue
+		}
+		src := sourceStage(st, ld.Src)
+		if src < 0 || !st.Stages[src].IsInput() {
+			return nil, false
+		}
+		dup := false
+		for _, pk := range packs {
+			dup = dup || pk.stage == src
+		}
+		if !dup {
+			packs = append(packs, packedInput{stage: src, dim: dim})
+		}
+	}
+	return packs, true
+}
+
+// sourceStage returns the stage that writes source src, or -1.
+func sourceStage(st *schedule.State, src expr.Source) int {
+	for j, x := range st.Stages {
+		if expr.Source(x.Tensor) == src {
+			return j
+		}
+	}
+	return -1
+}
+
+// uses reports whether e reads variable v.
+func uses(e expr.Expr, v *expr.Var) bool {
+	return expr.Uses(e, func(x *expr.Var) bool { return x == v })
+}
+
+// unitStride reports whether e moves by exactly one when v does.
+func unitStride(e expr.Expr, v *expr.Var) bool {
+	next := expr.Substitute(e, map[*expr.Var]expr.Expr{v: expr.AddE(v, expr.Const(1))})
+	d, ok := expr.Simplify(expr.SubE(next, e), expr.Env{}).(*expr.IntImm)
+	return ok && d.V == 1
+}
+
+// innermost is the storage order of n dimensions with dimension d moved
+// last.
+func innermost(n, d int) []int {
+	order := make([]int, 0, n)
+	for k := range n {
+		if k != d {
+			order = append(order, k)
+		}
+	}
+	return append(order, d)
+}
+
+// moveLast returns names with element k moved to the end.
+func moveLast(names []string, k int) []string {
+	out := append([]string(nil), names[:k]...)
+	out = append(out, names[k+1:]...)
+	return append(out, names[k])
+}
+
+// markVector marks the knob of the vectorized spatial axis: vec, or the
+// last when vec is negative.
+func (e *edit) markVector(spatialSteps []int, vec int) {
+	if len(spatialSteps) == 0 {
+		return
+	}
+	if vec < 0 || vec >= len(spatialSteps) {
+		vec = len(spatialSteps) - 1
+	}
+	for k := range e.s.Tiles {
+		if e.s.Tiles[k].Step == spatialSteps[vec] {
+			e.s.Tiles[k].Vector = true
+		}
+	}
+}

@@ -1,0 +1,70 @@
+package sketch
+
+import (
+	"slices"
+	"strings"
+	"testing"
+)
+
+// packed returns the sketches with a storage order on some stage.
+func packed(sks []*Sketch) []*Sketch {
+	var out []*Sketch
+	for _, s := range sks {
+		for _, st := range s.State.Stages {
+			if st.Order != nil {
+				out = append(out, s)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// TestPackedVariants: a stride-2 convolution on wasm and ResNet's C2D on
+// 16 lanes (56 columns) get sketches that vectorize the output channels,
+// with the weights packed co-innermost and the accumulator stored so;
+// stride-1 C2D on wasm and GMM get none; dense packs W along j.
+func TestPackedVariants(t *testing.T) {
+	for _, c := range []struct {
+		spec, target string
+		want         int
+	}{
+		{"c2d:stride=2", "wasm-simd", 4},
+		{"c2d", "cpu -mcpu=skylake-avx512", 4},
+		{"c2d", "wasm-simd", 0},
+		{"gmm:M=256,N=256,K=256", "wasm-simd", 0},
+		{"dense_bias_relu", "wasm-simd", 2},
+	} {
+		all := generateFor(t, c.spec, c.target)
+		sks := packed(all)
+		if len(sks) != c.want {
+			t.Errorf("%s on %s: %d packed sketches of %d, want %d", c.spec, c.target, len(sks), len(all), c.want)
+			continue
+		}
+		for _, s := range sks {
+			st := s.State
+			if strings.HasPrefix(c.spec, "c2d") {
+				w := st.Stages[st.StageByName("kernel.global")]
+				acc := st.Stages[st.StageByName("out.local")]
+				if !slices.Equal(w.Order, []int{1, 2, 3, 0}) || !slices.Equal(acc.Order, []int{0, 2, 3, 1}) {
+					t.Fatalf("%s: orders %v and %v\n%s", c.spec, w.Order, acc.Order, s)
+				}
+				if last := acc.Iter(len(acc.Iters) - 1).Name; last != "co.3" {
+					t.Errorf("%s: innermost loop %s, want co.3\n%s", c.spec, last, s)
+				}
+				for _, k := range s.Tiles {
+					// co is the only spatial axis of extent 64.
+					if k.Vector != (!k.Reduce && k.Extent == 64) {
+						t.Errorf("%s: knob of step %d marked vector %v", c.spec, k.Step, k.Vector)
+					}
+				}
+			}
+			if strings.HasPrefix(c.spec, "dense") {
+				w := st.Stages[st.StageByName("W.global")]
+				if !slices.Equal(w.Order, []int{1, 0}) {
+					t.Errorf("dense: W stored %v\n%s", w.Order, s)
+				}
+			}
+		}
+	}
+}
