@@ -36,7 +36,10 @@ import (
 // The phases are a stage of their own, [N, CO, stride, stride,
 // ceil(OH/stride), ceil(OW/stride)], indexed by (py, px, y, x), and a last
 // stage interleaves them into the output [N, CO, OH, OW] (a copy, one
-// element per output element, against CI*T*T multiply-adds). Phase-major,
+// element per output element, against CI*T*T multiply-adds). Where the
+// stride does not divide OH, each phase has ceil(OH/stride) rows and the
+// interleaving drops the ones past OH (they read the padded input, so they
+// are defined). Phase-major,
 // each phase is a plane whose rows are contiguous, so that the search can
 // vectorize along x as it does a convolution's output rows; laid out
 // [.., y, py, x, px], the same memory as the output, the innermost axis
