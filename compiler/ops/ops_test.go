@@ -139,9 +139,10 @@ func TestFLOPs(t *testing.T) {
 		{"t2d:stride=1,pad=0", 2.0 * 1 * 256 * 7 * 7 * 512 * 4 * 4},
 		{"conv2d_bwd_data:stride=2,KH=4,KW=4", 2.0 * 1 * 64 * 56 * 56 * 64 * 2 * 2},
 		// When the stride divides neither the kernel nor the output, the
-		// phases round both up: 8x10 positions of 2x2 taps for a 7x9 output
-		// of a 3x3 kernel; interleaving the phases costs no float operation.
-		{"t2d:H=4,W=5,KH=3,KW=3,stride=2,pad=1", 2.0 * 1 * 256 * 8 * 10 * 512 * 2 * 2},
+		// phases round the output up to 8x10, and along each dimension the
+		// phases split the 3 taps as 2 + 1: 4x5 positions of 3x3 taps in
+		// all. Interleaving the phases costs no float operation.
+		{"t2d:H=4,W=5,KH=3,KW=3,stride=2,pad=1", 2.0 * 1 * 256 * 4 * 5 * 512 * 3 * 3},
 		// 2MNK for the dense, one add for the bias, one max for the relu.
 		{"dense_bias_relu:M=8,N=16,K=32", 2.0*8*16*32 + 8*16 + 8*16},
 		// max_over 1, exp(x - max) 2, sum 1, divide 1 per element.

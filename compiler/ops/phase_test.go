@@ -16,9 +16,12 @@ import (
 // says (the zoo-wide property tests cover Small).
 func TestPhasesRandomSchedules(t *testing.T) {
 	for _, spec := range []string{
-		// Phases that no tap reaches (K < stride): kpad's zero rows.
+		// Phases that no tap reaches (K < stride): zeros in the interleaving.
 		"t2d:N=1,CI=2,H=3,W=4,CO=3,KH=2,KW=1,stride=3,pad=0",
-		// The stride divides K and the output: no padded kernel.
+		// Two classes along both dimensions, of several residues each (the
+		// interleaving clamps them) and with a carry inside a class.
+		"t2d:N=1,CI=2,H=3,W=3,CO=2,KH=5,KW=4,stride=3,pad=1",
+		// The stride divides K and the output: one stage of phases.
 		"t2d:N=1,CI=3,H=3,W=4,CO=2,KH=4,KW=4,stride=2,pad=1",
 		// Stride 1: one stage, the flipped convolution.
 		"t2d:N=1,CI=2,H=4,W=3,CO=3,KH=3,KW=2,stride=1,pad=1",

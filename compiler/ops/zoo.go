@@ -94,7 +94,7 @@ var registry = []*Op{
 	},
 	{
 		Name:   "t2d",
-		Doc:    "transposed convolution, NCHW (topi conv2d_transpose_nchw) by phases, skipping the stride's zeros; output (H-1)*stride - 2*pad + KH",
+		Doc:    "transposed convolution, NCHW (topi conv2d_transpose_nchw) by phases, with no tap that meets the stride's zeros; output (H-1)*stride - 2*pad + KH",
 		Params: conv2dParams(512, 4, 256, 4, 2, 1),
 		// KH is not a multiple of the stride, KW is; neither is OH = 7 (the
 		// phases overhang it), OW = 10 is.
