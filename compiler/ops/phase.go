@@ -72,7 +72,7 @@ type phaseClass struct {
 // phaseDim is one spatial dimension of a phaseConv, worked out: its
 // classes of phases and how they index the input and the kernel.
 type phaseDim struct {
-	s, q, r, k int64 // stride, pad = q*stride + r, the kernel's size
+	s, q, r    int64 // the stride, and pad = q*stride + r
 	grid       int64 // output positions per phase: ceil(out/stride)
 	lo, hi     int64 // padding of the input before and after
 	classes    []phaseClass
@@ -83,7 +83,7 @@ type phaseDim struct {
 // phase-grid, residue and tap axes.
 func (c phaseConv) dim(d int, h, y, e, t string) phaseDim {
 	s, k := c.stride, c.k[d]
-	pd := phaseDim{s: s, q: c.pad / s, r: c.pad % s, k: k, grid: (c.outHW[d] + s - 1) / s, h: h, y: y, e: e, t: t}
+	pd := phaseDim{s: s, q: c.pad / s, r: c.pad % s, grid: (c.outHW[d] + s - 1) / s, h: h, y: y, e: e, t: t}
 	taps := (k + s - 1) / s
 	// Residues below m collect taps offsets, the others taps-1.
 	m := k - s*(taps-1)
