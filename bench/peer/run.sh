@@ -2,7 +2,7 @@
 # Peer benchmark: XNNPACK (tfjs-backend-wasm, SIMD, 1 thread) and the
 # f32x4 mul+add peak, in node. See README.md.
 #
-#   bench/peer/run.sh [--workloads gmm,c2d,t2d,t2d8,t2d3,peak] [--min-time SECONDS] [--readback]
+#   bench/peer/run.sh [--workloads gmm,c2d,peak] [--min-time SECONDS] [--readback]
 #
 # stdout: JSON lines only (one per workload; peak: one per chain count).
 # Installs node_modules with `npm ci` from package-lock.json when missing.
@@ -34,9 +34,9 @@ major=$("$NODE" -p 'process.versions.node.split(".")[0]')
 tf=()
 for w in ${workloads//,/ }; do
 	case $w in
-	gmm | c2d | t2d | t2d8 | t2d3) tf+=("$w") ;;
+	gmm | c2d) tf+=("$w") ;;
 	peak) ;;
-	*) echo "$0: unknown workload $w (have gmm, c2d, t2d, t2d8, t2d3, peak)" >&2; exit 2 ;;
+	*) echo "$0: unknown workload $w (have gmm, c2d, peak)" >&2; exit 2 ;;
 	esac
 done
 

@@ -3,7 +3,7 @@
 // hand-tuned library in the same node: @tensorflow/tfjs-backend-wasm
 // (XNNPACK), its SIMD binary, one thread.
 //
-//   node --no-liftoff xnnpack.js [--workloads gmm,c2d,t2d,t2d8,t2d3] [--min-time 1]
+//   node --no-liftoff xnnpack.js [--workloads gmm,c2d] [--min-time 1]
 //
 // stdout: one JSON line per workload (nothing else is written there);
 // stderr: what was loaded, checks, cold-call times.
@@ -134,15 +134,19 @@ const WORKLOADS = {
       dispose: () => { x.dispose(); f.dispose(); },
     };
   },
-  // Transposed convolutions: tf.conv2dTranspose, the gradient of a conv2d
-  // (kernel Conv2DBackpropInput). tfjs-backend-wasm 4.22.0 runs it as a
-  // plain C++ loop (conv2d_backprop_input), not XNNPACK: the SIMD binary
-  // has no deconvolution operator. The flops are the useful ones: 2 per
-  // multiply of an input pixel by a kernel tap that lands in the output.
+};
+
+// Transposed convolutions: tf.conv2dTranspose, the gradient of a conv2d
+// (kernel Conv2DBackpropInput). tfjs-backend-wasm 4.22.0 runs it as a
+// plain C++ loop (conv2d_backprop_input), not XNNPACK: the SIMD binary has
+// no deconvolution operator. The flops are the useful ones: 2 per multiply
+// of an input pixel by a kernel tap that lands in the output. run.sh does
+// not list them: node --no-liftoff xnnpack.js --workloads t2d,t2d8,t2d3.
+Object.assign(WORKLOADS, {
   t2d: (tf) => transposed(tf, { CI: 512, CO: 256, H: 4, W: 4, K: 4, stride: 2, pad: 1 }),
   t2d8: (tf) => transposed(tf, { CI: 256, CO: 128, H: 8, W: 8, K: 4, stride: 2, pad: 1 }),
   t2d3: (tf) => transposed(tf, { CI: 256, CO: 128, H: 8, W: 8, K: 3, stride: 2, pad: 1 }),
-};
+});
 
 // transposed is tabtune's t2d (topi conv2d_transpose_nchw) at one shape,
 // in NHWC: input x[1, H, W, CI], filter [K, K, CO, CI], output
