@@ -319,6 +319,49 @@ async function initBackend() {
   return info;
 }
 
+// Transposed convolutions: tf.conv2dTranspose, the gradient of a conv2d
+// (kernel Conv2DBackpropInput). tfjs-backend-wasm 4.22.0 runs it as a
+// plain C++ loop (conv2d_backprop_input), not XNNPACK: the SIMD binary has
+// no deconvolution operator. The flops are the useful ones: 2 per multiply
+// of an input pixel by a kernel tap that lands in the output. run.sh does
+// not list them: node --no-liftoff xnnpack.js --workloads t2d,t2d8,t2d3.
+Object.assign(WORKLOADS, {
+  t2d: (tf) => transposed(tf, { CI: 512, CO: 256, H: 4, W: 4, K: 4, stride: 2, pad: 1 }),
+  t2d8: (tf) => transposed(tf, { CI: 256, CO: 128, H: 8, W: 8, K: 4, stride: 2, pad: 1 }),
+  t2d3: (tf) => transposed(tf, { CI: 256, CO: 128, H: 8, W: 8, K: 3, stride: 2, pad: 1 }),
+});
+
+// transposed is tabtune's t2d (topi conv2d_transpose_nchw) at one shape,
+// in NHWC: input x[1, H, W, CI], filter [K, K, CO, CI], output
+// [1, OH, OW, CO] with OH = (H-1)*stride - 2*pad + K.
+function transposed(tf, { CI, CO, H, W, K, stride, pad }) {
+  const OH = (H - 1) * stride - 2 * pad + K, OW = (W - 1) * stride - 2 * pad + K;
+  const xd = randomF32(H * W * CI, 5), fd = randomF32(K * K * CO * CI, 6);
+  const x = tf.tensor4d(xd, [1, H, W, CI]);
+  const f = tf.tensor4d(fd, [K, K, CO, CI]);
+  let taps = 0; // (input row, kernel row) pairs that land in the output, per dimension
+  for (let i = 0; i < H; i++) for (let k = 0; k < K; k++) { const o = i * stride - pad + k; if (o >= 0 && o < OH) taps++; }
+  return {
+    name: `t2d:N=1,CI=${CI},H=${H},W=${W},CO=${CO},KH=${K},KW=${K},stride=${stride},pad=${pad}`,
+    flops: 2 * CI * CO * taps * taps,
+    run: () => tf.conv2dTranspose(x, f, [1, OH, OW, CO], stride, pad),
+    ref: (idx) => {
+      const co = idx % CO, ow = Math.floor(idx / CO) % OW, oh = Math.floor(idx / (CO * OW));
+      let s = 0;
+      for (let kh = 0; kh < K; kh++) for (let kw = 0; kw < K; kw++) {
+        const th = oh + pad - kh, tw = ow + pad - kw;
+        if (th % stride || tw % stride) continue;
+        const ih = th / stride, iw = tw / stride;
+        if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
+        for (let ci = 0; ci < CI; ci++) s += xd[(ih * W + iw) * CI + ci] * fd[((kh * K + kw) * CO + co) * CI + ci];
+      }
+      return s;
+    },
+    outSize: OH * OW * CO,
+    dispose: () => { x.dispose(); f.dispose(); },
+  };
+}
+
 // ---- timing --------------------------------------------------------------
 
 function median(xs) {

@@ -2,7 +2,6 @@ package ops
 
 import (
 	"fmt"
-	"strings"
 )
 
 // The convolutions, as TVM's topi defines them: the input is padded by a
@@ -120,12 +119,14 @@ func depthwise(a map[string]int64) (string, error) {
 	return p.String(), nil
 }
 
-// transposed is topi's conv2d_transpose_nchw: the input dilated by the
-// stride (stride-1 zeros between neighbours), padded by KH-1-pad on each
-// side, and convolved (stride 1) with the kernel flipped in space and with
-// its channel axes swapped. The kernel is [CI, CO, KH, KW]. Dilation and
-// padding are one stage: position h of it holds data[(h - b) // stride]
-// where h - b is a multiple of the stride inside the data, else 0.0.
+// transposed is topi's conv2d_transpose_nchw, written without its zero
+// work. topi dilates the input by the stride (stride-1 zeros between
+// neighbours) and runs a stride-1 convolution over it, so that with stride
+// 2 three taps in four multiply a zero. Here input pixel i adds
+// data[i] * kernel[kh] into output row i*stride - pad + kh, and an output
+// row h collects only the taps kh that hit an input row; see phaseConv for
+// how. The kernel is [CI, CO, KH, KW]; the output [N, CO, OH, OW] with
+// OH = (H-1)*stride - 2*pad + KH.
 func transposed(a map[string]int64) (string, error) {
 	n, ci, h, w, co := a["N"], a["CI"], a["H"], a["W"], a["CO"]
 	kh, kw, s, pad := a["KH"], a["KW"], a["stride"], a["pad"]
@@ -139,32 +140,11 @@ func transposed(a map[string]int64) (string, error) {
 	var p program
 	p.input("data", n, ci, h, w)
 	p.input("kernel", ci, co, kh, kw)
-	lhs := []string{"n", "ci", "h", "w"}
-	idx := []string{"n", "ci", "h", "w"}
-	var cond []string
-	for i, dim := range []struct {
-		v     string
-		in, b int64
-	}{{"h", h, kh - 1 - pad}, {"w", w, kw - 1 - pad}} {
-		v, b := dim.v, dim.b
-		ext := (dim.in-1)*s + 1 // the dilated input
-		lhs[2+i] = ranged(v, ext+2*b)
-		if b > 0 {
-			cond = append(cond, fmt.Sprintf("%s >= %d", v, b), fmt.Sprintf("%s < %d", v, b+ext))
-		}
-		idx[2+i] = shift(v, b)
-		if s > 1 {
-			cond = append(cond, fmt.Sprintf("%s %% %d == 0", paren(shift(v, b)), s))
-			idx[2+i] = fmt.Sprintf("%s // %d", paren(shift(v, b)), s)
-		}
-	}
-	in := "data"
-	if len(cond) > 0 {
-		in = "pad"
-		p.line("pad[%s] = select(%s, data[%s], 0.0)", strings.Join(lhs, ", "), strings.Join(cond, " && "), strings.Join(idx, ", "))
-	}
-	p.line("out[n, co, %s, %s] = sum(%s[n, ci, y + ry, x + rx] * kernel[ci, co, %d - ry, %d - rx], ci, %s, %s)",
-		ranged("y", oh), ranged("x", ow), in, kh-1, kw-1, ranged("ry", kh), ranged("rx", kw))
+	p.phaseConv(phaseConv{
+		in: "data", kernel: "kernel", out: "out", inCh: "ci", outCh: "co",
+		n: n, cin: ci, cout: co, inHW: [2]int64{h, w}, k: [2]int64{kh, kw}, outHW: [2]int64{oh, ow},
+		stride: s, pad: pad,
+	})
 	return p.String(), nil
 }
 
@@ -193,9 +173,11 @@ func capsule(a map[string]int64) (string, error) {
 }
 
 // conv2dBackwardData is the gradient of conv2d_nchw with respect to its
-// input: every input pixel h collects the output gradients of the windows
-// that covered it, grad[(h + pad - kh) / stride] for each kernel row kh
-// where h + pad - kh is a multiple of the stride inside the output.
+// input: input pixel h collects the output gradients of the windows that
+// covered it, grad[(h + pad - kh) / stride] for each kernel row kh where
+// h + pad - kh is a multiple of the stride inside the output. That is a
+// transposed convolution of the gradient, and it is written as t2d is
+// (phaseConv), with no taps that the stride skips.
 func conv2dBackwardData(a map[string]int64) (string, error) {
 	n, ci, h, w, co := a["N"], a["CI"], a["H"], a["W"], a["CO"]
 	kh, kw, s, pad := a["KH"], a["KW"], a["stride"], a["pad"]
@@ -210,21 +192,11 @@ func conv2dBackwardData(a map[string]int64) (string, error) {
 	var p program
 	p.input("grad", n, co, oh, ow)
 	p.input("kernel", co, ci, kh, kw)
-	var cond, idx []string
-	for _, dim := range []struct {
-		v, r string
-		out  int64
-	}{{"h", "rh", oh}, {"w", "rw", ow}} {
-		t := fmt.Sprintf("%s - %s", shift(dim.v, -pad), dim.r) // h + pad - rh
-		cond = append(cond, fmt.Sprintf("%s >= 0", t), fmt.Sprintf("%s < %d", t, dim.out*s))
-		if s > 1 {
-			cond = append(cond, fmt.Sprintf("(%s) %% %d == 0", t, s))
-			t = fmt.Sprintf("(%s) // %d", t, s)
-		}
-		idx = append(idx, t)
-	}
-	p.line("dx[n, ci, %s, %s] = sum(select(%s, grad[n, co, %s, %s] * kernel[co, ci, rh, rw], 0.0), co, rh, rw)",
-		ranged("h", h), ranged("w", w), strings.Join(cond, " && "), idx[0], idx[1])
+	p.phaseConv(phaseConv{
+		in: "grad", kernel: "kernel", out: "dx", inCh: "co", outCh: "ci",
+		n: n, cin: co, cout: ci, inHW: [2]int64{oh, ow}, k: [2]int64{kh, kw}, outHW: [2]int64{h, w},
+		stride: s, pad: pad,
+	})
 	return p.String(), nil
 }
 

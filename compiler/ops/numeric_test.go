@@ -430,37 +430,79 @@ func TestNumeric(t *testing.T) {
 		for k, v := range c.args {
 			args[k] = v
 		}
-		t.Run(o.Spec(args), func(t *testing.T) {
-			d := build(t, o, args)
-			inputs := interp.RandomInputs(d, 7)
-			got, err := interp.Eval(d, inputs)
-			if err != nil {
-				t.Fatalf("Eval: %v\n%s", err, d)
+		checkNumeric(t, c.op, args, c.ref)
+	}
+}
+
+// checkNumeric evaluates operator op at args with the interpreter and
+// compares with ref, in a subtest.
+func checkNumeric(t *testing.T, op string, args map[string]int64, ref reference) {
+	t.Helper()
+	o, ok := Lookup(op)
+	if !ok {
+		t.Fatalf("no operator %s", op)
+	}
+	t.Run(o.Spec(args), func(t *testing.T) {
+		d := build(t, o, args)
+		inputs := interp.RandomInputs(d, 7)
+		got, err := interp.Eval(d, inputs)
+		if err != nil {
+			t.Fatalf("Eval: %v\n%s", err, d)
+		}
+		in := make([][]float32, len(inputs))
+		for i, x := range inputs {
+			in[i] = x.F32
+		}
+		p, err := o.Resolve(args)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := ref(p, in)
+		if len(got) != 1 || len(got[0].F32) != len(want) {
+			t.Fatalf("got %v, want one output of %d elements\n%s", got, len(want), d)
+		}
+		bad := 0
+		for i, w := range want {
+			if g := got[0].F32[i]; !closeTo(g, w) {
+				if bad < 5 {
+					t.Errorf("element %d: got %v, want %v", i, g, w)
+				}
+				bad++
 			}
-			in := make([][]float32, len(inputs))
-			for i, x := range inputs {
-				in[i] = x.F32
-			}
-			p, err := o.Resolve(args)
-			if err != nil {
-				t.Fatal(err)
-			}
-			want := c.ref(p, in)
-			if len(got) != 1 || len(got[0].F32) != len(want) {
-				t.Fatalf("got %v, want one output of %d elements\n%s", got, len(want), d)
-			}
-			bad := 0
-			for i, w := range want {
-				if g := got[0].F32[i]; !closeTo(g, w) {
-					if bad < 5 {
-						t.Errorf("element %d: got %v, want %v", i, g, w)
-					}
-					bad++
+		}
+		if bad > 0 {
+			t.Fatalf("%d of %d elements differ\n%s", bad, len(want), d)
+		}
+	})
+}
+
+// TestNumericPhases checks the phase decomposition of the transposed
+// convolutions (phaseConv) over many shapes: strides 1 to 3, every
+// padding, kernels the stride does not divide, and outputs it does not
+// divide, each dimension on its own.
+func TestNumericPhases(t *testing.T) {
+	type shape struct{ h, w, kh, kw int64 }
+	shapes := []shape{{3, 4, 1, 2}, {4, 3, 3, 3}, {3, 5, 4, 2}, {5, 4, 5, 3}, {2, 2, 3, 5}}
+	n := 0
+	for s := int64(1); s <= 3; s++ {
+		for _, sh := range shapes {
+			for pad := int64(0); pad < min(sh.kh, sh.kw); pad++ {
+				t2d := map[string]int64{"N": 1, "CI": 2, "CO": 3, "H": sh.h, "W": sh.w, "KH": sh.kh, "KW": sh.kw, "stride": s, "pad": pad}
+				if (sh.h-1)*s-2*pad+sh.kh > 0 && (sh.w-1)*s-2*pad+sh.kw > 0 {
+					checkNumeric(t, "t2d", t2d, refTransposed)
+					n++
+				}
+				// The data gradient of the convolution of an input of the
+				// same size: H+2*pad-KH need not be a multiple of the stride.
+				bwd := map[string]int64{"N": 1, "CI": 3, "CO": 2, "H": sh.h + 2, "W": sh.w + 3, "KH": sh.kh, "KW": sh.kw, "stride": s, "pad": pad}
+				if sh.h+2+2*pad >= sh.kh && sh.w+3+2*pad >= sh.kw {
+					checkNumeric(t, "conv2d_bwd_data", bwd, refBackwardData)
+					n++
 				}
 			}
-			if bad > 0 {
-				t.Fatalf("%d of %d elements differ\n%s", bad, len(want), d)
-			}
-		})
+		}
+	}
+	if n < 60 {
+		t.Errorf("only %d shapes checked", n)
 	}
 }

@@ -140,6 +140,26 @@ func TestFLOPs(t *testing.T) {
 	if got, want := flops("c2d:N=2,CI=3,H=7,W=6,CO=5,stride=2,pad=1"), 2.0*2*5*4*3*3*3*3; got != want {
 		t.Errorf("c2d small: FLOPs %v, want %v", got, want)
 	}
+	// The transposed convolutions multiply only the kernel taps that meet
+	// an input row or column: KH/stride of them per output row (all of
+	// them at stride 1), and none that the stride leaves out. The taps
+	// that meet the border padding count, as they do for c2d.
+	if got, want := flops("t2d"), 2.0*1*256*8*8*512*2*2; got != want {
+		t.Errorf("t2d: FLOPs %v, want %v", got, want)
+	}
+	if got, want := flops("t2d:stride=1,pad=0"), 2.0*1*256*7*7*512*4*4; got != want {
+		t.Errorf("t2d stride 1: FLOPs %v, want %v", got, want)
+	}
+	if got, want := flops("conv2d_bwd_data:stride=2,KH=4,KW=4"), 2.0*1*64*56*56*64*2*2; got != want {
+		t.Errorf("conv2d_bwd_data stride 2: FLOPs %v, want %v", got, want)
+	}
+	// When the stride divides neither the kernel nor the output, the
+	// phases round the output up to 8x10, and along each dimension the
+	// phases split the 3 taps as 2 + 1: 4x5 positions of 3x3 taps in all.
+	// Interleaving the phases costs no float operation.
+	if got, want := flops("t2d:H=4,W=5,KH=3,KW=3,stride=2,pad=1"), 2.0*1*256*4*5*512*3*3; got != want {
+		t.Errorf("t2d 3x3 stride 2: FLOPs %v, want %v", got, want)
+	}
 	// 2MNK for the dense, one add for the bias, one max for the relu.
 	if got, want := flops("dense_bias_relu:M=8,N=16,K=32"), 2.0*8*16*32+8*16+8*16; got != want {
 		t.Errorf("dense_bias_relu: FLOPs %v, want %v", got, want)
@@ -174,12 +194,15 @@ func TestShapes(t *testing.T) {
 		{"dep", "[1 32 112 112]"},
 		{"t2d", "[1 256 8 8]"},
 		{"t2d:H=4,W=5,KH=3,KW=3,stride=2,pad=1", "[1 256 7 9]"},
+		{"t2d:stride=1", "[1 256 5 5]"},
 		{"cap", "[1 8 8 4 4 32]"},
 		{"nrm:B=3", "[3]"},
 		{"bmm", "[12 128 128]"},
 		{"maxpool2d", "[1 64 56 56]"},
 		{"avgpool2d", "[1 64 56 56]"},
 		{"conv2d_bwd_data:stride=2", "[1 64 56 56]"},
+		{"conv2d_bwd_data:stride=2,H=55", "[1 64 55 56]"},
+		{"conv2d_bwd_data", "[1 64 56 56]"},
 		{"conv2d_bwd_weight:stride=2,KH=5", "[64 64 5 3]"},
 		{"c2d:pad=0,stride=1,KH=1,KW=1", "[1 64 56 56]"},
 	} {

@@ -84,24 +84,33 @@ func ranged(v string, extent int64) string {
 // axes names the stage's axes. It returns the name of the tensor to read,
 // name or, with no padding at all, src itself, and the padded shape.
 func (p *program) padStage(name, src string, shape []int64, axes []string, pads []int64, fill string) (string, []int64) {
+	return p.padAround(name, src, shape, axes, pads, pads, fill)
+}
+
+// padAround is padStage with lo[i] extra elements before dimension i and
+// hi[i] after it.
+func (p *program) padAround(name, src string, shape []int64, axes []string, lo, hi []int64, fill string) (string, []int64) {
 	padded := make([]int64, len(shape))
 	lhs := make([]string, len(shape))
 	idx := make([]string, len(shape))
 	var cond []string
 	anyPad := false
 	for i, n := range shape {
-		padded[i] = n + 2*pads[i]
+		padded[i] = lo[i] + n + hi[i]
 		lhs[i] = axes[i]
 		idx[i] = axes[i]
-		if pads[i] == 0 {
+		if lo[i] == 0 && hi[i] == 0 {
 			continue
 		}
 		anyPad = true
 		lhs[i] = ranged(axes[i], padded[i])
-		idx[i] = shift(axes[i], pads[i])
-		cond = append(cond,
-			fmt.Sprintf("%s >= %d", axes[i], pads[i]),
-			fmt.Sprintf("%s < %d", axes[i], n+pads[i]))
+		idx[i] = shift(axes[i], lo[i])
+		if lo[i] > 0 {
+			cond = append(cond, fmt.Sprintf("%s >= %d", axes[i], lo[i]))
+		}
+		if hi[i] > 0 {
+			cond = append(cond, fmt.Sprintf("%s < %d", axes[i], n+lo[i]))
+		}
 	}
 	if !anyPad {
 		return src, shape

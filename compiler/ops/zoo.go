@@ -94,10 +94,12 @@ var registry = []*Op{
 	},
 	{
 		Name:   "t2d",
-		Doc:    "transposed convolution, NCHW (topi conv2d_transpose_nchw); output (H-1)*stride - 2*pad + KH",
+		Doc:    "transposed convolution, NCHW (topi conv2d_transpose_nchw) by phases, with no tap that meets the stride's zeros; output (H-1)*stride - 2*pad + KH",
 		Params: conv2dParams(512, 4, 256, 4, 2, 1),
-		Small:  map[string]int64{"N": 1, "CI": 3, "H": 4, "W": 5, "CO": 2, "KH": 3, "KW": 3, "stride": 2, "pad": 1},
-		build:  transposed,
+		// KH is not a multiple of the stride, KW is; neither is OH = 7 (the
+		// phases overhang it), OW = 10 is.
+		Small: map[string]int64{"N": 1, "CI": 3, "H": 4, "W": 5, "CO": 2, "KH": 3, "KW": 4, "stride": 2, "pad": 1},
+		build: transposed,
 	},
 	{
 		Name: "cap",
@@ -187,7 +189,7 @@ var registry = []*Op{
 	},
 	{
 		Name:   "conv2d_bwd_data",
-		Doc:    "gradient of c2d with respect to its input (H, W: the input's size)",
+		Doc:    "gradient of c2d with respect to its input (H, W: the input's size), by phases as t2d",
 		Params: conv2dParams(64, 56, 64, 3, 1, 1),
 		Small:  map[string]int64{"N": 1, "CI": 3, "H": 7, "W": 6, "CO": 4, "KH": 3, "KW": 3, "stride": 2, "pad": 1},
 		build:  conv2dBackwardData,
