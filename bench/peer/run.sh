@@ -2,7 +2,7 @@
 # Peer benchmark: XNNPACK (tfjs-backend-wasm, SIMD, 1 thread) and the
 # f32x4 mul+add peak, in node. See README.md.
 #
-#   bench/peer/run.sh [--workloads gmm,c2d,c2d_s2,softmax,layernorm,peak] [--min-time SECONDS] [--readback]
+#   bench/peer/run.sh [--workloads gmm,c2d,c2d_s2,t2d,softmax,layernorm,peak] [--min-time SECONDS] [--readback]
 #
 # stdout: JSON lines only (one per workload; peak: one per chain count).
 # Installs node_modules with `npm ci` from package-lock.json when missing.
@@ -34,10 +34,10 @@ major=$("$NODE" -p 'process.versions.node.split(".")[0]')
 tf=()
 for w in ${workloads//,/ }; do
 	case $w in
-	gmm | c2d | c2d:* | c2d_s2 | softmax | softmax:* | layernorm | layernorm:* | nrm | nrm:*) tf+=("$w") ;;
+	gmm | c2d | c2d:* | c2d_s2 | t2d | t2d8 | t2d3 | softmax | softmax:* | layernorm | layernorm:* | nrm | nrm:*) tf+=("$w") ;;
 	*=*) tf+=("$w") ;; # a parameter of the spec before it (softmax:M=384,N=384)
 	peak) ;;
-	*) echo "$0: unknown workload $w (have gmm, c2d[:stride=..], c2d_s2, softmax[:M=..,N=..], layernorm[:M=..,N=..], nrm[:B=..,M=..,N=..], peak)" >&2; exit 2 ;;
+	*) echo "$0: unknown workload $w (have gmm, c2d[:stride=..], c2d_s2, t2d, t2d8, t2d3, softmax[:M=..,N=..], layernorm[:M=..,N=..], nrm[:B=..,M=..,N=..], peak)" >&2; exit 2 ;;
 	esac
 done
 
