@@ -140,6 +140,7 @@ func main() {
 			}
 			t, err := targets.ParseTarget(spec)
 			check(err)
+			t = cpu.WithNativeCaches(t) // the features see this machine's caches
 			best, err := tuneOne(ctx, m, w, d, t, *trials, *batch, *seed, name)
 			check(err)
 			if *save != "" {
