@@ -112,14 +112,7 @@ func testMicroTiles(t *testing.T, tg targets.Target, regs int64) {
 	lanes := int64(tg.VectorLanes())
 	for _, spec := range []string{"gmm:M=1024,N=1024,K=1024", "c2d"} {
 		most := int64(0)
-		d, err := ops.BuildSpec(spec)
-		if err != nil {
-			t.Fatal(err)
-		}
-		sks, err := sketch.NewPolicy(tg).Generate(d)
-		if err != nil {
-			t.Fatal(err)
-		}
+		sks := sketchesOf(t, spec, tg)
 		rng := rand.New(rand.NewPCG(1, 2))
 		reduceOuter := 0
 		for _, sk := range sks {
@@ -193,14 +186,7 @@ func lastSpatial(sk *sketch.Sketch, st int) int {
 // loop is vectorized whatever its knob says.
 func TestPanelTiles(t *testing.T) {
 	tg := targets.MustParseTarget("cpu -mcpu=native -lanes=16 -cores=2")
-	d, err := ops.BuildSpec("gmm:M=1024,N=1024,K=1024")
-	if err != nil {
-		t.Fatal(err)
-	}
-	sks, err := sketch.NewPolicy(tg).Generate(d)
-	if err != nil {
-		t.Fatal(err)
-	}
+	sks := sketchesOf(t, "gmm:M=1024,N=1024,K=1024", tg)
 	rng := rand.New(rand.NewPCG(1, 2))
 	panels := 0
 	for _, sk := range sks {
@@ -263,4 +249,18 @@ func TestPanelTiles(t *testing.T) {
 	if panels == 0 {
 		t.Fatal("no sketch with a packed panel")
 	}
+}
+
+// sketchesOf returns the sketches of a workload spec on a target.
+func sketchesOf(t *testing.T, spec string, tg targets.Target) []*sketch.Sketch {
+	t.Helper()
+	d, err := ops.BuildSpec(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sks, err := sketch.NewPolicy(tg).Generate(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sks
 }

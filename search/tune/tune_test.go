@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/tabtune/tabtune/compiler/ops"
+	"github.com/tabtune/tabtune/compiler/te"
 	"github.com/tabtune/tabtune/search/evolve"
 	"github.com/tabtune/tabtune/search/features"
 	"github.com/tabtune/tabtune/search/records"
@@ -98,14 +99,23 @@ func TestDeterministicLog(t *testing.T) {
 	}
 }
 
-// TestResume: a task built on a log does not measure its schedules again.
-func TestResume(t *testing.T) {
+// gmmOnLog returns GMM 32, its workload, and the options of a task on a
+// target that resumes from and records to log, with the fake measurer.
+func gmmOnLog(log *records.Log) (*te.DAG, *targets.Workload, func(targets.Target) Options) {
 	d, _ := ops.BuildSpec("gmm:M=32,N=32,K=32")
 	w, _ := build.Workload(d, 1)
-	log := &records.Log{}
 	p := evolve.DefaultParams()
 	p.Population = 64
-	opts := Options{Target: targets.MustParseTarget("wasm-simd"), Measurer: fakeMeasurer{}, Batch: 16, Seed: 3, Search: p, Log: log}
+	return d, w, func(tg targets.Target) Options {
+		return Options{Target: tg, Measurer: fakeMeasurer{}, Batch: 16, Seed: 3, Search: p, Log: log}
+	}
+}
+
+// TestResume: a task built on a log does not measure its schedules again.
+func TestResume(t *testing.T) {
+	log := &records.Log{}
+	d, w, optsOn := gmmOnLog(log)
+	opts := optsOn(targets.MustParseTarget("wasm-simd"))
 	first, err := NewTask(d, w, opts)
 	if err != nil {
 		t.Fatal(err)
@@ -218,15 +228,9 @@ func TestRankAccuracy(t *testing.T) {
 // model of a task on the records of its own target only, whose features
 // describe its own code generator (features.MachineOf).
 func TestTrainsOnItsTarget(t *testing.T) {
-	d, _ := ops.BuildSpec("gmm:M=32,N=32,K=32")
-	w, _ := build.Workload(d, 1)
 	log := &records.Log{}
-	p := evolve.DefaultParams()
-	p.Population = 64
+	d, w, opts := gmmOnLog(log)
 	a, b := targets.MustParseTarget("wasm-simd"), targets.MustParseTarget("wasm-simd -relaxed")
-	opts := func(tg targets.Target) Options {
-		return Options{Target: tg, Measurer: fakeMeasurer{}, Batch: 16, Seed: 3, Search: p, Log: log}
-	}
 	newTask := func(tg targets.Target) *Task {
 		task, err := NewTask(d, w, opts(tg))
 		if err != nil {
