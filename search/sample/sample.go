@@ -92,12 +92,14 @@ func NewSpace(sk *sketch.Sketch, t targets.Target) *Space {
 }
 
 // Random draws a config. Half of the draws are shaped like register
-// micro-kernels (microTiles); a location knob keeps its producer at the
+// micro-kernels (microTiles), on CPU and wasm three in four of them also
+// vectorized and unrolled at the largest step; a location knob keeps its producer at the
 // root half of the time, the one choice that never computes a producer's
 // element twice, and otherwise picks among all places uniformly.
 func (sp *Space) Random(rng *rand.Rand) Config {
 	var c Config
-	if rng.IntN(2) == 0 {
+	micro := rng.IntN(2) == 0
+	if micro {
 		c.Tiles = sp.microTiles(rng)
 	} else {
 		for _, k := range sp.Sketch.Tiles {
@@ -111,9 +113,18 @@ func (sp *Space) Random(rng *rand.Rand) Config {
 		}
 		c.Locations = append(c.Locations, loc)
 	}
+	// A micro-kernel draw on a CPU or wasm target is mostly annotated as
+	// one: vectorized, and unrolled at the largest step, so that its tile
+	// is held in vector registers (the generators keep a local buffer in
+	// registers only when every loop over it is unrolled or vectorized).
+	kernel := micro && !sp.Target.IsGPU() && rng.IntN(4) != 0
 	for range sp.Stages {
-		c.Vectorize = append(c.Vectorize, rng.IntN(4) != 0)
-		c.Unroll = append(c.Unroll, rng.IntN(len(sp.UnrollChoices())))
+		c.Vectorize = append(c.Vectorize, kernel || rng.IntN(4) != 0)
+		u := rng.IntN(len(sp.UnrollChoices()))
+		if kernel {
+			u = len(sp.UnrollChoices()) - 1
+		}
+		c.Unroll = append(c.Unroll, u)
 	}
 	return c
 }
