@@ -212,9 +212,10 @@ func (x *extractor) pre(s ir.Stmt, budget int64) preRes {
 		kind := n.Kind
 		switch kind {
 		case ir.Serial:
-			// markAutoUnroll: under a pragma, a serial loop whose nest
-			// fits the budget is unrolled.
-			if budget > 0 && r.steps <= budget {
+			// AutoUnroll: under a pragma, a serial loop whose nest fits
+			// the budget is unrolled, and so is a loop of extent 1 that
+			// carries one.
+			if budget > 0 && r.steps <= budget || own > 0 && ext == 1 {
 				kind = ir.Unrolled
 			}
 		case ir.Vectorized:
