@@ -57,6 +57,10 @@ type Target struct {
 	// 16 for an AVX-512 processor, 4 for an Arm architecture (NEON), 8
 	// (AVX2) otherwise, native included.
 	Lanes int
+	// L1, L2 and L3 (cpu only, flags -l1=KIB, -l2=KIB, -l3=KIB) are the
+	// data cache sizes of the processor in KiB: L1 and L2 per core, L3
+	// shared; 0 means what MCPU implies (see Caches).
+	L1, L2, L3 int
 	// Arch (cuda only, flag -arch=sm_XY) is the GPU architecture passed to
 	// nvcc; empty means the bridge's device.
 	Arch string
@@ -65,7 +69,7 @@ type Target struct {
 // flagsOf lists each kind's flags in their canonical order.
 var flagsOf = map[Kind][]string{
 	WasmSIMD: {"relaxed"},
-	CPU:      {"mcpu", "cores", "lanes"},
+	CPU:      {"mcpu", "cores", "lanes", "l1", "l2", "l3"},
 	CUDA:     {"arch"},
 }
 
@@ -119,15 +123,26 @@ func ParseTarget(s string) (Target, error) {
 				return Target{}, bad("a processor name such as native or skylake-avx512")
 			}
 			t.MCPU = value
-		case "cores", "lanes":
+		case "cores", "lanes", "l1", "l2", "l3":
+			limit := 4096
+			if name[0] == 'l' && name != "lanes" {
+				limit = 1 << 30 // KiB
+			}
 			n, err := strconv.Atoi(value)
-			if err != nil || n <= 0 || n > 4096 {
+			if err != nil || n <= 0 || n > limit {
 				return Target{}, bad("a positive integer")
 			}
-			if name == "cores" {
+			switch name {
+			case "cores":
 				t.Cores = n
-			} else {
+			case "lanes":
 				t.Lanes = n
+			case "l1":
+				t.L1 = n
+			case "l2":
+				t.L2 = n
+			case "l3":
+				t.L3 = n
 			}
 		case "arch":
 			if !archRE.MatchString(value) {
@@ -164,6 +179,14 @@ func (t Target) String() string {
 	}
 	if t.Lanes != 0 {
 		b.WriteString(" -lanes=" + strconv.Itoa(t.Lanes))
+	}
+	for _, c := range []struct {
+		flag string
+		kib  int
+	}{{"l1", t.L1}, {"l2", t.L2}, {"l3", t.L3}} {
+		if c.kib != 0 {
+			b.WriteString(" -" + c.flag + "=" + strconv.Itoa(c.kib))
+		}
 	}
 	if t.Arch != "" {
 		b.WriteString(" -arch=" + t.Arch)

@@ -14,6 +14,7 @@ func TestParseTargetRoundTrip(t *testing.T) {
 		{"cpu", "cpu"},
 		{"cpu -mcpu=native -cores=2", "cpu -mcpu=native -cores=2"},
 		{"cpu -cores=4 -lanes=16 -mcpu=skylake-avx512", "cpu -mcpu=skylake-avx512 -cores=4 -lanes=16"},
+		{"cpu -l3=32768 -mcpu=znver4 -l1=32 -l2=1024", "cpu -mcpu=znver4 -l1=32 -l2=1024 -l3=32768"},
 		{"cuda", "cuda"},
 		{"cuda -arch=sm_90", "cuda -arch=sm_90"},
 		{"cuda -arch=sm_90a", "cuda -arch=sm_90a"},
@@ -49,6 +50,9 @@ func TestParseTargetErrors(t *testing.T) {
 		{"wasm-simd -relaxed=1", "takes no value"},
 		{"wasm-simd relaxed", "not a flag"},
 		{"cpu -cores=2 -cores=3", "given twice"},
+		{"cpu -l1=0", "flag -l1: bad value"},
+		{"cpu -l2=1M", "flag -l2: bad value"},
+		{"wasm-simd -l1=32", "unknown flag -l1 for wasm-simd"},
 	} {
 		_, err := ParseTarget(c.in)
 		if err == nil || !strings.Contains(err.Error(), c.msg) {
@@ -85,5 +89,22 @@ func TestTargetJSONAndLanes(t *testing.T) {
 	}
 	if MustParseTarget("wasm-simd").Parallel() || !MustParseTarget("cpu").Parallel() || !MustParseTarget("cuda").IsGPU() {
 		t.Error("Parallel/IsGPU")
+	}
+}
+
+func TestCaches(t *testing.T) {
+	for s, want := range map[string]Caches{
+		"wasm-simd":                     commonCaches,
+		"cpu":                           commonCaches,
+		"cpu -mcpu=native":              commonCaches,
+		"cpu -mcpu=haswell":             clientCaches,
+		"cpu -mcpu=icelake-server":      wideL1Caches,
+		"cpu -mcpu=armv8.2-a":           armCaches,
+		"cpu -mcpu=native -l2=2048":     {L1: 32 << 10, L2: 2 << 20, L3: 32 << 20},
+		"cpu -l1=48 -l2=1280 -l3=49152": {L1: 48 << 10, L2: 1280 << 10, L3: 48 << 20},
+	} {
+		if got := MustParseTarget(s).Caches(); got != want {
+			t.Errorf("%s: Caches %+v, want %+v", s, got, want)
+		}
 	}
 }

@@ -23,9 +23,12 @@
 // for this processor (AVX-512). -save also writes Halide's schedules.
 //
 // What limits the tuned kernels (December 2026, AMD EPYC with AVX-512):
-// GMM's best kernels are 8x32 register tiles (16 zmm accumulators) over a
-// packed 32-column panel of B, at OpenBLAS's speed on one thread; A is
-// not packed and K not blocked. C2D's vectorized axis is the output's
+// GMM's best kernels pack a 32-column panel of B per column tile (into a
+// buffer each thread allocates once) and run 8x32 register tiles (16 zmm
+// accumulators) over it, the column tiles parallel: at OpenBLAS's speed
+// on one thread. A is not packed and K not blocked: the register tile is
+// a cache_write stage, which holds a finished reduction, so a K block
+// would need C += partial sums, which no sketch makes yet. C2D's vectorized axis is the output's
 // width, 56, which holds no whole 16-lane vector, so its kernels run on
 // short vectors; oneDNN vectorizes along channels in a blocked layout
 // (nChw16c), which no sketch rule makes yet.
@@ -155,6 +158,7 @@ func main() {
 			}
 			t, err := targets.ParseTarget(spec)
 			check(err)
+			t = cpu.WithNativeCaches(t) // the features see this machine's caches
 			best, err := tuneOne(ctx, m, w, d, t, *trials, *batch, *seed, name)
 			check(err)
 			if *save != "" {

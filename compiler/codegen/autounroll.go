@@ -5,7 +5,11 @@ import "github.com/tabtune/tabtune/compiler/ir"
 // AutoUnroll is the auto-unroll pass: inside a loop with an
 // auto_unroll_max_step pragma, each serial loop whose nest runs at most
 // that many iterations of its innermost statements is marked unrolled, as
-// TVM does. The unroll pass expands them.
+// TVM does. The unroll pass expands them. A serial loop of extent 1 that
+// carries the pragma is marked unrolled too (expanding it only sets its
+// variable to 0), so that the indices inside it become constants: a
+// register tile under it (a stage computed inside a tile whose outer
+// loops the tile bounds to one iteration) is held in registers.
 func AutoUnroll(f *ir.Func, _ Config) (*ir.Func, error) {
 	return withBody(f, ir.RewriteStmt(f.Body, func(s ir.Stmt) ir.Stmt {
 		l, ok := s.(*ir.For)
@@ -17,11 +21,15 @@ func AutoUnroll(f *ir.Func, _ Config) (*ir.Func, error) {
 			return s
 		}
 		body := unrollWithin(l.Body, budget)
-		if body == l.Body {
+		unit := l.Kind == ir.Serial && l.Extent == 1
+		if body == l.Body && !unit {
 			return s
 		}
 		c := *l
 		c.Body = body
+		if unit {
+			c.Kind = ir.Unrolled
+		}
 		return &c
 	})), nil
 }

@@ -100,6 +100,29 @@ func TestAutoUnroll(t *testing.T) {
 		    }
 		  }
 		}`},
+		// A loop of extent 1 with the pragma is unrolled itself: its
+		// variable becomes 0, the indices inside constants.
+		{name: "unit loop with the pragma", f: kernel(loop(o, 1, ir.Serial,
+			loop(i, 2, ir.Serial, loop(j, 4, ir.Serial, copyStore(expr.AddE(o, idx)))),
+			ir.Pragma{Key: ir.AutoUnrollMaxStep, Value: 4})), before: `
+		kernel(A: f32[16], out B: f32[16]) {
+		  pragma(auto_unroll_max_step=4) for (o = 0; o < 1; o++) {
+		    for (i = 0; i < 2; i++) {
+		      for (j = 0; j < 4; j++) {
+		        B[o + (i * 4 + j)] = A[o + (i * 4 + j)] * 2.0;
+		      }
+		    }
+		  }
+		}`, after: `
+		kernel(A: f32[16], out B: f32[16]) {
+		  unrolled pragma(auto_unroll_max_step=4) for (o = 0; o < 1; o++) {
+		    for (i = 0; i < 2; i++) {
+		      unrolled for (j = 0; j < 4; j++) {
+		        B[o + (i * 4 + j)] = A[o + (i * 4 + j)] * 2.0;
+		      }
+		    }
+		  }
+		}`},
 		{name: "no pragma", f: kernel(loop(i, 2, ir.Serial, loop(j, 4, ir.Serial, copyStore(idx)))), before: `
 		kernel(A: f32[16], out B: f32[16]) {
 		  for (i = 0; i < 2; i++) {

@@ -581,6 +581,12 @@ func (x *extractor) oneBuffer(out []float32, g int, depth int) {
 	out[bReuseDisIter] = slog(disIter)
 	out[bReuseDisBytes] = slog(disBytes)
 	out[bReuseCt] = slog(ct)
+	if kind != reuseNone {
+		// Where the reused data is read from: the footprint between two
+		// uses fits the L1 (or the L2) cache of the target.
+		out[bReuseL1] = oneIf(disBytes <= float64(x.m.L1))
+		out[bReuseL2] = oneIf(disBytes <= float64(x.m.L2))
+	}
 	div := 0.5
 	if ct > 0.5 {
 		div = ct

@@ -1,23 +1,33 @@
 package features
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"testing"
 
+	"github.com/tabtune/tabtune/compiler/codegen/c"
 	"github.com/tabtune/tabtune/compiler/codegen/wasm"
 	"github.com/tabtune/tabtune/compiler/expr"
 	"github.com/tabtune/tabtune/compiler/ir"
 	"github.com/tabtune/tabtune/compiler/lower"
 	"github.com/tabtune/tabtune/compiler/schedule"
 	"github.com/tabtune/tabtune/compiler/schedule/schedtest"
+	"github.com/tabtune/tabtune/targets"
 )
 
-// vectorLoops is the number of loops the pre-pass decides the wasm
-// generator runs four lanes at a time.
-func vectorLoops(f *ir.Func) int {
+// prepass runs the pre-pass of m on f.
+func prepass(m Machine, f *ir.Func) *extractor {
 	x := new(extractor)
 	x.reset()
+	x.m = m
 	x.pre(f.Body, 0)
+	return x
+}
+
+// vectorLoops is the number of loops the pre-pass decides the generator
+// of m runs Lanes lanes at a time.
+func vectorLoops(m Machine, f *ir.Func) int {
+	x := prepass(m, f)
 	n := 0
 	for _, in := range x.info {
 		if in.kind == ir.Vectorized {
@@ -27,9 +37,43 @@ func vectorLoops(f *ir.Func) int {
 	return n
 }
 
+// generated is what the test needs of a generated kernel.
+type generated struct {
+	vectorLoops int
+	prepared    *ir.Func
+}
+
 // TestVectorizeAsCodegen checks that the vectorize features follow the
-// wasm code generator's decisions, on hand schedules and random ones.
+// code generators' decisions, on hand schedules and random ones: the wasm
+// generator's (4 lanes) and the C generator's at 8 and 16 lanes.
 func TestVectorizeAsCodegen(t *testing.T) {
+	gens := []struct {
+		name    string
+		m       Machine
+		compile func(*ir.Func) (generated, error)
+	}{
+		{"wasm", Wasm, func(f *ir.Func) (generated, error) {
+			k, err := wasm.Compile(f, wasm.Options{})
+			if err != nil {
+				return generated{}, err
+			}
+			return generated{k.VectorLoops, k.Prepared}, nil
+		}},
+	}
+	for _, lanes := range []int{8, 16} {
+		m := MachineOf(targets.Target{Kind: targets.CPU, Lanes: lanes})
+		gens = append(gens, struct {
+			name    string
+			m       Machine
+			compile func(*ir.Func) (generated, error)
+		}{fmt.Sprintf("c%d", lanes), m, func(f *ir.Func) (generated, error) {
+			k, err := c.Compile(f, c.Options{Lanes: lanes})
+			if err != nil {
+				return generated{}, err
+			}
+			return generated{k.VectorLoops, k.Prepared}, nil
+		}})
+	}
 	var states []*schedule.State
 	states = append(states, schedtest.C2DSketch(t), build(t, "gmm:M=64,N=64,K=64", tiledMatmul))
 	names, dags := schedtest.SmallDAGs(t)
@@ -63,64 +107,64 @@ func TestVectorizeAsCodegen(t *testing.T) {
 		}
 		states = append(states, st)
 	}
-	vectorized, unrolled, compiled := 0, 0, 0
-	for i, st := range states {
-		f, err := lower.Lower(st)
-		if err != nil {
-			t.Fatal(err)
-		}
-		k, err := wasm.Compile(f, wasm.Options{})
-		if err != nil {
-			continue
-		}
-		compiled++
-		if got := vectorLoops(f); got != k.VectorLoops {
-			name := "hand"
-			if i >= hand {
-				name = names[(i-hand)/2%len(names)]
+	for _, gen := range gens {
+		vectorized, unrolled, compiled := 0, 0, 0
+		for i, st := range states {
+			f, err := lower.Lower(st)
+			if err != nil {
+				t.Fatal(err)
 			}
-			t.Errorf("state %d (%s): %d vector loops, the generator makes %d\n%s", i, name, got, k.VectorLoops, f)
-		}
-		vectorized += k.VectorLoops
-		// A loop the generator expands or vectorizes leaves the prepared
-		// IR; the others keep their variable, in every copy.
-		kept := map[*expr.Var]bool{}
-		ir.WalkStmt(k.Prepared.Body, func(s ir.Stmt) bool {
-			if l, ok := s.(*ir.For); ok {
-				kept[l.Var] = true
+			k, err := gen.compile(f)
+			if err != nil {
+				continue
 			}
-			return true
-		})
-		// Lowering gives the init and update nests of a reduction the same
-		// variables: compare only the variables of one loop.
-		loops := map[*expr.Var]int{}
-		ir.WalkStmt(f.Body, func(s ir.Stmt) bool {
-			if l, ok := s.(*ir.For); ok {
-				loops[l.Var]++
+			compiled++
+			if got := vectorLoops(gen.m, f); got != k.vectorLoops {
+				name := "hand"
+				if i >= hand {
+					name = names[(i-hand)/2%len(names)]
+				}
+				t.Errorf("%s: state %d (%s): %d vector loops, the generator makes %d\n%s", gen.name, i, name, got, k.vectorLoops, f)
 			}
-			return true
-		})
-		x := new(extractor)
-		x.reset()
-		x.pre(f.Body, 0)
-		n := 0
-		ir.WalkStmt(f.Body, func(s ir.Stmt) bool {
-			l, ok := s.(*ir.For)
-			if !ok {
+			vectorized += k.vectorLoops
+			// A loop the generator expands or vectorizes leaves the prepared
+			// IR; the others keep their variable, in every copy.
+			kept := map[*expr.Var]bool{}
+			ir.WalkStmt(k.prepared.Body, func(s ir.Stmt) bool {
+				if l, ok := s.(*ir.For); ok {
+					kept[l.Var] = true
+				}
 				return true
-			}
-			in := x.info[n]
-			n++
-			gone := in.kind == ir.Unrolled || in.kind == ir.Vectorized
-			if gone {
-				unrolled++
-			}
-			if gone == kept[l.Var] && l.Extent > 0 && loops[l.Var] == 1 {
-				t.Errorf("state %d: loop %s (%s, extent %d) runs as %s, but the generator %s it\n%s", i, l.Var.Name, l.Kind, l.Extent, in.kind,
-					map[bool]string{true: "keeps", false: "removes"}[kept[l.Var]], f)
-			}
-			return true
-		})
+			})
+			// Lowering gives the init and update nests of a reduction the same
+			// variables: compare only the variables of one loop.
+			loops := map[*expr.Var]int{}
+			ir.WalkStmt(f.Body, func(s ir.Stmt) bool {
+				if l, ok := s.(*ir.For); ok {
+					loops[l.Var]++
+				}
+				return true
+			})
+			x := prepass(gen.m, f)
+			n := 0
+			ir.WalkStmt(f.Body, func(s ir.Stmt) bool {
+				l, ok := s.(*ir.For)
+				if !ok {
+					return true
+				}
+				in := x.info[n]
+				n++
+				gone := in.kind == ir.Unrolled || in.kind == ir.Vectorized
+				if gone {
+					unrolled++
+				}
+				if gone == kept[l.Var] && l.Extent > 0 && loops[l.Var] == 1 {
+					t.Errorf("%s: state %d: loop %s (%s, extent %d) runs as %s, but the generator %s it\n%s", gen.name, i, l.Var.Name, l.Kind, l.Extent, in.kind,
+						map[bool]string{true: "keeps", false: "removes"}[kept[l.Var]], f)
+				}
+				return true
+			})
+		}
+		t.Logf("%s: %d of %d programs compiled, %d vector loops, %d loops vectorized or unrolled", gen.name, compiled, len(states), vectorized, unrolled)
 	}
-	t.Logf("%d of %d programs compiled, %d vector loops, %d loops vectorized or unrolled", compiled, len(states), vectorized, unrolled)
 }

@@ -10,13 +10,19 @@
 // (from 0 to 1), are written as they are.
 // No value is ever NaN or infinite.
 //
-// The loops are described as the wasm code generator will run them, not
-// only as annotated (see compiler/codegen: vectorize.go and autounroll.go): a vectorized
-// loop counts as vectorized only when the generator can run it four lanes
-// at a time (extent at least 4, a straight-line body of float stores whose
-// index moves with the loop, integer parts linear in it); otherwise it is a
-// serial loop. Its chunk loop, when small enough to be unrolled, counts as
-// an unrolled loop of extent/4. Serial loops under an auto_unroll_max_step
+// The features describe a program as the code generator of a target runs
+// it on that target's processor (a Machine: MachineOf a target). The loops
+// are described as the generator will run them, not only as annotated
+// (see compiler/codegen: vectorize.go and autounroll.go): a vectorized
+// loop counts as vectorized only when the generator can run it Lanes
+// lanes at a time (4 for wasm-simd, 8 for AVX2, 16 for AVX-512: extent at
+// least Lanes, a straight-line body of float stores whose index moves
+// with the loop, integer parts linear in it); otherwise it is a serial
+// loop. Its chunk loop, when small enough to be unrolled, counts as an
+// unrolled loop of extent/Lanes. The reuse of a buffer is placed in the
+// target's L1 or L2 cache by its reuse distance. A cost model learns from
+// one target's features only (search/tune trains on the records of its
+// own target). Serial loops under an auto_unroll_max_step
 // pragma whose nest fits the budget count as unrolled, and an unrolled loop
 // whose expansion would exceed MaxUnroll statements counts as serial.
 //
@@ -41,7 +47,7 @@
 //     dimension only), absent (a reduction loop or a loop outside the
 //     stored region) or mixed (several dimensions). vec_full is the share
 //     of the innermost vectorized loop's iterations that run in full
-//     four-lane chunks (the rest is a scalar tail). is_gpu is 1 under a GPU
+//     chunks of Lanes (the rest is a scalar tail). is_gpu is 1 under a GPU
 //     thread binding; blockIdx.x/y/z_len, threadIdx.x/y/z_len and
 //     vthread_len are the products of the extents bound to each (1 when
 //     none). auto_unroll_max_step is the largest budget of the enclosing
@@ -49,7 +55,7 @@
 //     their number; innermost_len the extent of the innermost one;
 //     num_buffers the number of distinct buffers the store accesses.
 //
-//  3. Buffers (MaxBuffers × 23). Per buffer the store reads or writes, the
+//  3. Buffers (MaxBuffers × 25). Per buffer the store reads or writes, the
 //     MaxBuffers with the most bytes touched first (then unique bytes, then
 //     the order of access), missing ones all zero, under "bK.":
 //     acc_read/acc_write/acc_readwrite (one-hot); scope_global/local/shared
@@ -71,7 +77,9 @@
 //     extent, or the number of earlier stores); bytes, unique_bytes, lines
 //     and unique_lines divided by reuse_ct (times 2 when there is no reuse,
 //     as Ansor does); stride, in elements, of the innermost loop that moves
-//     the address; bytes_d_unique_bytes and lines_d_unique_lines.
+//     the address; bytes_d_unique_bytes and lines_d_unique_lines; reuse_l1
+//     and reuse_l2, 1 when there is reuse and reuse_dis_bytes fits the
+//     target's L1 (L2) data cache, so the data is read again from there.
 //
 //     Footprints are computed analytically, not by simulation: each index
 //     is a linear function of the loop variables where it can be (its

@@ -6,8 +6,6 @@ import (
 
 	"github.com/tabtune/tabtune/compiler/expr"
 	"github.com/tabtune/tabtune/compiler/ir"
-	"github.com/tabtune/tabtune/compiler/lower"
-	"github.com/tabtune/tabtune/compiler/schedule"
 )
 
 const (
@@ -16,32 +14,26 @@ const (
 	// MaxUnroll is the wasm code generator's default bound on the
 	// statements one unrolled loop may expand to (wasm.Options.MaxUnroll).
 	MaxUnroll = 4096
-	// lanes is the width of the generator's vectors (f32x4).
-	lanes = 4
 	// accumulators is how many vectors the generator's vectorized
 	// reductions fold into (codegen.Config.Accumulators of wasm).
 	accumulators = 4
 )
 
-// ExtractState lowers a state and extracts the features of its program.
-func ExtractState(st *schedule.State) ([][]float32, error) {
-	f, err := lower.Lower(st)
-	if err != nil {
-		return nil, err
-	}
-	return Extract(f), nil
-}
-
 var pool = sync.Pool{New: func() any { return new(extractor) }}
 
 // Extract returns one row of Len features per store of f, in program
-// order. The rows share one backing array.
-func Extract(f *ir.Func) [][]float32 {
+// order, as the code generator of m runs it. The rows share one backing
+// array.
+func (m Machine) Extract(f *ir.Func) [][]float32 {
 	if f == nil || f.Body == nil {
 		return nil
 	}
 	x := pool.Get().(*extractor)
 	x.reset()
+	x.m = m
+	if x.m.Lanes < 1 {
+		x.m.Lanes = 1
+	}
 	x.pre(f.Body, 0)
 	if x.nstores == 0 {
 		pool.Put(x)
@@ -99,6 +91,7 @@ type histEntry struct {
 
 // extractor is the reusable working state of Extract.
 type extractor struct {
+	m      Machine
 	loops  []loopCtx
 	prod   []float64 // prod[i]: product of the extents of loops[:i]
 	info   []forInfo
@@ -208,6 +201,7 @@ func (x *extractor) pre(s ir.Stmt, budget int64) preRes {
 		}
 		x.pushLoop(n, id)
 		b := x.pre(n.Body, max(budget, own))
+		lanes := x.m.Lanes
 		vec := n.Kind == ir.Vectorized && n.Extent >= lanes && x.canVectorize(n.Body, n.Var)
 		red := n.Kind == ir.Vectorized && n.Extent >= lanes && !vec && x.vectorReduction(n.Body, n.Var)
 		x.popLoop()
@@ -218,23 +212,24 @@ func (x *extractor) pre(s ir.Stmt, budget int64) preRes {
 		kind := n.Kind
 		switch kind {
 		case ir.Serial:
-			// markAutoUnroll: under a pragma, a serial loop whose nest
-			// fits the budget is unrolled.
-			if budget > 0 && r.steps <= budget {
+			// AutoUnroll: under a pragma, a serial loop whose nest fits
+			// the budget is unrolled, and so is a loop of extent 1 that
+			// carries one.
+			if budget > 0 && r.steps <= budget || own > 0 && ext == 1 {
 				kind = ir.Unrolled
 			}
 		case ir.Vectorized:
 			if red {
 				in.kind = ir.Vectorized
 				in.full = float64(ext/lanes*lanes) / float64(ext)
-				in.chunk, r.size = reductionSize(ext, b.size)
+				in.chunk, r.size = reductionSize(ext, lanes, b.size)
 				return r
 			}
 			if !vec {
 				kind = ir.Serial
 				break
 			}
-			// Chunks of four lanes, the chunk loop unrolled when small,
+			// Chunks of lanes, the chunk loop unrolled when small,
 			// and an unrolled scalar tail.
 			m, rem := ext/lanes, ext%lanes
 			in.kind = ir.Vectorized

@@ -61,7 +61,7 @@ func TestNames(t *testing.T) {
 		fFloatMad: "float_mad", fGuards: "guards", fVecNum: "vec_num", fVecPos: "vec_pos_none",
 		fUnrollNum: "unroll_num", fParallelPos + posMixed: "parallel_pos_mixed", fIsGPU: "is_gpu",
 		fVThread: "vthread_len", fNumBuffers: "num_buffers", fBuffers: "b0.acc_read",
-		fBuffers + nBuf: "b1.acc_read", fBuffers + MaxBuffers*nBuf - 1: "b4.lines_d_unique_lines",
+		fBuffers + nBuf: "b1.acc_read", fBuffers + MaxBuffers*nBuf - 1: "b4.reuse_l2",
 		fAllocNum: "alloc_num", fStorePos: "store_pos",
 	} {
 		if n[i] != want {

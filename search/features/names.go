@@ -5,7 +5,7 @@ import "github.com/tabtune/tabtune/compiler/ir"
 // Version is the version of the feature layout. Change it whenever a
 // feature is added, removed, reordered or computed differently, so that a
 // cost model trained on one layout is never fed another.
-const Version = 1
+const Version = 2
 
 // Position of the innermost annotated loop of a kind relative to the
 // dimensions of the stored index (the one-hot "_pos_" features).
@@ -112,6 +112,8 @@ const (
 	bStride
 	bBytesDUniqueBytes
 	bLinesDUniqueLines
+	bReuseL1
+	bReuseL2
 	nBuf
 )
 
@@ -163,6 +165,8 @@ var bufNames = [nBuf]string{
 	bStride:              "stride",
 	bBytesDUniqueBytes:   "bytes_d_unique_bytes",
 	bLinesDUniqueLines:   "lines_d_unique_lines",
+	bReuseL1:             "reuse_l1",
+	bReuseL2:             "reuse_l2",
 }
 
 var names = buildNames()

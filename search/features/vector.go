@@ -5,13 +5,13 @@ import (
 	"github.com/tabtune/tabtune/compiler/ir"
 )
 
-// This file mirrors the wasm code generator's decision whether a
-// vectorized loop runs four lanes at a time (canVectorize in
+// This file mirrors the code generators' decision whether a vectorized
+// loop runs Machine.Lanes lanes at a time (canVectorize in
 // compiler/codegen: vectorize.go and autounroll.go; vector accumulators
 // for a reduction: reduce.go), with linearity decided syntactically on the
 // simplified indices instead of by re-simplifying.
 
-// canVectorize reports whether the generator can run body for four lanes
+// canVectorize reports whether the generator can run body for all lanes
 // of v at once: straight-line float stores whose index moves with v,
 // conditions linear in v, values it can compute per lane.
 func (x *extractor) canVectorize(body ir.Stmt, v *expr.Var) bool {
@@ -38,7 +38,7 @@ func (x *extractor) canVectorize(body ir.Stmt, v *expr.Var) bool {
 	return false
 }
 
-// vexprOK reports whether e can be computed for four lanes of v.
+// vexprOK reports whether e can be computed for all lanes of v at once.
 func (x *extractor) vexprOK(e expr.Expr, v *expr.Var) bool {
 	if !dependsOn(e, v) {
 		return true
@@ -228,7 +228,7 @@ func dependsOn(e expr.Expr, v *expr.Var) bool {
 // over v that folds values into one element vector accumulators: body is
 // sequences and conditions without else around one float store
 // S[idx] = op(S[idx], value), op +, max or min, idx without v, S read
-// nowhere else, the value and the conditions computable for four lanes.
+// nowhere else, the value and the conditions computable for all lanes.
 func (x *extractor) vectorReduction(body ir.Stmt, v *expr.Var) bool {
 	var st *ir.Store
 	stores, ok := 0, true
@@ -296,7 +296,7 @@ func readsBuffer(e expr.Expr, b *ir.Buffer) bool {
 // accumulators set, the chunk loop of accumulators lane loops, the chunks
 // left over, the accumulators folded together, the horizontal store and
 // the scalar tail.
-func reductionSize(ext, size int64) (chunk, total int64) {
+func reductionSize(ext, lanes, size int64) (chunk, total int64) {
 	m, rem := ext/lanes, ext%lanes
 	u := min(int64(accumulators), m)
 	lane := satAdd(size, 1)

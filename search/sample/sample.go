@@ -19,6 +19,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/tabtune/tabtune/compiler/expr"
 	"github.com/tabtune/tabtune/compiler/ir"
 	"github.com/tabtune/tabtune/compiler/schedule"
 	"github.com/tabtune/tabtune/search/sketch"
@@ -40,6 +41,11 @@ type Space struct {
 	// Stages are the stages that get an unroll pragma and may vectorize
 	// their innermost loop (indices in the sketch's final state).
 	Stages []int
+	// panelStage is the stage (as knobStage names it) that reads a packed
+	// panel, -1 when none does; panel holds the spatial axes the panel's
+	// indices use (panelAxes).
+	panelStage int
+	panel      map[int]bool
 }
 
 // Location is a compute-location knob: Stage at the root (choice 0) or at
@@ -56,7 +62,7 @@ type Config struct {
 	// Locations holds a choice per location knob.
 	Locations []int
 	// Vectorize says, per stage of Space.Stages, whether its innermost
-	// loop is vectorized.
+	// loop is vectorized (a copy stage's always is: isCopy).
 	Vectorize []bool
 	// Unroll is an index into Space.UnrollChoices (UnrollSteps on CPU
 	// and wasm), per stage of Space.Stages.
@@ -65,7 +71,10 @@ type Config struct {
 
 // NewSpace finds the knobs of a sketch.
 func NewSpace(sk *sketch.Sketch, t targets.Target) *Space {
-	sp := &Space{Sketch: sk, Target: t}
+	sp := &Space{Sketch: sk, Target: t, panelStage: -1}
+	if st, axes, ok := panelAxes(sk); ok {
+		sp.panelStage, sp.panel = st, axes
+	}
 	st := sk.State
 	for i, s := range st.Stages {
 		if s.IsInput() || s.Attach.Kind == schedule.AttachInline {
@@ -102,12 +111,14 @@ func packedChoices(c *schedule.Stage) int {
 }
 
 // Random draws a config. Half of the draws are shaped like register
-// micro-kernels (microTiles); a location knob keeps its producer at the
+// micro-kernels (microTiles), on CPU and wasm three in four of them also
+// vectorized and unrolled at the largest step; a location knob keeps its producer at the
 // root half of the time, the one choice that never computes a producer's
 // element twice, and otherwise picks among all places uniformly.
 func (sp *Space) Random(rng *rand.Rand) Config {
 	var c Config
-	if rng.IntN(2) == 0 {
+	micro := rng.IntN(2) == 0
+	if micro {
 		c.Tiles = sp.microTiles(rng)
 	} else {
 		for _, k := range sp.Sketch.Tiles {
@@ -121,9 +132,18 @@ func (sp *Space) Random(rng *rand.Rand) Config {
 		}
 		c.Locations = append(c.Locations, loc)
 	}
+	// A micro-kernel draw on a CPU or wasm target is mostly annotated as
+	// one: vectorized, and unrolled at the largest step, so that its tile
+	// is held in vector registers (the generators keep a local buffer in
+	// registers only when every loop over it is unrolled or vectorized).
+	kernel := micro && !sp.Target.IsGPU() && rng.IntN(4) != 0
 	for range sp.Stages {
-		c.Vectorize = append(c.Vectorize, rng.IntN(4) != 0)
-		c.Unroll = append(c.Unroll, rng.IntN(len(sp.UnrollChoices())))
+		c.Vectorize = append(c.Vectorize, kernel || rng.IntN(4) != 0)
+		u := rng.IntN(len(sp.UnrollChoices()))
+		if kernel {
+			u = len(sp.UnrollChoices()) - 1
+		}
+		c.Unroll = append(c.Unroll, u)
 	}
 	return c
 }
@@ -164,7 +184,10 @@ func randomTile(rng *rand.Rand, k sketch.TileKnob) []int64 {
 // level or, half of the time, to the next one: an outer loop of 1 over an
 // axis lets a packed panel that does not depend on it be made once rather
 // than once per tile (GMM 1024's B panel per column tile: 3.5x faster).
-// Uniform factorizations rarely land on such tiles.
+// In a sketch with a packed panel, three draws in four choose so: the
+// outer level of the axes the panel does not depend on is 1, that of the
+// others is kept (so the panel stays a panel, and the column tiles are
+// the parallel loop). Uniform factorizations rarely land on such tiles.
 func (sp *Space) microTiles(rng *rand.Rand) [][]int64 {
 	knobs := sp.Sketch.Tiles
 	tiles := make([][]int64, len(knobs))
@@ -182,6 +205,7 @@ func (sp *Space) microTiles(rng *rand.Rand) [][]int64 {
 	}
 	for _, st := range stages {
 		ids := byStage[st]
+		panel, hasPanel := sp.panel, sp.panelStage == st && sp.panelStage >= 0
 		vec := -1
 		for _, i := range ids {
 			if !knobs[i].Reduce && (vec < 0 || !knobs[vec].Vector) {
@@ -237,7 +261,16 @@ func (sp *Space) microTiles(rng *rand.Rand) [][]int64 {
 				budget = max(1, budget/inner)
 			}
 			lengths[len(lengths)-1] = inner
-			if len(lengths) > 1 && rng.IntN(2) == 0 {
+			collapse := rng.IntN(2) == 0
+			if hasPanel && rng.IntN(4) != 0 {
+				// A packed panel is made per outer tile: collapse the
+				// axes it does not depend on, so that it is made once
+				// and reused by every tile along them, and keep those it
+				// does, so that it stays a panel (GMM: one 32-column
+				// panel of B per column tile, reused by every row tile).
+				collapse = !panel[sp.knobAxis(ids, i)]
+			}
+			if len(lengths) > 1 && collapse {
 				lengths[0] = k.Extent / inner
 			}
 		}
@@ -258,6 +291,71 @@ func microRegisters(t targets.Target) int64 {
 		return 28
 	}
 	return 12
+}
+
+// knobAxis is the spatial axis (an index into the stage's Op.Axes) that
+// knob i of a stage splits, ids being the stage's knobs in order: tiling
+// splits the spatial axes first, in order (sketch.tile).
+func (sp *Space) knobAxis(ids []int, i int) int {
+	d := 0
+	for _, j := range ids {
+		if j == i {
+			return d
+		}
+		if !sp.Sketch.Tiles[j].Reduce {
+			d++
+		}
+	}
+	return -1
+}
+
+// panelAxes finds a stage of the sketch that reads a packed panel (a
+// copy stage computed inside a loop, as the packing sketches make) and
+// says which of its spatial axes the panel's indices use. The stage is
+// named by its index when its tile knobs were made (knobStage), since the
+// panel's stage was inserted before it afterwards; ok is false when no
+// tiled stage reads a panel.
+func panelAxes(sk *sketch.Sketch) (stage int, axes map[int]bool, ok bool) {
+	st := sk.State
+	reader, axes := -1, map[int]bool{}
+	for r, rs := range st.Stages {
+		if rs.IsInput() {
+			continue
+		}
+		for _, x := range st.Stages {
+			if x.IsInput() || x.Attach.Kind != schedule.AttachAt || !isCopy(x) {
+				continue
+			}
+			for _, ld := range rs.Op.Reads() {
+				if ld.Src != expr.Source(x.Tensor) {
+					continue
+				}
+				reader = r
+				for d, a := range rs.Op.Axes {
+					for _, ix := range ld.Index {
+						if expr.Uses(ix, func(v *expr.Var) bool { return v == a.Var }) {
+							axes[d] = true
+						}
+					}
+				}
+			}
+		}
+	}
+	if reader < 0 {
+		return -1, nil, false
+	}
+	name := st.Stages[reader].Name()
+	for _, k := range sk.Tiles {
+		split, isSplit := st.Steps[k.Step].(schedule.Split)
+		if !isSplit {
+			continue
+		}
+		then, err := schedule.Replay(st.DAG, st.Steps[:k.Step])
+		if err == nil && split.Stage < len(then.Stages) && then.Stages[split.Stage].Name() == name {
+			return split.Stage, axes, true
+		}
+	}
+	return -1, nil, false
 }
 
 // knobStage returns the stage a tile knob splits.
@@ -328,7 +426,7 @@ func (sp *Space) Build(c Config) (*schedule.State, error) {
 	for i, s := range sp.Stages {
 		stg := st.Stages[s]
 		n := len(stg.Iters)
-		if n == 0 || !c.Vectorize[i] {
+		if n == 0 || !c.Vectorize[i] && !isCopy(stg) {
 			continue
 		}
 		// A reduction vectorizes too: the code generators give it vector
@@ -360,8 +458,27 @@ func (sp *Space) Build(c Config) (*schedule.State, error) {
 	return st, nil
 }
 
+// isCopy reports whether a stage copies a tensor element by element (a
+// cache_read stage, such as a packed panel): its innermost loop is always
+// vectorized, since it moves contiguous elements of both tensors.
+func isCopy(s *schedule.Stage) bool {
+	ld, ok := s.Op.Body.(*expr.Load)
+	if !ok || len(ld.Index) != len(s.Op.Axes) {
+		return false
+	}
+	for d, ix := range ld.Index {
+		if ix != expr.Expr(s.Op.Axes[d].Var) {
+			return false
+		}
+	}
+	return true
+}
+
 // parallelize fuses the outer spatial loops of each root stage until there
 // is enough parallelism for the target's cores, and marks them parallel.
+// Fusion stops at a loop that another stage is computed in (a packed
+// panel per column tile): the fused loop keeps it, and the loops inside
+// stay as they are.
 func (sp *Space) parallelize(st **schedule.State) error {
 	cores := int64(max(sp.Target.Cores, 1))
 	for i, s := range (*st).Stages {
@@ -372,6 +489,9 @@ func (sp *Space) parallelize(st **schedule.State) error {
 		for n < len(s.Iters) && s.Iter(n).Kind == schedule.Spatial && s.Iter(n).Ann == schedule.AnnNone && ext < 4*cores {
 			ext *= s.Iter(n).Extent
 			n++
+			if attachPoint(*st, i, s.Iters[n-1]) {
+				break // a stage computed inside: fusion stops there
+			}
 		}
 		if n == 0 {
 			continue
@@ -383,7 +503,7 @@ func (sp *Space) parallelize(st **schedule.State) error {
 			}
 			next, err := (*st).Apply(schedule.Fuse{Stage: i, Iters: iters})
 			if err != nil {
-				continue // an attach point among them: leave it
+				continue
 			}
 			*st = next
 		}
@@ -393,6 +513,17 @@ func (sp *Space) parallelize(st **schedule.State) error {
 		}
 	}
 	return nil
+}
+
+// attachPoint reports whether a stage is computed inside loop node of
+// stage.
+func attachPoint(st *schedule.State, stage, node int) bool {
+	for _, x := range st.Stages {
+		if x.Attach.Kind == schedule.AttachAt && x.Attach.Stage == stage && x.Attach.Node == node {
+			return true
+		}
+	}
+	return false
 }
 
 // Key identifies a config within its space, for de-duplication.

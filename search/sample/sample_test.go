@@ -112,14 +112,7 @@ func testMicroTiles(t *testing.T, tg targets.Target, regs int64) {
 	lanes := int64(tg.VectorLanes())
 	for _, spec := range []string{"gmm:M=1024,N=1024,K=1024", "c2d"} {
 		most := int64(0)
-		d, err := ops.BuildSpec(spec)
-		if err != nil {
-			t.Fatal(err)
-		}
-		sks, err := sketch.NewPolicy(tg).Generate(d)
-		if err != nil {
-			t.Fatal(err)
-		}
+		sks := sketchesOf(t, spec, tg)
 		rng := rand.New(rand.NewPCG(1, 2))
 		reduceOuter := 0
 		for _, sk := range sks {
@@ -183,4 +176,91 @@ func vectorKnob(sk *sketch.Sketch, st int) int {
 		}
 	}
 	return -1
+}
+
+// TestPanelTiles: for GMM's sketches with a packed panel of B (read along
+// j and k), most micro-kernel draws collapse the outer level of i (the
+// panel is made once per column tile and reused by every row tile) and
+// keep that of j (the panel stays a panel); the parallel loop of the
+// root stage then spans the column tiles, and a copy stage's innermost
+// loop is vectorized whatever its knob says.
+func TestPanelTiles(t *testing.T) {
+	tg := targets.MustParseTarget("cpu -mcpu=native -lanes=16 -cores=2")
+	sks := sketchesOf(t, "gmm:M=1024,N=1024,K=1024", tg)
+	rng := rand.New(rand.NewPCG(1, 2))
+	panels := 0
+	for _, sk := range sks {
+		sp := NewSpace(sk, tg)
+		stage, axes, ok := panelAxes(sk)
+		if !ok {
+			continue
+		}
+		if stage != sp.knobStage(sk.Tiles[0]) {
+			t.Fatalf("the panel's reader is stage %d, the tiled stage %d", stage, sp.knobStage(sk.Tiles[0]))
+		}
+		panels++
+		if axes[0] || !axes[1] {
+			t.Fatalf("the panel of B uses axes %v, want j (1) only", axes)
+		}
+		shaped, parallel, vectorized := 0, 0, 0
+		const draws = 200
+		for range draws {
+			tiles := sp.microTiles(rng)
+			// Knobs 0 and 1 split i and j (spatial axes first, in order).
+			if tiles[0][0] == 1024/tiles[0][len(tiles[0])-1] && tiles[1][0] != 1024/tiles[1][len(tiles[1])-1] {
+				shaped++
+			}
+			cfg := sp.Random(rng)
+			cfg.Tiles = tiles
+			for i := range cfg.Vectorize {
+				cfg.Vectorize[i] = false
+			}
+			st, err := sp.Build(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, s := range st.Stages {
+				if s.IsInput() {
+					continue
+				}
+				for n := range s.Iters {
+					switch s.Iter(n).Ann {
+					case schedule.AnnParallel:
+						parallel++
+					case schedule.AnnVectorize:
+						if !isCopy(s) {
+							t.Fatalf("stage %s vectorized with every knob off", s.Name())
+						}
+						vectorized++
+					}
+				}
+			}
+		}
+		if shaped < draws/2 {
+			t.Errorf("%d of %d draws collapse i and keep j", shaped, draws)
+		}
+		if parallel < draws*9/10 {
+			t.Errorf("%d of %d draws have a parallel loop", parallel, draws)
+		}
+		if vectorized < draws {
+			t.Errorf("the copy stage is vectorized in %d of %d draws", vectorized, draws)
+		}
+	}
+	if panels == 0 {
+		t.Fatal("no sketch with a packed panel")
+	}
+}
+
+// sketchesOf returns the sketches of a workload spec on a target.
+func sketchesOf(t *testing.T, spec string, tg targets.Target) []*sketch.Sketch {
+	t.Helper()
+	d, err := ops.BuildSpec(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sks, err := sketch.NewPolicy(tg).Generate(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sks
 }

@@ -81,6 +81,9 @@ type Task struct {
 	opts           Options
 	search         *evolve.Search
 	model          *model.Model
+	// machine is the target's, for the features: the model learns and
+	// predicts on what the target's code generator and processor do.
+	machine features.Machine
 	// train holds the training programs: features and measured seconds
 	// (0 for failures).
 	train []trainSample
@@ -145,7 +148,7 @@ func NewTask(d *te.DAG, w *targets.Workload, opts Options) (*Task, error) {
 	if err != nil {
 		return nil, err
 	}
-	t := &Task{DAG: d, Workload: w, opts: opts, kernels: map[string]bool{}, Sketches: len(sks), SketchesCapped: capped}
+	t := &Task{DAG: d, Workload: w, opts: opts, kernels: map[string]bool{}, Sketches: len(sks), SketchesCapped: capped, machine: features.MachineOf(opts.Target)}
 	t.search = &evolve.Search{Params: opts.Search, Rng: rand.New(rand.NewPCG(opts.Seed, 0x7ab7)), Tried: map[string]bool{}}
 	for _, sk := range sks {
 		t.search.Spaces = append(t.search.Spaces, sample.NewSpace(sk, opts.Target))
@@ -159,7 +162,7 @@ func NewTask(d *te.DAG, w *targets.Workload, opts Options) (*Task, error) {
 		if err != nil {
 			continue
 		}
-		if rows, err := features.ExtractState(st); err == nil {
+		if rows, err := t.machine.ExtractState(st); err == nil {
 			t.train = append(t.train, trainSample{rows, r.Result.Median})
 		}
 	}
@@ -181,7 +184,7 @@ func (t *Task) Score(states []*schedule.State) []float64 {
 		return out
 	}
 	for i, st := range states {
-		rows, err := features.ExtractState(st)
+		rows, err := t.machine.ExtractState(st)
 		if err != nil {
 			out[i] = -1
 			continue
@@ -273,7 +276,7 @@ func (t *Task) StepUpTo(ctx context.Context, n int) (Round, error) {
 		predicted = make([]float64, len(batch))
 	}
 	for i, c := range batch {
-		r, err := features.ExtractState(c.State)
+		r, err := t.machine.ExtractState(c.State)
 		if err != nil {
 			if predicted != nil {
 				predicted[i] = -1

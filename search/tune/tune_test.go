@@ -100,12 +100,9 @@ func TestDeterministicLog(t *testing.T) {
 
 // TestResume: a task built on a log does not measure its schedules again.
 func TestResume(t *testing.T) {
-	d, _ := ops.BuildSpec("gmm:M=32,N=32,K=32")
-	w, _ := build.Workload(d, 1)
 	log := &records.Log{}
-	p := evolve.DefaultParams()
-	p.Population = 64
-	opts := Options{Target: targets.MustParseTarget("wasm-simd"), Measurer: fakeMeasurer{}, Batch: 16, Seed: 3, Search: p, Log: log}
+	d, w, optsOn := gmmOnLog(log)
+	opts := optsOn(targets.MustParseTarget("wasm-simd"))
 	first, err := NewTask(d, w, opts)
 	if err != nil {
 		t.Fatal(err)

@@ -16,8 +16,9 @@
 // scope that are not inside a parallel loop live in it, at fixed offsets,
 // and the file defines kernel_scratch_bytes, their size in bytes (0 when
 // there is no scratch argument). Intermediate buffers inside a parallel
-// loop are private to each thread: arrays on the stack (on the heap when
-// they are large). The caller places tensors and scratch anywhere, 4-byte
+// loop are private to each thread: arrays on the stack, or, when they are
+// large, on the heap, allocated once per thread in an OpenMP parallel
+// region around the loop. The caller places tensors and scratch anywhere, 4-byte
 // aligned; the kernel makes no assumption of alignment.
 //
 // For runners, which call kernels of any arity through one symbol, the
@@ -150,7 +151,8 @@ type Kernel struct {
 	Params []*ir.Buffer
 	// Outputs counts the last Params that the kernel writes.
 	Outputs int
-	// VectorLoops counts the lane loops rendered as vector statements,
+	// VectorLoops counts the lane loops rendered as vector statements
+	// (an unrolled copy of one counts once, as in package wasm),
 	// RegisterBuffers the local buffers held in vector variables.
 	VectorLoops, RegisterBuffers int
 	// Prepared is the IR after Passes.
@@ -173,7 +175,7 @@ func Compile(f *ir.Func, opts Options) (*Kernel, error) {
 		ScratchBytes:    g.scratchBytes,
 		Params:          f.Params,
 		Outputs:         f.Outputs,
-		VectorLoops:     g.vectorLoops,
+		VectorLoops:     len(g.vectorLoops),
 		RegisterBuffers: len(g.regs),
 		Prepared:        prepared,
 	}, nil

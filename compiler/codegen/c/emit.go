@@ -25,9 +25,12 @@ type gen struct {
 	scratchBytes int64
 	// declared holds the buffers declared so far.
 	declared map[*ir.Buffer]bool
+	// hoisted holds the private buffers of a parallel loop that each
+	// thread allocates once, before the loop's first iteration.
+	hoisted map[*ir.Buffer]bool
 	// math lists the math functions used, scalar and vector forms.
 	math        map[mathKey]bool
-	vectorLoops int
+	vectorLoops map[*expr.Var]bool // the lane loops' variables
 }
 
 // mathKey is one math function in one form.
@@ -48,7 +51,7 @@ func newGen(f *ir.Func, opts Options) *gen {
 		opts: opts, lanes: opts.lanes(), env: codegen.Ranges(f.Body),
 		names: map[any]string{}, used: map[string]bool{},
 		regs: map[*ir.Buffer][]string{}, scratch: map[*ir.Buffer]int64{},
-		math: map[mathKey]bool{}, declared: map[*ir.Buffer]bool{},
+		math: map[mathKey]bool{}, declared: map[*ir.Buffer]bool{}, hoisted: map[*ir.Buffer]bool{}, vectorLoops: map[*expr.Var]bool{},
 	}
 	for _, r := range reserved {
 		g.used[r] = true
@@ -168,17 +171,13 @@ func (g *gen) stmt(s ir.Stmt, inParallel bool) error {
 		if n.Kind == ir.Vectorized {
 			return g.laneLoop(n)
 		}
-		v := g.varName(n.Var)
 		par := n.Kind == ir.Parallel && !inParallel && n.Extent > 1
 		if par {
-			if g.opts.Threads > 0 {
-				w.line("#pragma omp parallel for num_threads(%d)", g.opts.Threads)
-			} else {
-				w.line("#pragma omp parallel for")
-			}
+			return g.parallelLoop(n)
 		}
+		v := g.varName(n.Var)
 		w.open("for (long %s = 0; %s < %d; %s++) {", v, v, n.Extent, v)
-		if err := g.stmt(n.Body, inParallel || par); err != nil {
+		if err := g.stmt(n.Body, inParallel); err != nil {
 			return err
 		}
 		w.close("}")
@@ -200,7 +199,7 @@ func (g *gen) stmt(s ir.Stmt, inParallel bool) error {
 		if err := g.stmt(n.Body, inParallel); err != nil {
 			return err
 		}
-		if g.scratch[n.Buf] < 0 {
+		if g.scratch[n.Buf] < 0 && !g.hoisted[n.Buf] {
 			w.line("free(%s);", g.bufName(n.Buf))
 		}
 		if again {
@@ -223,6 +222,62 @@ func (g *gen) stmt(s ir.Stmt, inParallel bool) error {
 		return fmt.Errorf("statement %T not supported", s)
 	}
 	return nil
+}
+
+// parallelLoop renders the outermost parallel loop. Its private buffers
+// too large for the stack are allocated once per thread, in an OpenMP
+// parallel region around the loop, rather than once per iteration.
+func (g *gen) parallelLoop(n *ir.For) error {
+	w := &g.w
+	threads := ""
+	if g.opts.Threads > 0 {
+		threads = fmt.Sprintf(" num_threads(%d)", g.opts.Threads)
+	}
+	v := g.varName(n.Var)
+	heap := g.heapBuffers(n.Body)
+	if len(heap) > 0 {
+		w.line("#pragma omp parallel%s", threads)
+		w.open("{")
+		for _, b := range heap {
+			g.hoisted[b] = true
+			g.scratch[b] = -1
+			t := elemType(b.DType)
+			w.line("%s *restrict %s = (%s *)malloc(%d); // %s, one per thread", t, g.bufName(b), t, 4*b.Elems(), b.Name)
+		}
+		w.line("#pragma omp for")
+	} else {
+		w.line("#pragma omp parallel for%s", threads)
+	}
+	w.open("for (long %s = 0; %s < %d; %s++) {", v, v, n.Extent, v)
+	if err := g.stmt(n.Body, true); err != nil {
+		return err
+	}
+	w.close("}")
+	if len(heap) > 0 {
+		for _, b := range heap {
+			w.line("free(%s);", g.bufName(b))
+		}
+		w.close("}")
+	}
+	return nil
+}
+
+// heapBuffers lists, in program order, the buffers allocated in s that
+// are kept in memory (not in vector variables) and too large for the
+// stack.
+func (g *gen) heapBuffers(s ir.Stmt) []*ir.Buffer {
+	var out []*ir.Buffer
+	seen := map[*ir.Buffer]bool{}
+	ir.WalkStmt(s, func(s ir.Stmt) bool {
+		if a, ok := s.(*ir.Alloc); ok && !seen[a.Buf] {
+			seen[a.Buf] = true
+			if _, reg := g.regs[a.Buf]; !reg && 4*a.Buf.Elems() > stackLimit {
+				out = append(out, a.Buf)
+			}
+		}
+		return true
+	})
+	return out
 }
 
 // ifElse renders a conditional whose condition is computed once (on a
@@ -255,6 +310,9 @@ func (g *gen) alloc(b *ir.Buffer) {
 	if regs, ok := g.regs[b]; ok {
 		w.line("tt_vf %s; // %s in vector registers", strings.Join(regs, ", "), b.Name)
 		return
+	}
+	if g.hoisted[b] {
+		return // allocated per thread around the parallel loop
 	}
 	if off, ok := g.scratch[b]; ok && off >= 0 {
 		w.line("%s *restrict %s = (%s *)(scratch + %d);", t, name, t, off)

@@ -15,7 +15,7 @@ func (g *gen) laneLoop(l *ir.For) error {
 	if l.Extent != g.lanes {
 		return fmt.Errorf("vectorized loop %s has extent %d, not %d lanes", l.Var.Name, l.Extent, g.lanes)
 	}
-	g.vectorLoops++
+	g.vectorLoops[l.Var] = true
 	return g.vecStmt(l.Body, l.Var)
 }
 
