@@ -121,62 +121,46 @@ func TestSmall(t *testing.T) {
 }
 
 func TestFLOPs(t *testing.T) {
-	flops := func(spec string) float64 {
-		d, err := BuildSpec(spec)
+	for _, c := range []struct {
+		spec string
+		want float64
+	}{
+		{"gmm:M=64,N=64,K=64", 2.0 * 64 * 64 * 64},
+		// The padding stage is a select on integer conditions that copies
+		// or yields a constant: no float operation. The convolution does a
+		// multiply and an add per step.
+		{"c2d", 2.0 * 1 * 64 * 56 * 56 * 64 * 3 * 3},
+		{"c2d:N=2,CI=3,H=7,W=6,CO=5,stride=2,pad=1", 2.0 * 2 * 5 * 4 * 3 * 3 * 3 * 3},
+		// The transposed convolutions multiply only the kernel taps that
+		// meet an input row or column: KH/stride of them per output row
+		// (all of them at stride 1), and none that the stride leaves out.
+		// The taps that meet the border padding count, as they do for c2d.
+		{"t2d", 2.0 * 1 * 256 * 8 * 8 * 512 * 2 * 2},
+		{"t2d:stride=1,pad=0", 2.0 * 1 * 256 * 7 * 7 * 512 * 4 * 4},
+		{"conv2d_bwd_data:stride=2,KH=4,KW=4", 2.0 * 1 * 64 * 56 * 56 * 64 * 2 * 2},
+		// When the stride divides neither the kernel nor the output, the
+		// phases round the output up to 8x10, and along each dimension the
+		// phases split the 3 taps as 2 + 1: 4x5 positions of 3x3 taps in
+		// all. Interleaving the phases costs no float operation.
+		{"t2d:H=4,W=5,KH=3,KW=3,stride=2,pad=1", 2.0 * 1 * 256 * 4 * 5 * 512 * 3 * 3},
+		// 2MNK for the dense, one add for the bias, one max for the relu.
+		{"dense_bias_relu:M=8,N=16,K=32", 2.0*8*16*32 + 8*16 + 8*16},
+		// max_over 1, exp(x - max) 2, sum 1, multiply 1 per element; the
+		// inverse of the sum 1 per row.
+		{"softmax:M=8,N=16", 5.0*8*16 + 8},
+		// total 1, sqdev 4 and out 4 per element; mean 1, variance 1 and
+		// rstd = 1/sqrt(variance + eps) 3 per row.
+		{"layernorm:M=8,N=16", 9.0*8*16 + 5*8},
+		// A multiply and an add per step, one sqrt per matrix.
+		{"nrm:B=3,M=8,N=16", 2.0*3*8*16 + 3},
+	} {
+		d, err := BuildSpec(c.spec)
 		if err != nil {
 			t.Fatal(err)
 		}
-		return d.FLOPs()
-	}
-	if got, want := flops("gmm:M=64,N=64,K=64"), 2.0*64*64*64; got != want {
-		t.Errorf("gmm 64: FLOPs %v, want %v", got, want)
-	}
-	// The padding stage is a select on integer conditions that copies or
-	// yields a constant: no float operation. The convolution does a
-	// multiply and an add per step.
-	if got, want := flops("c2d"), 2.0*1*64*56*56*64*3*3; got != want {
-		t.Errorf("c2d: FLOPs %v, want %v", got, want)
-	}
-	if got, want := flops("c2d:N=2,CI=3,H=7,W=6,CO=5,stride=2,pad=1"), 2.0*2*5*4*3*3*3*3; got != want {
-		t.Errorf("c2d small: FLOPs %v, want %v", got, want)
-	}
-	// The transposed convolutions multiply only the kernel taps that meet
-	// an input row or column: KH/stride of them per output row (all of
-	// them at stride 1), and none that the stride leaves out. The taps
-	// that meet the border padding count, as they do for c2d.
-	if got, want := flops("t2d"), 2.0*1*256*8*8*512*2*2; got != want {
-		t.Errorf("t2d: FLOPs %v, want %v", got, want)
-	}
-	if got, want := flops("t2d:stride=1,pad=0"), 2.0*1*256*7*7*512*4*4; got != want {
-		t.Errorf("t2d stride 1: FLOPs %v, want %v", got, want)
-	}
-	if got, want := flops("conv2d_bwd_data:stride=2,KH=4,KW=4"), 2.0*1*64*56*56*64*2*2; got != want {
-		t.Errorf("conv2d_bwd_data stride 2: FLOPs %v, want %v", got, want)
-	}
-	// When the stride divides neither the kernel nor the output, the
-	// phases round the output up to 8x10, and along each dimension the
-	// phases split the 3 taps as 2 + 1: 4x5 positions of 3x3 taps in all.
-	// Interleaving the phases costs no float operation.
-	if got, want := flops("t2d:H=4,W=5,KH=3,KW=3,stride=2,pad=1"), 2.0*1*256*4*5*512*3*3; got != want {
-		t.Errorf("t2d 3x3 stride 2: FLOPs %v, want %v", got, want)
-	}
-	// 2MNK for the dense, one add for the bias, one max for the relu.
-	if got, want := flops("dense_bias_relu:M=8,N=16,K=32"), 2.0*8*16*32+8*16+8*16; got != want {
-		t.Errorf("dense_bias_relu: FLOPs %v, want %v", got, want)
-	}
-	// max_over 1, exp(x - max) 2, sum 1, multiply 1 per element; the
-	// inverse of the sum 1 per row.
-	if got, want := flops("softmax:M=8,N=16"), 5.0*8*16+8; got != want {
-		t.Errorf("softmax: FLOPs %v, want %v", got, want)
-	}
-	// total 1, sqdev 4 and out 4 per element; mean 1, variance 1 and
-	// rstd = 1/sqrt(variance + eps) 3 per row.
-	if got, want := flops("layernorm:M=8,N=16"), 9.0*8*16+5*8; got != want {
-		t.Errorf("layernorm: FLOPs %v, want %v", got, want)
-	}
-	// A multiply and an add per step, one sqrt per matrix.
-	if got, want := flops("nrm:B=3,M=8,N=16"), 2.0*3*8*16+3; got != want {
-		t.Errorf("nrm: FLOPs %v, want %v", got, want)
+		if got := d.FLOPs(); got != c.want {
+			t.Errorf("%s: FLOPs %v, want %v", c.spec, got, c.want)
+		}
 	}
 }
 
