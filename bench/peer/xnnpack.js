@@ -296,4 +296,5 @@ async function main() {
   }
 }
 
-main().catch(e => die(e && e.stack || String(e)));
+if (require.main === module) main().catch(e => die(e && e.stack || String(e)));
+else module.exports = { initBackend, median, log };

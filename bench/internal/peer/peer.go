@@ -1,5 +1,7 @@
-// Package peer runs the XNNPACK peer of bench/peer (tfjs-backend-wasm in
-// node) and the engine's f32x4 peak, and reads their results.
+// Package peer runs the peers of bench/peer in node (XNNPACK from
+// tfjs-backend-wasm; with jobs, also onnxruntime-web) and the engine's
+// limits (the f32x4 peak, the bandwidth of a copy), and reads their
+// results.
 package peer
 
 import (
@@ -26,13 +28,9 @@ type Results struct {
 // (gmm 1024 and the ResNet C2D are what it knows).
 func Run(specs []string, minTime time.Duration) (Results, error) {
 	res := Results{Seconds: map[string]float64{}}
-	cmd := exec.Command("bash", filepath.Join("bench", "peer", "run.sh"), "--workloads", "gmm,c2d,peak",
-		"--min-time", fmt.Sprintf("%.3f", minTime.Seconds()))
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
+	out, err := runSh("--workloads", "gmm,c2d,peak", "--min-time", fmt.Sprintf("%.3f", minTime.Seconds()))
 	if err != nil {
-		return res, fmt.Errorf("bench/peer/run.sh: %v: %s", err, lastLine(stderr.String()))
+		return res, err
 	}
 	sc := bufio.NewScanner(bytes.NewReader(out))
 	for sc.Scan() {
@@ -75,6 +73,105 @@ func SameWorkload(ours, theirs string) bool {
 		}
 	}
 	return true
+}
+
+// Limits are the engine's limits measured by bench/peer/peak.js: the
+// f32x4 mul+add peak, and the bytes read per second by a v128 copy of
+// 256 KiB (cache-resident) and of 64 MiB (memory).
+type Limits struct {
+	PeakGFLOPS         float64
+	CopyCache, CopyMem float64 // GB/s
+}
+
+// MeasureLimits runs the peak and the copy.
+func MeasureLimits(minTime time.Duration) (Limits, error) {
+	var l Limits
+	out, err := runSh("--workloads", "peak,copy", "--min-time", fmt.Sprintf("%.3f", minTime.Seconds()))
+	if err != nil {
+		return l, err
+	}
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	for sc.Scan() {
+		var line struct {
+			Peer, Workload string
+			Gflops, Gbs    float64
+		}
+		if json.Unmarshal(sc.Bytes(), &line) != nil {
+			continue
+		}
+		switch {
+		case line.Peer == "peak":
+			l.PeakGFLOPS = max(l.PeakGFLOPS, line.Gflops)
+		case line.Peer == "copy" && strings.HasSuffix(line.Workload, "kib=256"):
+			l.CopyCache = line.Gbs
+		case line.Peer == "copy":
+			l.CopyMem = line.Gbs
+		}
+	}
+	return l, nil
+}
+
+// A Job is one operator at one shape for bench/peer/zoo.js: the zoo's
+// operator name and resolved parameters, and files of little-endian f32
+// holding our inputs and reference outputs, which each peer's output must
+// match within Atol + Rtol*|want|.
+type Job struct {
+	ID      string           `json:"id"`
+	Op      string           `json:"op"`
+	Params  map[string]int64 `json:"params"`
+	Inputs  []JobTensor      `json:"inputs"`
+	Outputs []JobTensor      `json:"outputs"`
+	Atol    float64          `json:"atol"`
+	Rtol    float64          `json:"rtol"`
+}
+
+// A JobTensor is a tensor of a Job and the file of its data.
+type JobTensor struct {
+	Name  string  `json:"name"`
+	Shape []int64 `json:"shape"`
+	File  string  `json:"file"`
+}
+
+// A Timing is one peer's result on one job: its median milliseconds, or
+// why it has none (Skip: no such operator, or its output differed from
+// ours).
+type Timing struct {
+	ID, Peer string
+	Ms       float64
+	Runs     int
+	What     string // which operator of the peer ran
+	Skip     string
+}
+
+// RunJobs runs the jobs of file (a JSON list of Job) through the peers of
+// bench/peer/zoo.js, each for at least minTime.
+func RunJobs(file string, minTime time.Duration) ([]Timing, error) {
+	out, err := runSh("--jobs", file, "--min-time", fmt.Sprintf("%.3f", minTime.Seconds()))
+	if err != nil {
+		return nil, err
+	}
+	var ts []Timing
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	for sc.Scan() {
+		var t Timing
+		if json.Unmarshal(sc.Bytes(), &t) == nil && t.Peer != "" {
+			ts = append(ts, t)
+		}
+	}
+	return ts, nil
+}
+
+// runSh runs bench/peer/run.sh from the repository root and returns its
+// stdout.
+func runSh(args ...string) ([]byte, error) {
+	cmd := exec.Command("bash", append([]string{filepath.Join("bench", "peer", "run.sh")}, args...)...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("bench/peer/run.sh: %v: %s", err, lastLine(stderr.String()))
+	}
+	return out, nil
 }
 
 func lastLine(s string) string {
