@@ -227,7 +227,7 @@ function main() {
     const name = `copy:v128.load+v128.store,kib=${kib}`;
     log(`${name}: median ${(r.ms * 1e3).toFixed(2)} us per copy (${r.runs} samples), ${r.gbs.toFixed(2)} GB/s read (as much written)`);
     process.stdout.write(JSON.stringify({
-      peer: 'copy', workload: name, ms: Number(r.ms.toFixed(6)), gbs: Number(r.gbs.toFixed(3)),
+      peer: 'copy', workload: name, kib, ms: Number(r.ms.toFixed(6)), gbs: Number(r.gbs.toFixed(3)),
       runs: r.runs, simd: true, threads: 1, version: `node ${process.version}, V8 ${process.versions.v8}`,
     }) + '\n');
   }

@@ -63,7 +63,7 @@ fi
 peak=()
 case ",$workloads," in *,peak,*) ;; *) peak=(--chains "") ;; esac
 case ",$workloads," in
-*,copy,*) "$NODE" --no-liftoff peak.js --min-time "$min_time" "${peak[@]}" --copy 256,65536 ;;
+*,copy,*) "$NODE" --no-liftoff peak.js --min-time "$min_time" "${peak[@]}" --copy 256,4096,65536 ;;
 *,peak,*) "$NODE" --no-liftoff peak.js --min-time "$min_time" ;;
 esac
 if [ -n "$jobs" ]; then

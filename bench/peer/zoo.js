@@ -111,21 +111,34 @@ const NHWC = [0, 2, 3, 1], NCHW = [0, 3, 1, 2];
 const tfjsOps = {
   gmm: (tf, p, [a, b]) => ({ run: () => tf.matMul(a, b), what: 'matMul (XNNPACK fully connected)' }),
   bmm: (tf, p, [a, b]) => ({ run: () => tf.matMul(a, b), what: 'batched matMul (tfjs C++ loop: XNNPACK has no batch matmul)' }),
-  dense_bias_relu: (tf, p, [x, w, bias]) => ({
-    run: () => tf.fused.matMul({ a: x, b: w, transposeB: true, bias, activation: 'relu' }), what: 'fused matMul+bias+relu',
-  }),
+  // W is a constant: it is given to tfjs as [K, N] (moved once, before
+  // timing), because tfjs-backend-wasm 4.22's fused matMul with
+  // transposeB and a bias gave wrong outputs here (caught by the check).
+  dense_bias_relu: (tf, p, [x, w, bias]) => {
+    const wt = tf.transpose(w);
+    return { run: () => tf.fused.matMul({ a: x, b: wt, bias, activation: 'relu' }), what: 'fused matMul+bias+relu (XNNPACK fully connected), W moved to [K,N] before timing' };
+  },
+  // tf.conv1d with a numeric pad pads the height it adds as well (its
+  // output has the wrong size here), so it runs as the 2-D convolution it
+  // becomes, of height 1, with explicit padding.
   c1d: (tf, p, [x, k]) => {
-    const xi = tf.transpose(x, [0, 2, 1]), f = tf.transpose(k, [2, 1, 0]); // NWC, [KW, CI, CO]
-    return { run: () => tf.conv1d(xi, f, p.stride, p.pad, 'NWC', p.dilation), back: (t) => tf.transpose(t, [0, 2, 1]), what: 'conv1d (XNNPACK conv)' };
+    const xi = tf.expandDims(tf.transpose(x, [0, 2, 1]), 1); // [N, 1, W, CI]
+    const f = tf.expandDims(tf.transpose(k, [2, 1, 0]), 0); // [1, KW, CI, CO]
+    const pad = [[0, 0], [0, 0], [p.pad, p.pad], [0, 0]];
+    return {
+      run: () => tf.conv2d(xi, f, p.stride, pad, 'NHWC', p.dilation),
+      back: (t) => tf.transpose(tf.squeeze(t, [1]), [0, 2, 1]), what: 'conv2d of height 1 (XNNPACK conv)',
+    };
   },
   c2d: (tf, p, ins) => conv2d(tf, p, ins),
   dil: (tf, p, ins) => conv2d(tf, p, ins),
   grp: () => ({ skip: 'tfjs has no grouped convolution' }),
   c3d: (tf, p, [x, k]) => {
     const xi = tf.transpose(x, [0, 2, 3, 4, 1]), f = tf.transpose(k, [2, 3, 4, 1, 0]);
-    const pad = p.pad === 0 ? 'valid' : null;
+    const same = p.stride === 1 && [p.KD, p.KH, p.KW].every(k => k === 2 * p.pad + 1);
+    const pad = p.pad === 0 ? 'valid' : same ? 'same' : null;
     if (!pad) return { skip: 'tfjs conv3d takes only valid or same padding' };
-    return { run: () => tf.conv3d(xi, f, p.stride, pad), back: (t) => tf.transpose(t, [0, 4, 1, 2, 3]), what: 'conv3d' };
+    return { run: () => tf.conv3d(xi, f, p.stride, pad), back: (t) => tf.transpose(t, [0, 4, 1, 2, 3]), what: 'conv3d (tfjs C++ loop: XNNPACK has no 3-D convolution)' };
   },
   dep: (tf, p, [x, k]) => {
     const xi = tf.transpose(x, NHWC), f = tf.transpose(k, [2, 3, 0, 1]); // [KH, KW, C, 1]
@@ -136,20 +149,20 @@ const tfjsOps = {
     const xi = tf.transpose(x, NHWC), f = tf.transpose(k, [2, 3, 1, 0]); // [KH, KW, CO, CI]
     return {
       run: () => tf.conv2dTranspose(xi, f, [p.N, oh, ow, p.CO], p.stride, p.pad),
-      back: (t) => tf.transpose(t, NCHW), what: 'conv2dTranspose (XNNPACK deconvolution)',
+      back: (t) => tf.transpose(t, NCHW), what: 'conv2dTranspose (tfjs C++ loop: this build has no XNNPACK deconvolution)',
     };
   },
   conv2d_bwd_data: (tf, p, [g, k]) => {
     const gi = tf.transpose(g, NHWC), f = tf.transpose(k, [2, 3, 1, 0]); // [KH, KW, CI, CO]
     return {
       run: () => tf.conv2dTranspose(gi, f, [p.N, p.H, p.W, p.CI], p.stride, p.pad),
-      back: (t) => tf.transpose(t, NCHW), what: 'conv2dTranspose (XNNPACK deconvolution)',
+      back: (t) => tf.transpose(t, NCHW), what: 'conv2dTranspose (tfjs C++ loop: this build has no XNNPACK deconvolution)',
     };
   },
   conv2d_bwd_weight: () => ({ skip: 'tfjs-backend-wasm has no Conv2DBackpropFilter kernel' }),
   cap: () => ({ skip: 'no capsule convolution operator' }),
-  nrm: (tf, p, [a]) => ({ run: () => tf.sqrt(tf.sum(tf.square(a), [1, 2])), what: 'sqrt(sum(square)) (3 kernels)' }),
-  softmax: (tf, p, [x]) => ({ run: () => tf.softmax(x), what: 'softmax' }),
+  nrm: (tf, p, [a]) => ({ run: () => tf.sqrt(tf.sum(tf.square(a), [1, 2])), what: 'sqrt(sum(square)) (3 tfjs kernels)' }),
+  softmax: (tf, p, [x]) => ({ run: () => tf.softmax(x), what: 'softmax (XNNPACK softmax)' }),
   layernorm: (tf, p, [x, gamma, beta]) => ({
     run: () => {
       const mean = tf.mean(x, 1, true), d = tf.sub(x, mean);
@@ -180,8 +193,9 @@ function conv2d(tf, p, [x, k]) {
 async function runTfjs(tf, job, data, o) {
   const make = tfjsOps[job.op];
   if (!make) return { skip: `no mapping of ${job.op} to tfjs` };
+  // Every tensor made here (inputs, their NHWC copies) goes at endScope.
+  tf.engine().startScope();
   const ins = job.inputs.map((t, i) => tf.tensor(data.inputs[i], t.shape));
-  const keep = tf.memory().numTensors;
   let w;
   try {
     w = make(tf, job.params, ins);
@@ -197,8 +211,7 @@ async function runTfjs(tf, job, data, o) {
   } catch (e) {
     return { skip: `tfjs: ${String(e && e.message || e).split('\n')[0]}` };
   } finally {
-    tf.dispose(ins);
-    if (tf.memory().numTensors > keep + 8) log(`zoo.js: ${job.id}: ${tf.memory().numTensors} live tensors after tfjs`);
+    tf.engine().endScope();
   }
 }
 

@@ -73,17 +73,19 @@ type Row struct {
 	Speed   float64 `json:"speed"`
 	Seconds float64 `json:"seconds"`
 	// OfLimit is Speed over the engine's limit (the peak for GFLOP/s,
-	// the copy's bandwidth for GB/s).
-	OfLimit float64  `json:"of_limit"`
-	Seeds   []Seed   `json:"seeds"`
-	Spread  float64  `json:"spread"`    // (fastest - slowest) / fastest over seeds
-	Within  bool     `json:"within10"`  // every seed within 10% of the fastest
-	TuneSec float64  `json:"tune_s"`    // mean tuning wall time of a seed
-	Peers   []Peer   `json:"peers"`     // in the order xnnpack, ort
-	Best    string   `json:"best_peer"` // the fastest peer that ran, "" if none
-	Ratio   float64  `json:"ratio"`     // best peer's time / ours (>1: ours is faster)
-	Err     string   `json:"error,omitempty"`
-	Notes   []string `json:"-"`
+	// the copy's bandwidth for GB/s) in Limits, measured again right
+	// after the row.
+	OfLimit float64     `json:"of_limit"`
+	Limits  peer.Limits `json:"limits"`
+	Seeds   []Seed      `json:"seeds"`
+	Spread  float64     `json:"spread"`    // (fastest - slowest) / fastest over seeds
+	Within  bool        `json:"within10"`  // every seed within 10% of the fastest
+	TuneSec float64     `json:"tune_s"`    // mean tuning wall time of a seed
+	Peers   []Peer      `json:"peers"`     // in the order xnnpack, ort
+	Best    string      `json:"best_peer"` // the fastest peer that ran, "" if none
+	Ratio   float64     `json:"ratio"`     // best peer's time / ours (>1: ours is faster)
+	Err     string      `json:"error,omitempty"`
+	Notes   []string    `json:"-"`
 }
 
 // Seed is one seed's tuning run.
@@ -145,8 +147,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "zoo: engine limits not measured:", err)
 	}
 	rep.Limits = limits
-	fmt.Fprintf(os.Stderr, "engine limits: f32x4 mul+add peak %.1f GFLOP/s; v128 copy %.1f GB/s (256 KiB), %.1f GB/s (64 MiB)\n",
-		limits.PeakGFLOPS, limits.CopyCache, limits.CopyMem)
+	fmt.Fprintf(os.Stderr, "engine limits: %s\n", describe(limits))
 
 	ctx := context.Background()
 	t := targets.Target{Kind: targets.WasmSIMD}
@@ -164,9 +165,16 @@ func main() {
 		for _, i := range idx {
 			s := shapes[name][i]
 			r := Row{Op: name, Shape: s.name}
-			if err := runRow(ctx, &r, s, t, seeds, *trials, *confirm, tuner, timer, ref, tmp, *withPeers, *peerTime, limits); err != nil {
+			if err := runRow(ctx, &r, s, t, seeds, *trials, *confirm, tuner, timer, ref, tmp, *withPeers, *peerTime); err != nil {
 				r.Err = err.Error()
 				fmt.Fprintf(os.Stderr, "%s %s: %v\n", name, s.name, err)
+			} else if l, err := peer.MeasureLimits(300 * time.Millisecond); err == nil {
+				// The limits again, in the row's own time window: the
+				// machine's load drifts over a long run.
+				r.Limits = l
+				if lim := limit(&r, l); lim > 0 {
+					r.OfLimit = r.Speed / lim
+				}
 			}
 			rep.Rows = append(rep.Rows, r)
 		}
@@ -182,7 +190,7 @@ func main() {
 // runRow tunes one shape once per seed, re-times the seeds' best kernels
 // together, then runs the peers on the same inputs.
 func runRow(ctx context.Context, r *Row, s shape, t targets.Target, seeds []uint64, trials, confirm int,
-	tuner, timer targets.Measurer, ref *wazero.Measurer, tmp string, withPeers bool, peerTime time.Duration, limits peer.Limits) error {
+	tuner, timer targets.Measurer, ref *wazero.Measurer, tmp string, withPeers bool, peerTime time.Duration) error {
 	spec, params, err := s.spec(r.Op)
 	if err != nil {
 		return err
@@ -267,9 +275,6 @@ func runRow(ctx context.Context, r *Row, s shape, t targets.Target, seeds []uint
 		r.Within = r.Within && sd.Speed >= 0.9*r.Speed
 	}
 	r.Spread = (r.Speed - slowest) / r.Speed
-	if lim := limit(r, limits); lim > 0 {
-		r.OfLimit = r.Speed / lim
-	}
 
 	if !withPeers {
 		return nil
@@ -294,24 +299,35 @@ func runRow(ctx context.Context, r *Row, s shape, t targets.Target, seeds []uint
 			r.Best = name
 		}
 	}
-	if r.Best != "" {
-		r.Ratio = peerSeconds(r, r.Best) / r.Seconds
+	if r.Best == "" {
+		fmt.Fprintf(os.Stderr, "%s %s: ours %.2f %s, no peer ran\n", r.Op, r.Shape, r.Speed, r.Unit)
+		return nil
 	}
+	r.Ratio = peerSeconds(r, r.Best) / r.Seconds
 	fmt.Fprintf(os.Stderr, "%s %s: ours %.2f %s, best peer %s, ours/peer %.2fx\n", r.Op, r.Shape, r.Speed, r.Unit, r.Best, r.Ratio)
 	return nil
 }
 
-// limit is the engine's limit for a row: the f32x4 peak for flops, the
-// copy's bandwidth for bytes (of a cache-resident copy when the inputs
-// fit in 2 MiB, else of the 64 MiB copy).
+// limit is the engine's limit for a row: the f32x4 peak for flops, for
+// bytes the bandwidth of the smallest copy at least as large as the
+// row's inputs.
 func limit(r *Row, l peer.Limits) float64 {
-	switch {
-	case r.Unit == "GFLOP/s":
+	if r.Unit == "GFLOP/s" {
 		return l.PeakGFLOPS
-	case r.Work <= 2<<20:
-		return l.CopyCache
 	}
-	return l.CopyMem
+	return l.CopyFor(r.Work)
+}
+
+// describe prints the limits.
+func describe(l peer.Limits) string {
+	s := fmt.Sprintf("f32x4 mul+add peak %.1f GFLOP/s; v128 copy", l.PeakGFLOPS)
+	for i, c := range l.Copy {
+		if i > 0 {
+			s += ","
+		}
+		s += fmt.Sprintf(" %.1f GB/s read (%d KiB)", c.GBs, c.KiB)
+	}
+	return s
 }
 
 func peerSeconds(r *Row, name string) float64 {
@@ -368,8 +384,8 @@ func runPeers(r *Row, params map[string]int64, w *targets.Workload, tmp string, 
 // which operator each peer ran, useful-work counts.
 func printTable(rep Report) {
 	l := rep.Limits
-	fmt.Printf("\nbench/zoo: %d trials per tune, seeds %v, node; engine limits in this run: f32x4 mul+add peak %.1f GFLOP/s, v128 copy %.1f GB/s (256 KiB) and %.1f GB/s (64 MiB) read\n\n",
-		rep.Trials, rep.Seeds, l.PeakGFLOPS, l.CopyCache, l.CopyMem)
+	fmt.Printf("\nbench/zoo: %d trials per tune, seeds %v, node; engine limits at the start: %s\n", rep.Trials, rep.Seeds, describe(l))
+	fmt.Printf("(\"of limit\": the row's speed over the limits measured again right after it: the peak, or the copy at least as large as its inputs)\n\n")
 	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight|tabwriter.Debug)
 	fmt.Fprintln(tw, "op\tshape\tunit\tours\txnnpack\tort\tours/best peer\tof limit\ttune s\tseed spread\t")
 	var notes []string

@@ -76,14 +76,35 @@ func SameWorkload(ours, theirs string) bool {
 }
 
 // Limits are the engine's limits measured by bench/peer/peak.js: the
-// f32x4 mul+add peak, and the bytes read per second by a v128 copy of
-// 256 KiB (cache-resident) and of 64 MiB (memory).
+// f32x4 mul+add peak, and the bytes read per second by a v128 copy
+// (as many are written) of 256 KiB, 4 MiB and 64 MiB.
 type Limits struct {
-	PeakGFLOPS         float64
-	CopyCache, CopyMem float64 // GB/s
+	PeakGFLOPS float64 `json:"peak_gflops"`
+	Copy       []Copy  `json:"copy"`
 }
 
-// MeasureLimits runs the peak and the copy.
+// Copy is the bandwidth of a copy of KiB kibibytes, in GB/s read.
+type Copy struct {
+	KiB int     `json:"kib"`
+	GBs float64 `json:"gbs"`
+}
+
+// CopyFor is the bandwidth of the smallest copy at least as large as
+// bytes (of the largest copy when none is), 0 when none was measured.
+func (l Limits) CopyFor(bytes float64) float64 {
+	best := Copy{}
+	for _, c := range l.Copy {
+		fits := float64(c.KiB)*1024 >= bytes
+		bestFits := float64(best.KiB)*1024 >= bytes
+		switch {
+		case best.KiB == 0, fits && (!bestFits || c.KiB < best.KiB), !fits && !bestFits && c.KiB > best.KiB:
+			best = c
+		}
+	}
+	return best.GBs
+}
+
+// MeasureLimits runs the peak and the copies.
 func MeasureLimits(minTime time.Duration) (Limits, error) {
 	var l Limits
 	out, err := runSh("--workloads", "peak,copy", "--min-time", fmt.Sprintf("%.3f", minTime.Seconds()))
@@ -95,17 +116,16 @@ func MeasureLimits(minTime time.Duration) (Limits, error) {
 		var line struct {
 			Peer, Workload string
 			Gflops, Gbs    float64
+			KiB            int
 		}
 		if json.Unmarshal(sc.Bytes(), &line) != nil {
 			continue
 		}
-		switch {
-		case line.Peer == "peak":
+		switch line.Peer {
+		case "peak":
 			l.PeakGFLOPS = max(l.PeakGFLOPS, line.Gflops)
-		case line.Peer == "copy" && strings.HasSuffix(line.Workload, "kib=256"):
-			l.CopyCache = line.Gbs
-		case line.Peer == "copy":
-			l.CopyMem = line.Gbs
+		case "copy":
+			l.Copy = append(l.Copy, Copy{KiB: line.KiB, GBs: line.Gbs})
 		}
 	}
 	return l, nil

@@ -44,3 +44,18 @@ func TestJobJSON(t *testing.T) {
 		}
 	}
 }
+
+// CopyFor picks the smallest copy that holds the bytes, else the largest.
+func TestCopyFor(t *testing.T) {
+	l := Limits{Copy: []Copy{{256, 80}, {4096, 40}, {65536, 10}}}
+	for _, tc := range []struct{ bytes, want float64 }{
+		{1000, 80}, {256 * 1024, 80}, {256*1024 + 1, 40}, {4 << 20, 40}, {5 << 20, 10}, {1 << 30, 10},
+	} {
+		if got := l.CopyFor(tc.bytes); got != tc.want {
+			t.Errorf("CopyFor(%v) = %v, want %v", tc.bytes, got, tc.want)
+		}
+	}
+	if got := (Limits{}).CopyFor(1); got != 0 {
+		t.Errorf("no copies: CopyFor = %v, want 0", got)
+	}
+}
