@@ -341,7 +341,7 @@ func peerSeconds(r *Row, name string) float64 {
 
 // runPeers writes the workload's inputs and reference outputs under tmp
 // and runs the peers on them (bench/peer/zoo.js).
-func runPeers(r *Row, params map[string]int64, w *targets.Workload, tmp string, peerTime time.Duration) ([]peer.Timing, error) {
+func runPeers(r *Row, params map[string]int64, w *targets.Workload, tmp string, peerTime time.Duration) ([]peer.Line, error) {
 	dir, err := os.MkdirTemp(tmp, r.Op+"-")
 	if err != nil {
 		return nil, err

@@ -28,19 +28,8 @@ type Results struct {
 // (gmm 1024 and the ResNet C2D are what it knows).
 func Run(specs []string, minTime time.Duration) (Results, error) {
 	res := Results{Seconds: map[string]float64{}}
-	out, err := runSh("--workloads", "gmm,c2d,peak", "--min-time", fmt.Sprintf("%.3f", minTime.Seconds()))
-	if err != nil {
-		return res, err
-	}
-	sc := bufio.NewScanner(bytes.NewReader(out))
-	for sc.Scan() {
-		var line struct {
-			Peer, Workload string
-			Ms, Gflops     float64
-		}
-		if json.Unmarshal(sc.Bytes(), &line) != nil {
-			continue
-		}
+	lines, err := runSh(minTime, "--workloads", "gmm,c2d,peak")
+	for _, line := range lines {
 		switch line.Peer {
 		case "peak":
 			res.Peak = max(res.Peak, line.Gflops)
@@ -52,7 +41,7 @@ func Run(specs []string, minTime time.Duration) (Results, error) {
 			}
 		}
 	}
-	return res, nil
+	return res, err
 }
 
 // SameWorkload matches two specs by operator and resolved parameters.
@@ -107,20 +96,8 @@ func (l Limits) CopyFor(bytes float64) float64 {
 // MeasureLimits runs the peak and the copies.
 func MeasureLimits(minTime time.Duration) (Limits, error) {
 	var l Limits
-	out, err := runSh("--workloads", "peak,copy", "--min-time", fmt.Sprintf("%.3f", minTime.Seconds()))
-	if err != nil {
-		return l, err
-	}
-	sc := bufio.NewScanner(bytes.NewReader(out))
-	for sc.Scan() {
-		var line struct {
-			Peer, Workload string
-			Gflops, Gbs    float64
-			KiB            int
-		}
-		if json.Unmarshal(sc.Bytes(), &line) != nil {
-			continue
-		}
+	lines, err := runSh(minTime, "--workloads", "peak,copy")
+	for _, line := range lines {
 		switch line.Peer {
 		case "peak":
 			l.PeakGFLOPS = max(l.PeakGFLOPS, line.Gflops)
@@ -128,7 +105,7 @@ func MeasureLimits(minTime time.Duration) (Limits, error) {
 			l.Copy = append(l.Copy, Copy{KiB: line.KiB, GBs: line.Gbs})
 		}
 	}
-	return l, nil
+	return l, err
 }
 
 // A Job is one operator at one shape for bench/peer/zoo.js: the zoo's
@@ -152,46 +129,49 @@ type JobTensor struct {
 	File  string  `json:"file"`
 }
 
-// A Timing is one peer's result on one job: its median milliseconds, or
-// why it has none (Skip: no such operator, or its output differed from
-// ours).
-type Timing struct {
-	ID, Peer string
-	Ms       float64
+// A Line is one JSON line of bench/peer/run.sh: a workload's or a job's
+// result from one peer (xnnpack, ort): its median milliseconds, or why it
+// has none (Skip: no such operator, or its output differed from ours);
+// or a limit (peak, copy).
+type Line struct {
+	Peer     string
+	Workload string  // what ran, for workloads and limits
+	ID       string  // the job, with --jobs
+	Ms       float64 // median milliseconds
 	Runs     int
-	What     string // which operator of the peer ran
-	Skip     string
+	Gflops   float64 // peak
+	Gbs      float64 // copy: GB/s read
+	KiB      int     // copy: its size
+	What     string  // which operator of the peer ran
+	Skip     string  // why the peer has no time
 }
 
 // RunJobs runs the jobs of file (a JSON list of Job) through the peers of
 // bench/peer/zoo.js, each for at least minTime.
-func RunJobs(file string, minTime time.Duration) ([]Timing, error) {
-	out, err := runSh("--jobs", file, "--min-time", fmt.Sprintf("%.3f", minTime.Seconds()))
-	if err != nil {
-		return nil, err
-	}
-	var ts []Timing
-	sc := bufio.NewScanner(bytes.NewReader(out))
-	for sc.Scan() {
-		var t Timing
-		if json.Unmarshal(sc.Bytes(), &t) == nil && t.Peer != "" {
-			ts = append(ts, t)
-		}
-	}
-	return ts, nil
+func RunJobs(file string, minTime time.Duration) ([]Line, error) {
+	return runSh(minTime, "--jobs", file)
 }
 
-// runSh runs bench/peer/run.sh from the repository root and returns its
-// stdout.
-func runSh(args ...string) ([]byte, error) {
-	cmd := exec.Command("bash", append([]string{filepath.Join("bench", "peer", "run.sh")}, args...)...)
+// runSh runs bench/peer/run.sh from the repository root with
+// --min-time minTime and args, and reads the JSON lines of its stdout.
+func runSh(minTime time.Duration, args ...string) ([]Line, error) {
+	args = append([]string{filepath.Join("bench", "peer", "run.sh"), "--min-time", fmt.Sprintf("%.3f", minTime.Seconds())}, args...)
+	cmd := exec.Command("bash", args...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {
 		return nil, fmt.Errorf("bench/peer/run.sh: %v: %s", err, lastLine(stderr.String()))
 	}
-	return out, nil
+	var lines []Line
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	for sc.Scan() {
+		var l Line
+		if json.Unmarshal(sc.Bytes(), &l) == nil && l.Peer != "" {
+			lines = append(lines, l)
+		}
+	}
+	return lines, nil
 }
 
 func lastLine(s string) string {
