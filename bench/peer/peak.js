@@ -16,17 +16,14 @@
 'use strict';
 
 const { performance } = require('perf_hooks');
+const { eachFlag } = require('./flags');
 
 function die(msg) { process.stderr.write(`peak.js: ${msg}\n`); process.exit(1); }
 const log = (...a) => process.stderr.write(a.join(' ') + '\n');
 
 function parseArgs(argv) {
   const o = { chains: [8, 12, 16], minTime: 1.0, minRuns: 5, unroll: 4, wat: false, copyKiB: [] };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const eq = a.indexOf('=');
-    const key = eq > 0 ? a.slice(0, eq) : a;
-    const val = () => (eq > 0 ? a.slice(eq + 1) : argv[++i]);
+  eachFlag(argv, (key, val, a) => {
     switch (key) {
       case '--chains': o.chains = val().split(',').filter(Boolean).map(Number); break;
       case '--min-time': o.minTime = Number(val()); break;
@@ -39,7 +36,7 @@ function parseArgs(argv) {
         process.exit(0);
       default: die(`unknown flag ${a} (try --help)`);
     }
-  }
+  });
   for (const c of o.chains) if (!(Number.isInteger(c) && c >= 1 && c <= 64)) die(`bad --chains entry ${c}`);
   for (const k of o.copyKiB) if (!(Number.isInteger(k) && k >= 1 && k <= 1 << 20)) die(`bad --copy entry ${k} (KiB, 1 to 1048576)`);
   if (!(Number.isInteger(o.unroll) && o.unroll >= 1 && o.unroll <= 64)) die('bad --unroll');

@@ -32,23 +32,20 @@ const fs = require('fs');
 const { performance } = require('perf_hooks');
 const { initBackend, median, log } = require('./xnnpack');
 const { model, node } = require('./onnx');
+const { eachFlag } = require('./flags');
 
 function die(msg) { process.stderr.write(`zoo.js: ${msg}\n`); process.exit(1); }
 
 function parseArgs(argv) {
   const o = { jobs: '', minTime: 0.6, minRuns: 5, warmup: 3, peers: ['xnnpack', 'ort'] };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const eq = a.indexOf('=');
-    const key = eq > 0 ? a.slice(0, eq) : a;
-    const val = () => (eq > 0 ? a.slice(eq + 1) : argv[++i]);
+  eachFlag(argv, (key, val, a) => {
     switch (key) {
       case '--jobs': o.jobs = val(); break;
       case '--min-time': o.minTime = Number(val()); break;
       case '--peers': o.peers = val().split(',').filter(Boolean); break;
       default: die(`unknown flag ${a}`);
     }
-  }
+  });
   if (!o.jobs) die('--jobs FILE is required');
   return o;
 }
