@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -91,6 +92,21 @@ func (l Limits) CopyFor(bytes float64) float64 {
 		}
 	}
 	return best.GBs
+}
+
+// Max is the larger of each limit of l and o: load on a shared machine
+// only lowers a measured limit.
+func (l Limits) Max(o Limits) Limits {
+	out := Limits{PeakGFLOPS: max(l.PeakGFLOPS, o.PeakGFLOPS)}
+	for _, c := range append(append([]Copy(nil), l.Copy...), o.Copy...) {
+		i := slices.IndexFunc(out.Copy, func(d Copy) bool { return d.KiB == c.KiB })
+		if i < 0 {
+			out.Copy = append(out.Copy, c)
+		} else {
+			out.Copy[i].GBs = max(out.Copy[i].GBs, c.GBs)
+		}
+	}
+	return out
 }
 
 // MeasureLimits runs the peak and the copies.

@@ -2,6 +2,7 @@ package peer
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -57,5 +58,16 @@ func TestCopyFor(t *testing.T) {
 	}
 	if got := (Limits{}).CopyFor(1); got != 0 {
 		t.Errorf("no copies: CopyFor = %v, want 0", got)
+	}
+}
+
+// Max keeps the larger of each limit.
+func TestLimitsMax(t *testing.T) {
+	a := Limits{PeakGFLOPS: 40, Copy: []Copy{{256, 80}, {4096, 20}}}
+	b := Limits{PeakGFLOPS: 30, Copy: []Copy{{256, 70}, {4096, 30}, {65536, 9}}}
+	got := a.Max(b)
+	want := Limits{PeakGFLOPS: 40, Copy: []Copy{{256, 80}, {4096, 30}, {65536, 9}}}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("Max = %v, want %v", got, want)
 	}
 }
