@@ -2,8 +2,8 @@
 // ops) against the browser's libraries: for each operator at its default
 // shape and at two layers of real networks (shapes.go), it tunes with the
 // default settings in node (search/flow, as tabtune tune -measurer node
-// does), once per seed, re-times each seed's best kernel, and right after
-// runs the same operator on the same inputs through XNNPACK
+// does), once per seed, then times each seed's best kernel and, in turns
+// with it (-windows), the same operator on the same inputs through XNNPACK
 // (@tensorflow/tfjs-backend-wasm 4.22.0, SIMD, one thread) and
 // onnxruntime-web 1.30.0 (wasm, SIMD, one thread) in node
 // (bench/peer/zoo.js), whose outputs must match our reference outputs
@@ -16,7 +16,7 @@
 // ours is faster), our share of the engine's limit, the tuning wall time
 // and the spread over seeds; -json writes it for later comparison.
 //
-//	go run ./bench/zoo [-trials 256] [-seeds 1] [-ops gmm,c2d] [-shapes 0,1,2] [-json FILE]
+//	go run ./bench/zoo [-trials 256] [-seeds 1] [-ops gmm,c2d] [-shapes 0,1,2] [-windows 2] [-json FILE]
 //
 // FLOPs are the program's (te.DAG.FLOPs), the same work the peers do,
 // except for t2d and conv2d_bwd_data: their programs multiply zeros (the
@@ -117,11 +117,15 @@ func main() {
 	minTime := flag.Duration("min-time", 20*time.Millisecond, "least timed total per candidate while tuning (tabtune tune's default)")
 	confirm := flag.Int("confirm", 4, "time the N fastest schedules twice more at the end of each tune (tabtune tune's default)")
 	peerTime := flag.Duration("peer-time", 600*time.Millisecond, "least timed total of each final timing, ours and each peer's (best of 3 medians)")
+	windows := flag.Int("windows", 2, "time ours and the peers in turns this many times, keeping each one's best")
 	withPeers := flag.Bool("peers", true, "run XNNPACK and ORT-web (bench/peer installs them with npm on first use)")
 	jsonOut := flag.String("json", "", "also write the table as JSON to `FILE`")
 	flag.Parse()
 
 	check(checkShapes())
+	if *windows < 1 {
+		check(fmt.Errorf("-windows %d: want at least 1", *windows))
+	}
 	seeds := parseSeeds(*seedList)
 	names := ops.Names()
 	if *opList != "" {
@@ -165,7 +169,7 @@ func main() {
 		for _, i := range idx {
 			s := shapes[name][i]
 			r := Row{Op: name, Shape: s.name}
-			if err := runRow(ctx, &r, s, t, seeds, *trials, *confirm, tuner, timer, ref, tmp, *withPeers, *peerTime); err != nil {
+			if err := runRow(ctx, &r, s, t, seeds, *trials, *confirm, tuner, timer, ref, tmp, *withPeers, *peerTime, *windows); err != nil {
 				r.Err = err.Error()
 				fmt.Fprintf(os.Stderr, "%s %s: %v\n", name, s.name, err)
 			} else if l, err := peer.MeasureLimits(300 * time.Millisecond); err == nil {
@@ -192,7 +196,7 @@ func main() {
 // runRow tunes one shape once per seed, re-times the seeds' best kernels
 // together, then runs the peers on the same inputs.
 func runRow(ctx context.Context, r *Row, s shape, t targets.Target, seeds []uint64, trials, confirm int,
-	tuner, timer targets.Measurer, ref *wazero.Measurer, tmp string, withPeers bool, peerTime time.Duration) error {
+	tuner, timer targets.Measurer, ref *wazero.Measurer, tmp string, withPeers bool, peerTime time.Duration, windows int) error {
 	spec, params, err := s.spec(r.Op)
 	if err != nil {
 		return err
@@ -250,11 +254,41 @@ func runRow(ctx context.Context, r *Row, s shape, t targets.Target, seeds []uint
 		r.TuneSec += res.Took.Seconds() / float64(len(seeds))
 	}
 
-	// Re-time the seeds' best kernels together: best of 3 interleaved medians.
-	for range 3 {
-		for i, res := range timer.Measure(ctx, w, cands) {
-			if res.OK() && (r.Seeds[i].Seconds == 0 || res.Median < r.Seeds[i].Seconds) {
-				r.Seeds[i].Seconds = res.Median
+	// Time ours and the peers in turns, windows times: ours as the best
+	// of 3 interleaved medians of the seeds' best kernels, then the peers
+	// (each the best of 3 medians too). Each keeps its best over the
+	// windows, so a burst of load on the shared machine during one
+	// window does not decide the ratio.
+	var job string
+	if withPeers {
+		dir, err := os.MkdirTemp(tmp, r.Op+"-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		if job, err = writeJob(dir, r, params, w); err != nil {
+			return err
+		}
+	}
+	peerBest := map[string]peer.Line{}
+	for range windows {
+		for range 3 {
+			for i, res := range timer.Measure(ctx, w, cands) {
+				if res.OK() && (r.Seeds[i].Seconds == 0 || res.Median < r.Seeds[i].Seconds) {
+					r.Seeds[i].Seconds = res.Median
+				}
+			}
+		}
+		if !withPeers {
+			continue
+		}
+		lines, err := peer.RunJobs(job, peerTime)
+		if err != nil {
+			return err
+		}
+		for _, l := range lines {
+			if old, ok := peerBest[l.Peer]; !ok || (l.Ms > 0 && (old.Ms == 0 || l.Ms < old.Ms)) {
+				peerBest[l.Peer] = l
 			}
 		}
 	}
@@ -281,19 +315,13 @@ func runRow(ctx context.Context, r *Row, s shape, t targets.Target, seeds []uint
 	if !withPeers {
 		return nil
 	}
-	timings, err := runPeers(r, params, w, tmp, peerTime)
-	if err != nil {
-		return err
-	}
 	for _, name := range peerNames {
 		p := Peer{Name: name, Skip: "not run"}
-		for _, tm := range timings {
-			if tm.Peer == name {
-				p = Peer{Name: name, What: tm.What, Skip: tm.Skip}
-				if tm.Ms > 0 {
-					p.Seconds = tm.Ms / 1e3
-					p.Speed = speed(p.Seconds)
-				}
+		if tm, ok := peerBest[name]; ok {
+			p = Peer{Name: name, What: tm.What, Skip: tm.Skip}
+			if tm.Ms > 0 {
+				p.Seconds = tm.Ms / 1e3
+				p.Speed = speed(p.Seconds)
 			}
 		}
 		r.Peers = append(r.Peers, p)
@@ -341,22 +369,18 @@ func peerSeconds(r *Row, name string) float64 {
 	return 0
 }
 
-// runPeers writes the workload's inputs and reference outputs under tmp
-// and runs the peers on them (bench/peer/zoo.js).
-func runPeers(r *Row, params map[string]int64, w *targets.Workload, tmp string, peerTime time.Duration) ([]peer.Line, error) {
-	dir, err := os.MkdirTemp(tmp, r.Op+"-")
-	if err != nil {
-		return nil, err
-	}
-	defer os.RemoveAll(dir)
+// writeJob writes the workload's inputs and reference outputs under dir,
+// and the job of bench/peer/zoo.js that reads them; it returns the job's
+// file.
+func writeJob(dir string, r *Row, params map[string]int64, w *targets.Workload) (string, error) {
 	job := peer.Job{ID: r.Spec, Op: r.Op, Params: params, Atol: w.Atol, Rtol: w.Rtol}
 	for i, in := range w.Inputs {
 		f := filepath.Join(dir, fmt.Sprintf("in%d.f32", i))
 		if in.DType != targets.F32 {
-			return nil, fmt.Errorf("input %s is %s: the peers take f32 only", in.Name, in.DType)
+			return "", fmt.Errorf("input %s is %s: the peers take f32 only", in.Name, in.DType)
 		}
 		if err := os.WriteFile(f, w.InputData[i], 0o644); err != nil {
-			return nil, err
+			return "", err
 		}
 		job.Inputs = append(job.Inputs, peer.JobTensor{Name: in.Name, Shape: in.Shape, File: f})
 	}
@@ -367,19 +391,16 @@ func runPeers(r *Row, params map[string]int64, w *targets.Workload, tmp string, 
 			binary.LittleEndian.PutUint32(data[4*j:], math.Float32bits(v))
 		}
 		if err := os.WriteFile(f, data, 0o644); err != nil {
-			return nil, err
+			return "", err
 		}
 		job.Outputs = append(job.Outputs, peer.JobTensor{Name: out.Name, Shape: out.Shape, File: f})
 	}
 	data, err := json.Marshal([]peer.Job{job})
 	if err != nil {
-		return nil, err
+		return "", err
 	}
 	file := filepath.Join(dir, "jobs.json")
-	if err := os.WriteFile(file, data, 0o644); err != nil {
-		return nil, err
-	}
-	return peer.RunJobs(file, peerTime)
+	return file, os.WriteFile(file, data, 0o644)
 }
 
 // printTable prints the rows, then the notes: why a peer has no time,
