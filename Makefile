@@ -112,7 +112,13 @@ wabt:
 # XNNPACK (about half an hour on two cores); then the CPU benchmark: GMM
 # 1024 and C2D tuned as native C on 1 and 2 threads against OpenBLAS,
 # oneDNN and Halide 14's Adams2019 and Mullapudi2016 auto-schedulers
-# (bench/cpu; apt-get install libopenblas-dev libdnnl-dev libhalide14-0-dev g++).
+# (bench/cpu; apt-get install libopenblas-dev libdnnl-dev libhalide14-0-dev g++);
+# then the zoo benchmark: every operator of the zoo at its default shape and
+# two network layers, tuned in node (256 trials) and re-timed beside XNNPACK
+# and onnxruntime-web in the same node, with the engine's f32x4 peak and
+# copy bandwidth (bench/zoo; the whole zoo takes many hours on two cores:
+# ZOOFLAGS='-trials 64 -ops gmm,softmax -shapes 0' runs a part).
+ZOOFLAGS ?=
 bench:
 	$(GO) test -run='^$$' -bench=. -benchmem ./compiler/... ./search/...
 	@if command -v node >/dev/null; then \
@@ -122,6 +128,7 @@ bench:
 	$(GO) run ./bench/kernels
 	$(GO) run ./bench/search
 	$(GO) run ./bench/cpu
+	$(GO) run ./bench/zoo $(ZOOFLAGS)
 	$(MAKE) bench-browser
 
 # Tuning in a Chromium tab: GMM 1024 for 256 trials measured in the page,
@@ -143,6 +150,7 @@ fuzz:
 		$(GO) test -run='^$$' -fuzz="^$$name\$$" -fuzztime=$(FUZZTIME) $$pkg || exit 1; \
 	done
 
-# The peer alone: XNNPACK (tfjs-backend-wasm) and the f32x4 peak in node.
+# The peer alone: XNNPACK (tfjs-backend-wasm), the f32x4 peak and the
+# bandwidth of a copy in node.
 peer:
-	bench/peer/run.sh
+	bench/peer/run.sh --workloads gmm,c2d,peak,copy

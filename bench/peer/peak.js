@@ -16,30 +16,29 @@
 'use strict';
 
 const { performance } = require('perf_hooks');
+const { eachFlag } = require('./flags');
 
 function die(msg) { process.stderr.write(`peak.js: ${msg}\n`); process.exit(1); }
 const log = (...a) => process.stderr.write(a.join(' ') + '\n');
 
 function parseArgs(argv) {
-  const o = { chains: [8, 12, 16], minTime: 1.0, minRuns: 5, unroll: 4, wat: false };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const eq = a.indexOf('=');
-    const key = eq > 0 ? a.slice(0, eq) : a;
-    const val = () => (eq > 0 ? a.slice(eq + 1) : argv[++i]);
+  const o = { chains: [8, 12, 16], minTime: 1.0, minRuns: 5, unroll: 4, wat: false, copyKiB: [] };
+  eachFlag(argv, (key, val, a) => {
     switch (key) {
-      case '--chains': o.chains = val().split(',').map(Number); break;
+      case '--chains': o.chains = val().split(',').filter(Boolean).map(Number); break;
       case '--min-time': o.minTime = Number(val()); break;
       case '--min-runs': o.minRuns = Number(val()); break;
       case '--unroll': o.unroll = Number(val()); break;
       case '--wat': o.wat = true; break;
+      case '--copy': o.copyKiB = val().split(',').filter(Boolean).map(Number); break;
       case '-h': case '--help':
-        process.stderr.write('usage: node --no-liftoff peak.js [--chains 8[,12,...]] [--min-time SECONDS] [--min-runs N] [--unroll U] [--wat]\n');
+        process.stderr.write('usage: node --no-liftoff peak.js [--chains 8[,12,...]] [--copy KIB[,KIB...]] [--min-time SECONDS] [--min-runs N] [--unroll U] [--wat]\n');
         process.exit(0);
       default: die(`unknown flag ${a} (try --help)`);
     }
-  }
+  });
   for (const c of o.chains) if (!(Number.isInteger(c) && c >= 1 && c <= 64)) die(`bad --chains entry ${c}`);
+  for (const k of o.copyKiB) if (!(Number.isInteger(k) && k >= 1 && k <= 1 << 20)) die(`bad --copy entry ${k} (KiB, 1 to 1048576)`);
   if (!(Number.isInteger(o.unroll) && o.unroll >= 1 && o.unroll <= 64)) die('bad --unroll');
   return o;
 }
@@ -47,6 +46,7 @@ function parseArgs(argv) {
 // ---- a minimal WebAssembly binary encoder ---------------------------------
 
 const uleb = (n) => { const b = []; do { let x = n & 0x7f; n >>>= 7; if (n) x |= 0x80; b.push(x); } while (n); return b; };
+const sleb = (n) => { const b = []; for (;;) { const x = n & 0x7f; n >>= 7; if ((n === 0 && !(x & 0x40)) || (n === -1 && (x & 0x40))) { b.push(x); return b; } b.push(x | 0x80); } };
 const f32 = (v) => [...new Uint8Array(new Float32Array([v]).buffer)];
 const vec = (items) => [...uleb(items.length), ...items.flat()];
 const section = (id, body) => [id, ...uleb(body.length), ...body];
@@ -57,7 +57,10 @@ const op = {
   localGet: (i) => [0x20, ...uleb(i)], localSet: (i) => [0x21, ...uleb(i)], localTee: (i) => [0x22, ...uleb(i)],
   i32Const: (v) => [0x41, v & 0x7f], // small non-negative constants only (< 64)
   f32Const: (v) => [0x43, ...f32(v)],
-  i32Sub: [0x6b], f32Add: [0x92],
+  i32Sub: [0x6b], f32Add: [0x92], i32Add: [0x6a], i32LtU: [0x49],
+  i32ConstS: (v) => [0x41, ...sleb(v)],
+  v128Load: (offset) => [0xfd, ...uleb(0x00), 4, ...uleb(offset)],  // memarg: align 2^4, offset
+  v128Store: (offset) => [0xfd, ...uleb(0x0b), 4, ...uleb(offset)],
   loop: [0x03, 0x40], brIf: (d) => [0x0d, ...uleb(d)], end: [0x0b],
   // SIMD: 0xfd prefix, LEB128 opcode
   f32x4Splat: [0xfd, ...uleb(0x13)],
@@ -96,6 +99,63 @@ function buildModule(chains, unroll) {
     ...section(7, vec([[...str('run'), 0x00, ...uleb(0)]])),         // export "run" func 0
     ...section(10, vec([[...uleb(func.length), ...func]])),          // code
   ]);
+}
+
+// The copy kernel: (func (export "copy") (param $src $dst $n i32)), which
+// copies n bytes (a multiple of 64) from src to dst with v128.load and
+// v128.store, 4 per loop trip; the module exports its memory.
+function buildCopy(pages) {
+  const SRC = 0, DST = 1, N = 2, I = 3;
+  const body = [...op.loop];
+  for (let u = 0; u < 4; u++) {
+    body.push(...op.localGet(DST), ...op.localGet(I), ...op.i32Add,
+      ...op.localGet(SRC), ...op.localGet(I), ...op.i32Add, ...op.v128Load(16 * u), ...op.v128Store(16 * u));
+  }
+  body.push(...op.localGet(I), ...op.i32ConstS(64), ...op.i32Add, ...op.localTee(I),
+    ...op.localGet(N), ...op.i32LtU, ...op.brIf(0), ...op.end, ...op.end);
+  const func = [...vec([[...uleb(1), I32]]), ...body];
+  return new Uint8Array([
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    ...section(1, vec([[0x60, ...vec([[I32], [I32], [I32]]), ...vec([])]])), // type 0: (i32 i32 i32) -> ()
+    ...section(3, vec([uleb(0)])),
+    ...section(5, vec([[0x00, ...uleb(pages)]])),                            // memory: min pages
+    ...section(7, vec([[...str('copy'), 0x00, ...uleb(0)], [...str('memory'), 0x02, ...uleb(0)]])),
+    ...section(10, vec([[...uleb(func.length), ...func]])),
+  ]);
+}
+
+// copyBandwidth times copying kib KiB between two buffers of the module's
+// memory and returns the bytes read per second (each byte copied is read
+// once and written once).
+function copyBandwidth(kib, o) {
+  const n = kib * 1024, pages = Math.ceil((2 * n + 64) / 65536);
+  const bytes = buildCopy(pages);
+  if (!WebAssembly.validate(bytes)) die('the copy module does not validate: no SIMD in this V8?');
+  const { copy, memory } = new WebAssembly.Instance(new WebAssembly.Module(bytes)).exports;
+  const src = 0, dst = n;
+  const m = new Uint8Array(memory.buffer);
+  for (let i = 0; i < n; i++) m[src + i] = i * 7;
+  copy(src, dst, n);
+  for (let i = 0; i < n; i += 4093) if (m[dst + i] !== m[src + i]) die(`copy: byte ${i} was not copied`);
+  // Repeat the copy so that a sample lasts about 20 ms.
+  let reps = 1;
+  for (;;) {
+    const t0 = performance.now();
+    for (let r = 0; r < reps; r++) copy(src, dst, n);
+    if (performance.now() - t0 >= 20 || reps >= 1 << 20) break;
+    reps *= 2;
+  }
+  const times = [];
+  let total = 0;
+  while (times.length < o.minRuns || total < o.minTime * 1000) {
+    const t0 = performance.now();
+    for (let r = 0; r < reps; r++) copy(src, dst, n);
+    const dt = performance.now() - t0;
+    times.push(dt / reps);
+    total += dt;
+  }
+  const ms = median(times);
+  return { ms, gbs: n / (ms * 1e6), runs: times.length };
 }
 
 function wat(chains, unroll) {
@@ -159,7 +219,16 @@ function main() {
       runs: times.length, simd: true, threads: 1, version: `node ${process.version}, V8 ${process.versions.v8}`,
     }) + '\n');
   }
+  for (const kib of o.copyKiB) {
+    const r = copyBandwidth(kib, o);
+    const name = `copy:v128.load+v128.store,kib=${kib}`;
+    log(`${name}: median ${(r.ms * 1e3).toFixed(2)} us per copy (${r.runs} samples), ${r.gbs.toFixed(2)} GB/s read (as much written)`);
+    process.stdout.write(JSON.stringify({
+      peer: 'copy', workload: name, kib, ms: Number(r.ms.toFixed(6)), gbs: Number(r.gbs.toFixed(3)),
+      runs: r.runs, simd: true, threads: 1, version: `node ${process.version}, V8 ${process.versions.v8}`,
+    }) + '\n');
+  }
 }
 
 if (require.main === module) main();
-else module.exports = { buildModule, wat };
+else module.exports = { buildModule, buildCopy, wat };

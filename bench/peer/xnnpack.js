@@ -34,16 +34,13 @@ const fs = require('fs');
 const path = require('path');
 const crypto = require('crypto');
 const { performance } = require('perf_hooks');
+const { eachFlag } = require('./flags');
 
 // ---- flags ---------------------------------------------------------------
 
 function parseArgs(argv) {
   const o = { workloads: ['gmm', 'c2d'], minTime: 1.0, minRuns: 5, warmup: 3, check: true, readback: false };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const eq = a.indexOf('=');
-    const key = eq > 0 ? a.slice(0, eq) : a;
-    const val = () => (eq > 0 ? a.slice(eq + 1) : argv[++i]);
+  eachFlag(argv, (key, val, a) => {
     switch (key) {
       case '--workloads': o.workloads = splitWorkloads(val()); break;
       case '--min-time': o.minTime = Number(val()); break;
@@ -58,7 +55,7 @@ function parseArgs(argv) {
       default:
         die(`unknown flag ${a} (try --help)`);
     }
-  }
+  });
   for (const w of o.workloads) if (!WORKLOADS[w.split(':')[0]]) die(`unknown workload ${w}; have ${Object.keys(WORKLOADS).join(',')}`);
   if (!(o.minTime >= 0) || !(o.minRuns >= 1) || !(o.warmup >= 0)) die('bad --min-time/--min-runs/--warmup');
   return o;
@@ -442,4 +439,5 @@ async function main() {
   }
 }
 
-main().catch(e => die(e && e.stack || String(e)));
+if (require.main === module) main().catch(e => die(e && e.stack || String(e)));
+else module.exports = { initBackend, median, log };
