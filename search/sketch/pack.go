@@ -1,6 +1,8 @@
 package sketch
 
 import (
+	"slices"
+
 	"github.com/tabtune/tabtune/compiler/expr"
 	"github.com/tabtune/tabtune/compiler/ir"
 	"github.com/tabtune/tabtune/compiler/schedule"
@@ -21,8 +23,11 @@ import (
 // with that axis innermost (storage_order: [ci][kh][kw][co]). Sampling
 // places the copy at the root (packed once per call) or inside an outer
 // tile of its reader (the blocked layout [CO/v][CI][KH][KW][v], made per
-// tile). The accumulator gets the same storage order, so that the vector
-// lanes of the register tile are contiguous.
+// tile). A computed input (depthwise's pad, which both the weights and
+// the output index by channel) is not copied but stored with that axis
+// innermost itself: the NHWC layout XNNPACK runs depthwise in. The
+// accumulator gets the same storage order, so that the vector lanes of
+// the register tile are contiguous.
 
 // packedVariants are the sketches of multi-level tiling with fusion of
 // stage i that vectorize the axis vectorAxis chooses, with its packed
@@ -51,17 +56,31 @@ func packedVariants(p *Policy, s *Sketch, i int) []Derived {
 
 // pack adds to a tiled sketch of stage i the packed copies of the inputs
 // packs names (stage index and dimension that the vector axis indexes),
-// each stored with that dimension innermost, and stores stage i's own
-// buffer with spatial axis vec innermost.
+// each stored with that dimension innermost (a computed one is stored so
+// in place), and stores stage i's own buffer with spatial axis vec
+// innermost.
 func pack(s *Sketch, i, vec int, packs []packedInput) (Derived, bool) {
 	e := newEdit(s)
 	shift := 0
 	for _, pk := range packs {
 		src := pk.stage + shift
+		order := innermost(len(s.State.Stages[pk.stage].Tensor.Shape), pk.dim)
+		if st := s.State.Stages[pk.stage]; !st.IsInput() {
+			// A computed producer (depthwise's pad) is stored so itself,
+			// and runs its loops in that order when they are still its
+			// dimensions: its stores are then contiguous along its
+			// innermost loop, the one vectorized (storing along another
+			// dimension scatters every lane, 4x slower on depthwise).
+			e.apply(schedule.StorageOrder{Stage: src, Order: order})
+			if untiled(st) {
+				e.apply(schedule.Reorder{Stage: src, Order: order})
+			}
+			continue
+		}
 		e.apply(schedule.CacheRead{Stage: src, Scope: ir.Global, Readers: []int{i + shift}})
 		// The copy sits right after src; the stages after it, i among
 		// them, moved up one.
-		e.apply(schedule.StorageOrder{Stage: src + 1, Order: innermost(len(s.State.Stages[pk.stage].Tensor.Shape), pk.dim)})
+		e.apply(schedule.StorageOrder{Stage: src + 1, Order: order})
 		shift++
 	}
 	e.apply(schedule.StorageOrder{Stage: i + shift, Order: innermost(len(s.State.Stages[i].Tensor.Shape), vec)})
@@ -73,6 +92,20 @@ func pack(s *Sketch, i, vec int, packs []packedInput) (Derived, bool) {
 	return Derived{Sketch: e.s, Next: i - 1 + shift}, true
 }
 
+// untiled reports whether stage s still runs one spatial loop per
+// dimension of its buffer, in order.
+func untiled(s *schedule.Stage) bool {
+	if len(s.Iters) != len(s.Tensor.Shape) {
+		return false
+	}
+	for k := range s.Iters {
+		if s.Iters[k] != k || s.Iter(k).Kind != schedule.Spatial {
+			return false
+		}
+	}
+	return true
+}
+
 // packedInput is an input read with the vector axis at dimension dim.
 type packedInput struct{ stage, dim int }
 
@@ -82,7 +115,8 @@ type packedInput struct{ stage, dim int }
 // it with a stride other than 1. An axis qualifies when every read either
 // does not use it (its value is broadcast over the lanes) or indexes one
 // dimension with it alone; a read whose such dimension is not its last
-// must come from an input, which is then packed. The innermost axis itself
+// must come from an input, which is then packed, or from a computed stage
+// that is not an output, which is then stored so itself. The innermost axis itself
 // wins when its extent is a multiple of lanes and it qualifies (packing its
 // inputs is enough, as for dense's W[j, k] read along j); else, of the
 // other qualifying axes at least lanes long, those whose extent is a
@@ -135,8 +169,8 @@ func vectorAxis(st *schedule.State, i int, lanes int64) (int, []packedInput) {
 	return best, bestPacks
 }
 
-// packsFor lists the inputs to pack for vector axis v, or says that some
-// read rules v out.
+// packsFor lists the inputs to pack for vector axis v, by stage, or says
+// that some read rules v out.
 func packsFor(st *schedule.State, reads []*expr.Load, v *expr.Var) ([]packedInput, bool) {
 	var packs []packedInput
 	for _, ld := range reads {
@@ -154,7 +188,7 @@ func packsFor(st *schedule.State, reads []*expr.Load, v *expr.Var) ([]packedInpu
 			continue
 		}
 		src := sourceStage(st, ld.Src)
-		if src < 0 || !st.Stages[src].IsInput() {
+		if src < 0 || st.IsOutput(src) {
 			return nil, false
 		}
 		dup := false
@@ -165,6 +199,7 @@ func packsFor(st *schedule.State, reads []*expr.Load, v *expr.Var) ([]packedInpu
 			packs = append(packs, packedInput{stage: src, dim: dim})
 		}
 	}
+	slices.SortFunc(packs, func(a, b packedInput) int { return a.stage - b.stage })
 	return packs, true
 }
 

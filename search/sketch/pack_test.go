@@ -23,7 +23,10 @@ func packed(sks []*Sketch) []*Sketch {
 // TestPackedVariants: a stride-2 convolution on wasm and ResNet's C2D on
 // 16 lanes (56 columns) get sketches that vectorize the output channels,
 // with the weights packed co-innermost and the accumulator stored so;
-// stride-1 C2D on wasm and GMM get none; dense packs W along j.
+// stride-1 C2D on wasm and GMM get none; dense packs W along j;
+// MobileNet's depthwise layers (stride 2; 14 columns) vectorize the
+// channels, with pad stored and run channel-innermost, and the default one (112
+// columns, stride 1) gets none.
 func TestPackedVariants(t *testing.T) {
 	for _, c := range []struct {
 		spec, target string
@@ -34,6 +37,9 @@ func TestPackedVariants(t *testing.T) {
 		{"c2d", "wasm-simd", 0},
 		{"gmm:M=256,N=256,K=256", "wasm-simd", 0},
 		{"dense_bias_relu", "wasm-simd", 2},
+		{"dep:N=1,C=64,H=112,W=112,KH=3,KW=3,stride=2,pad=1", "wasm-simd", 2},
+		{"dep:N=1,C=512,H=14,W=14,KH=3,KW=3,stride=1,pad=1", "wasm-simd", 2},
+		{"dep", "wasm-simd", 0},
 	} {
 		all := generateFor(t, c.spec, c.target)
 		sks := packed(all)
@@ -57,6 +63,28 @@ func TestPackedVariants(t *testing.T) {
 					if k.Vector != (!k.Reduce && k.Extent == 64) {
 						t.Errorf("%s: knob of step %d marked vector %v", c.spec, k.Step, k.Vector)
 					}
+				}
+			}
+			if strings.HasPrefix(c.spec, "dep") {
+				// The channels are read by pad and the weights alike:
+				// pad, a computed stage, is stored channel-innermost
+				// itself (NHWC), the weights packed [1][KH][KW][C].
+				pad := st.Stages[st.StageByName("pad")]
+				w := st.Stages[st.StageByName("kernel.global")]
+				acc := st.Stages[st.StageByName("out.local")]
+				if !slices.Equal(pad.Order, []int{0, 2, 3, 1}) || !slices.Equal(w.Order, []int{1, 2, 3, 0}) || !slices.Equal(acc.Order, []int{0, 2, 3, 1}) {
+					t.Fatalf("%s: orders %v, %v and %v\n%s", c.spec, pad.Order, w.Order, acc.Order, s)
+				}
+				if last := acc.Iter(len(acc.Iters) - 1).Name; last != "c.3" {
+					t.Errorf("%s: innermost loop %s, want c.3\n%s", c.spec, last, s)
+				}
+				// pad's loops follow its storage: stores contiguous.
+				var loops []string
+				for k := range pad.Iters {
+					loops = append(loops, pad.Iter(k).Name)
+				}
+				if !slices.Equal(loops, []string{"n", "h", "w", "c"}) {
+					t.Errorf("%s: pad's loops %v, want [n h w c]\n%s", c.spec, loops, s)
 				}
 			}
 			if strings.HasPrefix(c.spec, "dense") {
