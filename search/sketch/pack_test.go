@@ -4,6 +4,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/tabtune/tabtune/compiler/schedule"
 )
 
 // packed returns the sketches with a storage order on some stage.
@@ -55,6 +57,9 @@ func TestPackedVariants(t *testing.T) {
 				if !slices.Equal(w.Order, []int{1, 2, 3, 0}) || !slices.Equal(acc.Order, []int{0, 2, 3, 1}) {
 					t.Fatalf("%s: orders %v and %v\n%s", c.spec, w.Order, acc.Order, s)
 				}
+				if got := loopNames(w); !slices.Equal(got, []string{"j", "k", "l", "i"}) {
+					t.Errorf("%s: kernel.global's loops %v, want its storage order\n%s", c.spec, got, s)
+				}
 				if last := acc.Iter(len(acc.Iters) - 1).Name; last != "co.3" {
 					t.Errorf("%s: innermost loop %s, want co.3\n%s", c.spec, last, s)
 				}
@@ -79,11 +84,7 @@ func TestPackedVariants(t *testing.T) {
 					t.Errorf("%s: innermost loop %s, want c.3\n%s", c.spec, last, s)
 				}
 				// pad's loops follow its storage: stores contiguous.
-				var loops []string
-				for k := range pad.Iters {
-					loops = append(loops, pad.Iter(k).Name)
-				}
-				if !slices.Equal(loops, []string{"n", "h", "w", "c"}) {
+				if loops := loopNames(pad); !slices.Equal(loops, []string{"n", "h", "w", "c"}) {
 					t.Errorf("%s: pad's loops %v, want [n h w c]\n%s", c.spec, loops, s)
 				}
 			}
@@ -95,4 +96,13 @@ func TestPackedVariants(t *testing.T) {
 			}
 		}
 	}
+}
+
+// loopNames are the names of a stage's loops, outermost first.
+func loopNames(s *schedule.Stage) []string {
+	var out []string
+	for k := range s.Iters {
+		out = append(out, s.Iter(k).Name)
+	}
+	return out
 }
