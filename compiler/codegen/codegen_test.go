@@ -92,7 +92,7 @@ func TestPassOrder(t *testing.T) {
 	if err := CheckOrder(Passes); err != nil {
 		t.Fatal(err)
 	}
-	swapped := []Pass{Passes[0], Passes[2], Passes[1]}
+	swapped := []Pass{Passes[0], Passes[1], Passes[3], Passes[2]}
 	missing := Passes[1:]
 	twice := append([]Pass{Passes[0]}, Passes...)
 	for _, c := range []struct {

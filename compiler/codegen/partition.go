@@ -1,0 +1,159 @@
+package codegen
+
+import (
+	"slices"
+
+	"github.com/tabtune/tabtune/compiler/expr"
+	"github.com/tabtune/tabtune/compiler/ir"
+)
+
+// maxCuts bounds the places at which one loop is partitioned.
+const maxCuts = 4
+
+// Partition is the partition pass (TVM's loop partition, for padding). A
+// serial or vectorized loop that is or holds a vectorized loop, and whose
+// body selects between a load and another value under a comparison
+// linear in the loop's variable with a constant threshold (a padding
+// stage: select(h >= 1 && w >= 1, data[h - 1, w - 1], -inf)), is split at
+// the thresholds into consecutive loops, one per range of the variable on
+// which every such comparison is constant. The simplifier folds the
+// comparisons in each range, so the interior loads without a condition
+// and vectorizes (the vectorizer refuses a select whose load may fall out
+// of bounds), and the borders store the other value.
+//
+// A loop is split at most at maxCuts places, and only while its copies
+// hold at most Config.MaxUnroll statements in all.
+func Partition(f *ir.Func, cfg Config) (*ir.Func, error) {
+	env := Ranges(f.Body)
+	return withBody(f, ir.RewriteStmt(f.Body, func(s ir.Stmt) ir.Stmt {
+		return partitionLoop(s, env, cfg.MaxUnroll)
+	})), nil
+}
+
+// partitionLoop splits one loop, if it should be; it adds the variables of
+// the new loops to env.
+func partitionLoop(s ir.Stmt, env expr.Env, limit int64) ir.Stmt {
+	f, ok := s.(*ir.For)
+	if !ok || f.Kind != ir.Serial && f.Kind != ir.Vectorized || !holdsVectorized(f) {
+		return s
+	}
+	cuts := guardCuts(f, env)
+	if len(cuts) == 0 || len(cuts) > maxCuts || int64(size(f.Body)*(len(cuts)+1)) > limit {
+		return s
+	}
+	bounds := append(append([]int64{0}, cuts...), f.Extent)
+	parts := make([]ir.Stmt, 0, len(bounds)-1)
+	for i := range len(bounds) - 1 {
+		lo, n := bounds[i], bounds[i+1]-bounds[i]
+		v := expr.NewVar(f.Var.Name)
+		env[v] = expr.Range{Min: 0, Max: n - 1}
+		part := *f
+		part.Var, part.Extent = v, n
+		part.Body = Subst(f.Body, map[*expr.Var]expr.Expr{f.Var: expr.AddE(v, expr.Const(lo))}, env)
+		parts = append(parts, &part)
+	}
+	return ir.MakeSeq(parts...)
+}
+
+// holdsVectorized reports whether loop f is vectorized or holds a
+// vectorized loop.
+func holdsVectorized(f *ir.For) bool {
+	found := false
+	ir.WalkStmt(f, func(s ir.Stmt) bool {
+		if l, ok := s.(*ir.For); ok && l.Kind == ir.Vectorized {
+			found = true
+		}
+		return !found
+	})
+	return found
+}
+
+// guardCuts returns, sorted, the values c in (0, extent) of f's variable v
+// at which a comparison guarding a load in a select of f's body changes
+// between v = c-1 and v = c. Only comparisons of the form k*v + r OP 0,
+// r a constant, count: their truth changes at most once over v's range.
+func guardCuts(f *ir.For, env expr.Env) []int64 {
+	var cuts []int64
+	ir.RewriteExprs(f.Body, func(e expr.Expr) expr.Expr {
+		expr.Walk(e, func(x expr.Expr) bool {
+			if sel, ok := x.(*expr.Select); ok && (hasLoad(sel.T) || hasLoad(sel.F)) {
+				for _, c := range conjuncts(sel.Cond) {
+					if cut, ok := compareCut(c, f.Var, f.Extent, env); ok {
+						cuts = append(cuts, cut)
+					}
+				}
+			}
+			return true
+		})
+		return e
+	})
+	// Conditions nested in loops are visited with the loops' own
+	// statements, so sort and drop repeats.
+	slices.Sort(cuts)
+	return slices.Compact(cuts)
+}
+
+// hasLoad reports whether e loads.
+func hasLoad(e expr.Expr) bool {
+	found := false
+	expr.Walk(e, func(x expr.Expr) bool {
+		if _, ok := x.(*expr.Load); ok {
+			found = true
+		}
+		return !found
+	})
+	return found
+}
+
+// conjuncts returns the terms of a conjunction (c itself when it is none).
+func conjuncts(c expr.Expr) []expr.Expr {
+	if b, ok := c.(*expr.Binary); ok && b.Op == expr.And {
+		return append(conjuncts(b.A), conjuncts(b.B)...)
+	}
+	return []expr.Expr{c}
+}
+
+// compareCut returns the first v in (0, extent) at which comparison c,
+// linear in v with a constant remainder, differs from its value at v = 0.
+func compareCut(c expr.Expr, v *expr.Var, extent int64, env expr.Env) (int64, bool) {
+	b, ok := c.(*expr.Binary)
+	if !ok || !b.Op.IsCompare() || b.Op == expr.EQ || b.Op == expr.NE || b.A.Type() != expr.Int {
+		return 0, false
+	}
+	d := expr.SubE(b.A, b.B)
+	k, lin := Linear(d, v, env)
+	if !lin || k == 0 {
+		return 0, false
+	}
+	r, isConst := SubstConst(d, v, 0, env).(*expr.IntImm)
+	if !isConst {
+		return 0, false
+	}
+	holds := func(x int64) bool {
+		d := k*x + r.V
+		switch b.Op {
+		case expr.LT:
+			return d < 0
+		case expr.LE:
+			return d <= 0
+		case expr.GT:
+			return d > 0
+		}
+		return d >= 0
+	}
+	// The comparison is monotone in v: search for its one change.
+	first := holds(0)
+	lo, hi := int64(1), extent
+	for lo < hi {
+		mid := lo + (hi-lo)/2
+		if holds(mid) != first {
+			hi = mid
+		} else {
+			lo = mid + 1
+		}
+	}
+	if lo >= extent {
+		return 0, false
+	}
+	return lo, true
+}
