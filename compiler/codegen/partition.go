@@ -13,13 +13,14 @@ const maxCuts = 4
 // Partition is the partition pass (TVM's loop partition, for padding). A
 // serial or vectorized loop that is or holds a vectorized loop, and whose
 // body selects between a load and another value under a comparison
-// linear in the loop's variable with a constant threshold (a padding
-// stage: select(h >= 1 && w >= 1, data[h - 1, w - 1], -inf)), is split at
-// the thresholds into consecutive loops, one per range of the variable on
-// which every such comparison is constant. The simplifier folds the
-// comparisons in each range, so the interior loads without a condition
-// and vectorizes (the vectorizer refuses a select whose load may fall out
-// of bounds), and the borders store the other value.
+// linear in the loop's variable (a padding stage: select(h >= 1 && w >= 1,
+// data[h - 1, w - 1], -inf), or a padding inlined into a window, y*2 + ry
+// >= 1), is split into consecutive loops at the places where such a
+// comparison may change, whatever the values of the other variables in
+// it. The simplifier folds the comparisons in the ranges where they are
+// constant, so the interior loads without a condition and vectorizes (the
+// vectorizer refuses a select whose load may fall out of bounds), and the
+// borders store the other value.
 //
 // A loop is split at most at maxCuts places, and only while its copies
 // hold at most Config.MaxUnroll statements in all.
@@ -69,18 +70,22 @@ func holdsVectorized(f *ir.For) bool {
 }
 
 // guardCuts returns, sorted, the values c in (0, extent) of f's variable v
-// at which a comparison guarding a load in a select of f's body changes
-// between v = c-1 and v = c. Only comparisons of the form k*v + r OP 0,
-// r a constant, count: their truth changes at most once over v's range.
+// at which a comparison guarding a load in a select of f's body may change
+// between v = c-1 and v = c (compareCuts), whatever the loops inside f.
 func guardCuts(f *ir.For, env expr.Env) []int64 {
+	inner := map[*expr.Var]bool{}
+	ir.WalkStmt(f.Body, func(s ir.Stmt) bool {
+		if l, ok := s.(*ir.For); ok {
+			inner[l.Var] = true
+		}
+		return true
+	})
 	var cuts []int64
 	ir.RewriteExprs(f.Body, func(e expr.Expr) expr.Expr {
 		expr.Walk(e, func(x expr.Expr) bool {
 			if sel, ok := x.(*expr.Select); ok && (hasLoad(sel.T) || hasLoad(sel.F)) {
 				for _, c := range conjuncts(sel.Cond) {
-					if cut, ok := compareCut(c, f.Var, f.Extent, env); ok {
-						cuts = append(cuts, cut)
-					}
+					cuts = append(cuts, compareCuts(c, f.Var, f.Extent, inner, env)...)
 				}
 			}
 			return true
@@ -113,25 +118,47 @@ func conjuncts(c expr.Expr) []expr.Expr {
 	return []expr.Expr{c}
 }
 
-// compareCut returns the first v in (0, extent) at which comparison c,
-// linear in v with a constant remainder, differs from its value at v = 0.
-func compareCut(c expr.Expr, v *expr.Var, extent int64, env expr.Env) (int64, bool) {
+// compareCuts returns the values c in (0, extent) at which comparison c,
+// k*v + r OP 0 with k a constant and r a function of the variables of
+// inner loops, may change between v = c-1 and v = c for some value of r
+// within its bounds: where it changes for the least r and for the
+// greatest. Between the cuts the comparison is the same for every r, so
+// the simplifier folds it there. An r that uses an outer variable is left
+// to the loop of that variable, whose cuts make this one's comparison
+// constant where it can be.
+func compareCuts(c expr.Expr, v *expr.Var, extent int64, inner map[*expr.Var]bool, env expr.Env) []int64 {
 	b, ok := c.(*expr.Binary)
 	if !ok || !b.Op.IsCompare() || b.Op == expr.EQ || b.Op == expr.NE || b.A.Type() != expr.Int {
-		return 0, false
+		return nil
 	}
 	d := expr.SubE(b.A, b.B)
 	k, lin := Linear(d, v, env)
 	if !lin || k == 0 {
-		return 0, false
+		return nil
 	}
-	r, isConst := SubstConst(d, v, 0, env).(*expr.IntImm)
-	if !isConst {
-		return 0, false
+	rest := SubstConst(d, v, 0, env)
+	if expr.Uses(rest, func(x *expr.Var) bool { return !inner[x] }) {
+		return nil
 	}
+	r, bounded := expr.Bounds(rest, env)
+	if !bounded {
+		return nil
+	}
+	var cuts []int64
+	for _, rr := range []int64{r.Min, r.Max} {
+		if cut, ok := firstChange(b.Op, k, rr, extent); ok {
+			cuts = append(cuts, cut)
+		}
+	}
+	return cuts
+}
+
+// firstChange returns the first v in (0, extent) at which k*v + r OP 0
+// differs from its value at v = 0.
+func firstChange(op expr.Op, k, r, extent int64) (int64, bool) {
 	holds := func(x int64) bool {
-		d := k*x + r.V
-		switch b.Op {
+		d := k*x + r
+		switch op {
 		case expr.LT:
 			return d < 0
 		case expr.LE:
@@ -152,8 +179,5 @@ func compareCut(c expr.Expr, v *expr.Var, extent int64, env expr.Env) (int64, bo
 			lo = mid + 1
 		}
 	}
-	if lo >= extent {
-		return 0, false
-	}
-	return lo, true
+	return lo, lo < extent
 }

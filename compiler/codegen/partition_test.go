@@ -32,9 +32,11 @@ func TestPartition(t *testing.T) {
 	flat := expr.AddE(expr.MulE(j, expr.Const(8)), i)
 	rows := kernel(loop(j, 2, ir.Serial, loop(i, 8, ir.Vectorized, store(bufB, &expr.Select{
 		Cond: and(ge(j, 1), ge(i, 2)), T: load(bufA, expr.SubE(flat, expr.Const(10))), F: negInf}, flat))))
-	// window's threshold is an outer variable: no constant place to cut.
+	// window's threshold is an outer variable.
 	window := kernel(loop(j, 4, ir.Serial, loop(i, 4, ir.Vectorized, store(bufB, &expr.Select{
 		Cond: ge(expr.SubE(i, j), 0), T: load(bufA, expr.SubE(i, j)), F: expr.F32(0)}, i))))
+	square := kernel(loop(i, 16, ir.Vectorized, store(bufB, &expr.Select{
+		Cond: ge(expr.MulE(i, i), 4), T: load(bufA, i), F: expr.F32(0)}, i)))
 	small := wasmLike
 	small.MaxUnroll = 2
 	testPass(t, Partition, []passCase{
@@ -78,12 +80,34 @@ func TestPartition(t *testing.T) {
 		}`},
 		// No vector loop to gain: the loop stays.
 		{name: "serial", cfg: wasmLike, f: pad(ir.Serial), before: fmt.Sprintf(padBefore, "for")},
-		{name: "threshold not constant", cfg: wasmLike, f: window, before: `
+		// The threshold moves with the outer variable: the inner loop is
+		// left whole, the outer one is cut where the comparison holds
+		// for every i.
+		{name: "threshold moves", cfg: wasmLike, f: window, before: `
 		kernel(A: f32[16], out B: f32[16]) {
 		  for (j = 0; j < 4; j++) {
 		    vectorized for (i = 0; i < 4; i++) {
 		      B[i] = select(i - j >= 0, A[i - j], 0.0);
 		    }
+		  }
+		}`, after: `
+		kernel(A: f32[16], out B: f32[16]) {
+		  for (j = 0; j < 1; j++) {
+		    vectorized for (i = 0; i < 4; i++) {
+		      B[i] = A[i - j];
+		    }
+		  }
+		  for (j = 0; j < 3; j++) {
+		    vectorized for (i = 0; i < 4; i++) {
+		      B[i] = select(i - j - 1 >= 0, A[i - j - 1], 0.0);
+		    }
+		  }
+		}`},
+		// Not linear in i: no place to cut.
+		{name: "not linear", cfg: wasmLike, f: square, before: `
+		kernel(A: f32[16], out B: f32[16]) {
+		  vectorized for (i = 0; i < 16; i++) {
+		    B[i] = select(i * i >= 4, A[i], 0.0);
 		  }
 		}`},
 		// Three copies of one statement exceed MaxUnroll = 2.
@@ -113,10 +137,14 @@ func TestCompareCut(t *testing.T) {
 			}
 			return b
 		}
-		cut, ok := compareCut(c, v, extent, env)
-		if !ok {
-			cut = extent
-		} else if cut <= 0 || cut >= extent || truth(cut) == truth(0) {
+		cut, ok := extent, false
+		if cuts := compareCuts(c, v, extent, nil, env); len(cuts) > 0 {
+			cut, ok = cuts[0], true
+			if len(cuts) != 2 || cuts[1] != cut {
+				t.Fatalf("%s over [0, %d): cuts %v, want one twice", c, extent, cuts)
+			}
+		}
+		if ok && (cut <= 0 || cut >= extent || truth(cut) == truth(0)) {
 			t.Fatalf("%s over [0, %d): cut %d", c, extent, cut)
 		}
 		for x := range extent {
