@@ -85,20 +85,20 @@ type Pass struct {
 
 // Passes are the shared passes, in the order they run.
 var Passes = []Pass{
-	{"auto-unroll", AutoUnroll},
 	{"partition", Partition},
+	{"auto-unroll", AutoUnroll},
 	{"vectorize", Vectorize},
 	{"unroll", Unroll},
 }
 
 // Order lists the pairs of passes whose order matters: the first must run
 // before the second in every list a generator runs (a test checks
-// Passes). auto-unroll marks whole nests before vectorize splits them into
-// chunks, partition takes the conditions out of the loops vectorize
-// would otherwise refuse, and unroll expands what both marked.
+// Passes). partition copies loops before auto-unroll sizes their nests,
+// auto-unroll marks whole nests before vectorize splits them into chunks,
+// and unroll expands what both marked.
 var Order = [][2]string{
+	{"partition", "auto-unroll"},
 	{"auto-unroll", "vectorize"},
-	{"partition", "vectorize"},
 	{"auto-unroll", "unroll"},
 	{"vectorize", "unroll"},
 }

@@ -11,7 +11,7 @@ import (
 const maxCuts = 4
 
 // Partition is the partition pass (TVM's loop partition, for padding). A
-// serial or vectorized loop that is or holds a vectorized loop, and whose
+// serial or vectorized loop (unrolled ones are expanded anyway) that is or holds a vectorized loop, and whose
 // body selects between a load and another value under a comparison
 // linear in the loop's variable (a padding stage: select(h >= 1 && w >= 1,
 // data[h - 1, w - 1], -inf), or a padding inlined into a window, y*2 + ry
@@ -23,8 +23,12 @@ const maxCuts = 4
 // borders store the other value.
 //
 // A loop is split at most at maxCuts places, and only while its copies
-// hold at most Config.MaxUnroll statements in all.
+// hold at most Config.MaxUnroll statements in all. A program with no such
+// select under a vectorized loop is returned as it is, at no cost.
 func Partition(f *ir.Func, cfg Config) (*ir.Func, error) {
+	if !guardedVector(f.Body, false) {
+		return f, nil
+	}
 	env := Ranges(f.Body)
 	return withBody(f, ir.RewriteStmt(f.Body, func(s ir.Stmt) ir.Stmt {
 		return partitionLoop(s, env, cfg.MaxUnroll)
@@ -54,6 +58,44 @@ func partitionLoop(s ir.Stmt, env expr.Env, limit int64) ir.Stmt {
 		parts = append(parts, &part)
 	}
 	return ir.MakeSeq(parts...)
+}
+
+// guardedVector reports whether a select that loads in a branch runs in
+// or under a vectorized loop of s (inVector: s runs in one): what
+// Partition may split for. It does not allocate, so that programs with
+// nothing to split cost nothing.
+func guardedVector(s ir.Stmt, inVector bool) bool {
+	switch n := s.(type) {
+	case *ir.For:
+		return guardedVector(n.Body, inVector || n.Kind == ir.Vectorized)
+	case *ir.Alloc:
+		return guardedVector(n.Body, inVector)
+	case *ir.Let:
+		return guardedVector(n.Body, inVector)
+	case *ir.If:
+		return guardedVector(n.Then, inVector) || n.Else != nil && guardedVector(n.Else, inVector)
+	case *ir.Seq:
+		for _, c := range n.Stmts {
+			if guardedVector(c, inVector) {
+				return true
+			}
+		}
+	case *ir.Store:
+		return inVector && selectsLoad(n.Value)
+	}
+	return false
+}
+
+// selectsLoad reports whether e holds a select with a load in a branch.
+func selectsLoad(e expr.Expr) bool {
+	found := false
+	expr.Walk(e, func(x expr.Expr) bool {
+		if sel, ok := x.(*expr.Select); ok && (hasLoad(sel.T) || hasLoad(sel.F)) {
+			found = true
+		}
+		return !found
+	})
+	return found
 }
 
 // holdsVectorized reports whether loop f is vectorized or holds a
