@@ -11,6 +11,9 @@
 //
 //   - auto-unroll: inside a loop with an auto_unroll_max_step pragma, mark
 //     the serial loops whose nest fits the budget as unrolled (as TVM does).
+//   - partition: a loop around a vectorized loop whose body selects a load
+//     under a condition on the loop's variable (a padding) is split into
+//     the ranges where the condition is constant (partition.go).
 //   - vectorize: a vectorized loop whose body the target can compute
 //     Config.Lanes lanes at a time becomes a loop over chunks of Lanes
 //     iterations around a lane loop (still marked vectorized), plus an
@@ -82,6 +85,7 @@ type Pass struct {
 
 // Passes are the shared passes, in the order they run.
 var Passes = []Pass{
+	{"partition", Partition},
 	{"auto-unroll", AutoUnroll},
 	{"vectorize", Vectorize},
 	{"unroll", Unroll},
@@ -89,9 +93,11 @@ var Passes = []Pass{
 
 // Order lists the pairs of passes whose order matters: the first must run
 // before the second in every list a generator runs (a test checks
-// Passes). auto-unroll marks whole nests before vectorize splits them into
-// chunks, and unroll expands what both marked.
+// Passes). partition copies loops before auto-unroll sizes their nests,
+// auto-unroll marks whole nests before vectorize splits them into chunks,
+// and unroll expands what both marked.
 var Order = [][2]string{
+	{"partition", "auto-unroll"},
 	{"auto-unroll", "vectorize"},
 	{"auto-unroll", "unroll"},
 	{"vectorize", "unroll"},

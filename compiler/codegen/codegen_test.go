@@ -92,15 +92,15 @@ func TestPassOrder(t *testing.T) {
 	if err := CheckOrder(Passes); err != nil {
 		t.Fatal(err)
 	}
-	swapped := []Pass{Passes[0], Passes[2], Passes[1]}
+	swapped := []Pass{Passes[0], Passes[1], Passes[3], Passes[2]}
 	missing := Passes[1:]
-	twice := append([]Pass{Passes[0]}, Passes...)
+	twice := append([]Pass{Passes[1]}, Passes...)
 	for _, c := range []struct {
 		passes []Pass
 		want   string
 	}{
 		{swapped, "codegen: pass vectorize must run before unroll"},
-		{missing, "codegen: pass order auto-unroll before vectorize: a pass is missing"},
+		{missing, "codegen: pass order partition before auto-unroll: a pass is missing"},
 		{twice, "codegen: pass auto-unroll is listed twice"},
 	} {
 		if err := CheckOrder(c.passes); err == nil || err.Error() != c.want {

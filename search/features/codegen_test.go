@@ -20,7 +20,7 @@ func prepass(m Machine, f *ir.Func) *extractor {
 	x := new(extractor)
 	x.reset()
 	x.m = m
-	x.pre(f.Body, 0)
+	x.pre(m.partition(f).Body, 0)
 	return x
 }
 
@@ -114,6 +114,9 @@ func TestVectorizeAsCodegen(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			// Partitioned here, the loops keep their variables in the
+			// generator, whose partition then changes nothing.
+			f = gen.m.partition(f)
 			k, err := gen.compile(f)
 			if err != nil {
 				continue

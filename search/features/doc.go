@@ -13,7 +13,10 @@
 // The features describe a program as the code generator of a target runs
 // it on that target's processor (a Machine: MachineOf a target). The loops
 // are described as the generator will run them, not only as annotated
-// (see compiler/codegen: vectorize.go and autounroll.go): a vectorized
+// (see compiler/codegen: partition.go, vectorize.go and autounroll.go).
+// On machines with vectors the program is first partitioned as the
+// generator partitions it, so a padding's stores appear once per range
+// of the loops it was split into (one row each). A vectorized
 // loop counts as vectorized only when the generator can run it Lanes
 // lanes at a time (4 for wasm-simd, 8 for AVX2, 16 for AVX-512: extent at
 // least Lanes, a straight-line body of float stores whose index moves

@@ -4,6 +4,7 @@ import (
 	"math"
 	"sync"
 
+	"github.com/tabtune/tabtune/compiler/codegen"
 	"github.com/tabtune/tabtune/compiler/expr"
 	"github.com/tabtune/tabtune/compiler/ir"
 )
@@ -28,6 +29,7 @@ func (m Machine) Extract(f *ir.Func) [][]float32 {
 	if f == nil || f.Body == nil {
 		return nil
 	}
+	f = m.partition(f)
 	x := pool.Get().(*extractor)
 	x.reset()
 	x.m = m
@@ -51,6 +53,21 @@ func (m Machine) Extract(f *ir.Func) [][]float32 {
 	x.rows = nil
 	pool.Put(x)
 	return rows
+}
+
+// partition runs the code generators' first pass, which splits loops
+// around paddings, so that the features see the loops the generator
+// vectorizes (machines with vectors only: the CUDA generator does not run
+// it).
+func (m Machine) partition(f *ir.Func) *ir.Func {
+	if m.Lanes < 2 {
+		return f
+	}
+	p, err := codegen.Partition(f, codegen.Config{Lanes: m.Lanes, MaxUnroll: MaxUnroll})
+	if err != nil {
+		return f
+	}
+	return p
 }
 
 // loopCtx is an enclosing loop.

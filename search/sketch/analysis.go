@@ -37,6 +37,48 @@ func hasReuse(st *schedule.State, i int) bool {
 	return false
 }
 
+// slidesWindow reports whether a reduction stage reads a window that
+// slides with its output: some index of a read combines a spatial axis and
+// a reduction axis (pooling's x*2 + rx, of extent > 1 both). Such a stage
+// has no reuse as hasReuse counts it, but as written its innermost loops
+// are the short window, which does not vectorize; tiled, the window moves
+// out of the innermost spatial tile, which vectorizes along the output.
+func slidesWindow(st *schedule.State, i int) bool {
+	op := st.Stages[i].Op
+	if op.Reduce == nil || len(op.Axes) == 0 {
+		return false
+	}
+	spatial, reduce := map[*expr.Var]bool{}, map[*expr.Var]bool{}
+	for _, a := range op.Axes {
+		spatial[a.Var] = a.Extent > 1
+	}
+	for _, a := range op.Reduce.Axes {
+		reduce[a.Var] = a.Extent > 1
+	}
+	for _, ld := range op.Reads() {
+		for _, ix := range ld.Index {
+			s, r := false, false
+			expr.Walk(ix, func(e expr.Expr) bool {
+				if v, ok := e.(*expr.Var); ok {
+					s, r = s || spatial[v], r || reduce[v]
+				}
+				return true
+			})
+			if s && r {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// needsTiling reports whether multi-level tiling applies to a stage: it
+// has reuse, or, on CPU targets, it reduces a sliding window (on GPU one
+// thread per output already runs the window, as Ansor does).
+func needsTiling(p *Policy, st *schedule.State, i int) bool {
+	return hasReuse(st, i) || !p.Target.IsGPU() && slidesWindow(st, i)
+}
+
 // indexVars returns the variables the indices of a read use.
 func indexVars(ld *expr.Load) map[*expr.Var]bool {
 	used := map[*expr.Var]bool{}

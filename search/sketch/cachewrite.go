@@ -7,7 +7,7 @@ import (
 	"github.com/tabtune/tabtune/compiler/schedule"
 )
 
-// addCacheWrite gives a stage with data reuse and no fusible consumer a
+// addCacheWrite gives a stage that needs tiling and has no fusible consumer a
 // local accumulator stage (Ansor's RuleAddCacheWrite): the original stage
 // becomes an element-wise copy, into which the accumulator is then fused
 // by multi-level tiling with fusion. The variant without the cache stays
@@ -18,7 +18,7 @@ type addCacheWrite struct{}
 func (addCacheWrite) Name() string { return "add_cache_write" }
 
 func (addCacheWrite) Meets(p *Policy, s *Sketch, i int) Condition {
-	if isCompute(s.State, i) && untouched(s.State, i) && hasReuse(s.State, i) && fusibleConsumer(s.State, i) < 0 {
+	if isCompute(s.State, i) && untouched(s.State, i) && needsTiling(p, s.State, i) && fusibleConsumer(s.State, i) < 0 {
 		if p.Target.IsGPU() {
 			// On GPU the accumulator always lives in registers: no
 			// variant without it.

@@ -7,6 +7,7 @@ import (
 	"github.com/tabtune/tabtune/compiler/interp"
 	"github.com/tabtune/tabtune/compiler/lower"
 	"github.com/tabtune/tabtune/compiler/ops"
+	"github.com/tabtune/tabtune/compiler/schedule"
 	"github.com/tabtune/tabtune/compiler/schedule/schedtest"
 	"github.com/tabtune/tabtune/targets"
 )
@@ -40,6 +41,10 @@ func TestRulesPerOperator(t *testing.T) {
 		{"", "nrm:B=1,M=32,N=32", 2, []string{"add_rfactor(norm_red)"}},
 		{"", "softmax:M=4,N=128", 5, []string{"add_rfactor(expsum)", "keep_expensive(exps)", "keep_expensive(rsum)", "row_fusion(out) skip(rsum) skip(expsum) skip(exps) skip(maxelem)"}},
 		{"", "layernorm:M=4,N=64", 5, []string{"row_fusion(out) skip(rstd) skip(variance) skip(sqdev) skip(mean) skip(total)", "always_inline(variance)", "keep_expensive(rstd)", "keep_expensive(mean)"}},
+		// A sliding window is tiled, so that the window leaves the
+		// innermost loops and the output width vectorizes.
+		{"", "maxpool2d:N=1,C=3,H=7,W=6,K=3,stride=2,pad=1", 3, []string{"multi_level_tiling(out) skip(pad)", "add_cache_write(out) multi_level_tiling_with_fusion(out.local)"}},
+		{"", "avgpool2d:N=1,C=3,H=7,W=6,K=3,stride=2,pad=1", 2, []string{"skip(out) multi_level_tiling_with_fusion(window_sum) skip(pad)"}},
 		// GPU: shared-memory inputs, a register accumulator, no CPU panels.
 		{"cuda", "gmm:M=64,N=64,K=64", 1, []string{"add_cache_write(C) multi_level_tiling_with_fusion(C.local) add_cache_read(B) skip(B) add_cache_read(A) skip(A)"}},
 		{"cuda", "c2d:N=1,CI=8,H=8,W=8,CO=8", 2, []string{"multi_level_tiling_with_fusion(out.local) add_cache_read(pad) always_inline(pad) add_cache_read(kernel)"}},
@@ -48,6 +53,7 @@ func TestRulesPerOperator(t *testing.T) {
 		{"cuda", "softmax:M=4,N=128", 4, []string{"cross_thread_reduction(expsum) always_inline(exps) cross_thread_reduction(maxelem)"}},
 		{"cuda", "layernorm:M=4,N=64", 4, []string{"cross_thread_reduction(sqdev) always_inline(mean) cross_thread_reduction(total)"}},
 		{"cuda", "avgpool2d:N=1,C=3,H=7,W=6,K=3,stride=2,pad=1", 1, []string{"special_compute_location_gpu(window_sum) always_inline(pad)"}},
+		{"cuda", "maxpool2d:N=1,C=3,H=7,W=6,K=3,stride=2,pad=1", 1, []string{"skip(out) always_inline(pad)"}},
 	}
 	for _, c := range cases {
 		target := c.target
@@ -103,6 +109,36 @@ func TestSketchesLower(t *testing.T) {
 					t.Fatalf("%s %s sketch %d: %v %v\n%s", target, names[w], i, err, diff, s)
 				}
 			}
+		}
+	}
+}
+
+func TestSlidesWindow(t *testing.T) {
+	cases := []struct {
+		spec  string
+		stage string
+		want  bool
+	}{
+		{"maxpool2d:N=1,C=3,H=7,W=6,K=3,stride=2,pad=1", "out", true},
+		{"avgpool2d:N=1,C=3,H=7,W=6,K=3,stride=1,pad=1", "window_sum", true},
+		{"avgpool2d:N=1,C=3,H=7,W=6,K=3,stride=1,pad=1", "out", false}, // no reduction
+		{"nrm:B=1,M=32,N=32", "norm_red", false},                       // reduces whole rows
+		{"gmm:M=64,N=64,K=64", "C", false},                             // reuse, no window
+		// A window of one along each axis slides nothing.
+		{"maxpool2d:N=1,C=3,H=7,W=6,K=1,stride=1,pad=0", "out", false},
+	}
+	for _, c := range cases {
+		d, err := ops.BuildSpec(c.spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		st := schedule.New(d)
+		i := st.StageByName(c.stage)
+		if i < 0 {
+			t.Fatalf("%s: no stage %s", c.spec, c.stage)
+		}
+		if got := slidesWindow(st, i); got != c.want {
+			t.Errorf("%s %s: slidesWindow %v, want %v", c.spec, c.stage, got, c.want)
 		}
 	}
 }

@@ -185,14 +185,14 @@ func (e *edit) tile(stage int, structure string, longReduceInner bool, vec int) 
 	return t
 }
 
-// multiLevelTiling tiles a stage with data reuse (Ansor's
-// RuleMultiLevelTiling).
+// multiLevelTiling tiles a stage with data reuse or a sliding window
+// (Ansor's RuleMultiLevelTiling, which tiles only the first).
 type multiLevelTiling struct{}
 
 func (multiLevelTiling) Name() string { return "multi_level_tiling" }
 
-func (multiLevelTiling) Meets(_ *Policy, s *Sketch, i int) Condition {
-	if isCompute(s.State, i) && untouched(s.State, i) && hasReuse(s.State, i) {
+func (multiLevelTiling) Meets(p *Policy, s *Sketch, i int) Condition {
+	if isCompute(s.State, i) && untouched(s.State, i) && needsTiling(p, s.State, i) {
 		return ApplyAndSkipRest
 	}
 	return Pass
@@ -222,8 +222,8 @@ type multiLevelTilingWithFusion struct{}
 
 func (multiLevelTilingWithFusion) Name() string { return "multi_level_tiling_with_fusion" }
 
-func (multiLevelTilingWithFusion) Meets(_ *Policy, s *Sketch, i int) Condition {
-	if isCompute(s.State, i) && untouched(s.State, i) && hasReuse(s.State, i) && fusibleConsumer(s.State, i) >= 0 {
+func (multiLevelTilingWithFusion) Meets(p *Policy, s *Sketch, i int) Condition {
+	if isCompute(s.State, i) && untouched(s.State, i) && needsTiling(p, s.State, i) && fusibleConsumer(s.State, i) >= 0 {
 		return ApplyAndSkipRest
 	}
 	return Pass

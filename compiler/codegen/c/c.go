@@ -28,7 +28,7 @@
 // # Code generation
 //
 // Compile runs the IR passes shared by the generators (Passes, package
-// codegen: auto-unroll, vectorize to Options.Lanes lanes, unroll), then
+// codegen: partition, auto-unroll, vectorize to Options.Lanes lanes, unroll), then
 // renders C:
 //
 //   - a vectorized loop (a lane loop after the vectorize pass) becomes

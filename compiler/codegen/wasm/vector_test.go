@@ -62,6 +62,12 @@ B[i, j] = max(A[i, j], 0.0)
 			schedule.Split{Stage: 1, Iter: 1, Lengths: []int64{8}, InnerToOuter: true},
 			schedule.Annotate{Stage: 1, Iter: 2, Ann: schedule.AnnVectorize},
 		}, true, false},
+		// A padding's load may fall outside A: the row is partitioned,
+		// and its interior vectorizes.
+		{"padding", `
+A = input(f32, [3, 13])
+P[i, j:17] = select(j >= 2 && j < 15, A[i, j - 2], -inf)
+`, []schedule.Step{schedule.Annotate{Stage: 1, Iter: 1, Ann: schedule.AnnVectorize}}, true, false},
 		{"register tile", `
 A = input(f32, [8, 6])
 B = input(f32, [6, 16])

@@ -8,7 +8,7 @@
 // the i32 global scratch_bytes.
 //
 // Code generation runs the IR passes shared by the generators (Passes,
-// package codegen: auto-unroll, vectorize to four lanes, unroll), then one
+// package codegen: partition, auto-unroll, vectorize to four lanes, unroll), then one
 // emitter, which decides what is wasm's alone:
 //
 //   - promote: a local (register) buffer addressed only by constants, or by

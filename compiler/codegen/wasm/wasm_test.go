@@ -75,13 +75,13 @@ func TestZooSchedules(t *testing.T) {
 func TestRandomSchedulesWasm(t *testing.T) {
 	names, dags := schedtest.SmallDAGs(t)
 	refs := references(t, dags)
-	vector, regs, reductions, shuffles, splats := 0, 0, 0, 0, 0
+	vector, regs, reductions, shuffles, splats, partitions := 0, 0, 0, 0, 0, 0
 	defer func() {
-		t.Logf("kernels with vector loops: %d, with register buffers: %d, vectorized reductions: %d, strided vector loads: %d, splat loads: %d",
-			vector, regs, reductions, shuffles, splats)
+		t.Logf("kernels with vector loops: %d, with register buffers: %d, vectorized reductions: %d, strided vector loads: %d, splat loads: %d, partitioned loops: %d",
+			vector, regs, reductions, shuffles, splats, partitions)
 		// The paths the random schedules must reach, at the default count.
-		if *propertyCases >= 240 && (reductions == 0 || shuffles == 0 || splats == 0) {
-			t.Errorf("no random schedule vectorized a reduction (%d), a strided load (%d) or a splat load (%d)", reductions, shuffles, splats)
+		if *propertyCases >= 240 && (reductions == 0 || shuffles == 0 || splats == 0 || partitions == 0) {
+			t.Errorf("no random schedule vectorized a reduction (%d), a strided load (%d) or a splat load (%d), or partitioned a loop (%d)", reductions, shuffles, splats, partitions)
 		}
 	}()
 	for c := 0; c < *propertyCases; c++ {
@@ -94,6 +94,9 @@ func TestRandomSchedulesWasm(t *testing.T) {
 		}
 		if k.VectorLoops > 0 {
 			vector++
+		}
+		if partitioned(t, st) {
+			partitions++
 		}
 		if k.RegisterBuffers > 0 {
 			regs++
@@ -113,6 +116,20 @@ func TestRandomSchedulesWasm(t *testing.T) {
 			t.Fatalf("case %d, %s: %v\n%s\n%s", c, names[w], err, st.StepsString(), k.Prepared)
 		}
 	}
+}
+
+// partitioned reports whether the partition pass changes the program of
+// st.
+func partitioned(t *testing.T, st *schedule.State) bool {
+	f, err := lower.Lower(st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	changed := false
+	if _, err := Prepare(f, Options{}, func(pass string, _ *ir.Func) { changed = changed || pass == "partition" }); err != nil {
+		t.Fatal(err)
+	}
+	return changed
 }
 
 // TestConstantGuards: the branch of a guard that compares constants (what
