@@ -318,6 +318,17 @@ func (st *State) IsOutput(i int) bool {
 	return st.DAG.IsOutput(st.Stages[i].Tensor)
 }
 
+// ComputedAt reports whether some stage is computed inside loop node of
+// stage.
+func (st *State) ComputedAt(stage, node int) bool {
+	for _, x := range st.Stages {
+		if x.Attach.Kind == AttachAt && x.Attach.Stage == stage && x.Attach.Node == node {
+			return true
+		}
+	}
+	return false
+}
+
 // Consumers returns the stages that read stage i's tensor, looking
 // through inlined stages (a stage that reads an inlined reader of i reads
 // i). Inlined stages themselves are not listed.

@@ -270,10 +270,8 @@ func (b *binder) outer(i int) (n int, attach bool) {
 			break
 		}
 		n++
-		for _, p := range b.st.Stages {
-			if p.Attach.Kind == schedule.AttachAt && p.Attach.Stage == i && p.Attach.Node == s.Iters[n-1] {
-				return n, true
-			}
+		if b.st.ComputedAt(i, s.Iters[n-1]) {
+			return n, true
 		}
 	}
 	return n, false

@@ -489,7 +489,7 @@ func (sp *Space) parallelize(st **schedule.State) error {
 		for n < len(s.Iters) && s.Iter(n).Kind == schedule.Spatial && s.Iter(n).Ann == schedule.AnnNone && ext < 4*cores {
 			ext *= s.Iter(n).Extent
 			n++
-			if attachPoint(*st, i, s.Iters[n-1]) {
+			if (*st).ComputedAt(i, s.Iters[n-1]) {
 				break // a stage computed inside: fusion stops there
 			}
 		}
@@ -513,17 +513,6 @@ func (sp *Space) parallelize(st **schedule.State) error {
 		}
 	}
 	return nil
-}
-
-// attachPoint reports whether a stage is computed inside loop node of
-// stage.
-func attachPoint(st *schedule.State, stage, node int) bool {
-	for _, x := range st.Stages {
-		if x.Attach.Kind == schedule.AttachAt && x.Attach.Stage == stage && x.Attach.Node == node {
-			return true
-		}
-	}
-	return false
 }
 
 // Key identifies a config within its space, for de-duplication.

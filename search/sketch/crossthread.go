@@ -124,12 +124,7 @@ func commonOuter(st *schedule.State, p, c int) int {
 	cs := st.Stages[c]
 	n, found := len(cs.Op.Axes), false
 	for _, ld := range cs.Op.Reads() {
-		src := -1
-		for j, s := range st.Stages {
-			if expr.Source(s.Tensor) == ld.Src {
-				src = j
-			}
-		}
+		src := sourceStage(st, ld.Src)
 		var limit int
 		switch {
 		case src == p:

@@ -234,20 +234,18 @@ func unitStride(e expr.Expr, v *expr.Var) bool {
 // innermost is the storage order of n dimensions with dimension d moved
 // last.
 func innermost(n, d int) []int {
-	order := make([]int, 0, n)
-	for k := range n {
-		if k != d {
-			order = append(order, k)
-		}
+	order := make([]int, n)
+	for k := range order {
+		order[k] = k
 	}
-	return append(order, d)
+	return moveLast(order, d)
 }
 
-// moveLast returns names with element k moved to the end.
-func moveLast(names []string, k int) []string {
-	out := append([]string(nil), names[:k]...)
-	out = append(out, names[k+1:]...)
-	return append(out, names[k])
+// moveLast returns a copy of xs with element k moved to the end.
+func moveLast[T any](xs []T, k int) []T {
+	out := append([]T(nil), xs[:k]...)
+	out = append(out, xs[k+1:]...)
+	return append(out, xs[k])
 }
 
 // markVector marks the knob of the vectorized spatial axis: vec, or the

@@ -325,12 +325,7 @@ func packPanel(s *Sketch, stage, consumer int, at string) *Sketch {
 	}
 	inner := op.Axes[len(op.Axes)-1].Var
 	for _, ld := range op.Reads() {
-		src := -1
-		for j, x := range st.Stages {
-			if expr.Source(x.Tensor) == ld.Src {
-				src = j
-			}
-		}
+		src := sourceStage(st, ld.Src)
 		if src < 0 || !st.Stages[src].IsInput() || len(ld.Index) == 0 || ld.Index[len(ld.Index)-1] != expr.Expr(inner) {
 			continue
 		}
