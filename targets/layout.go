@@ -23,6 +23,10 @@ const (
 	// area before a verification run: a quiet NaN, so that an element the
 	// kernel forgets to write never matches a finite reference.
 	PoisonF32 = 0x7FC00000
+	// PoisonMax and PoisonMin are the poisons of programs that take
+	// maxima (+Inf) or minima (-Inf) but not both: Workload.Poison.
+	PoisonMax = 0x7F800000
+	PoisonMin = 0xFF800000
 )
 
 // Layout places a workload's tensors and the scratch area in a kernel's
@@ -85,31 +89,27 @@ func (l Layout) Args() []uint32 { return append(append([]uint32(nil), l.Offsets.
 
 // Prepare writes the memory image of a verification run into mem, which
 // must hold at least Size bytes: Canary everywhere, w's inputs at their
-// offsets, PoisonF32 in every output element and every 4 bytes of the
-// scratch area.
+// offsets, w's poison (Workload.PoisonBits) in every output element and
+// every 4 bytes of the scratch area.
 func (l Layout) Prepare(mem []byte, w *Workload) {
 	fill(mem, []byte{Canary})
 	for i, d := range w.InputData {
 		copy(mem[l.Offsets[i]:], d)
 	}
-	var nan [4]byte
-	binary.LittleEndian.PutUint32(nan[:], PoisonF32)
-	for i := l.NumInputs; i < len(l.Tensors); i++ {
-		off := l.Offsets[i]
-		fill(mem[off:off+uint32(l.Tensors[i].Bytes())], nan[:])
-	}
-	fill(mem[l.ScratchOffset:uint64(l.ScratchOffset)+alignUp(uint64(l.ScratchBytes))], nan[:])
+	poison := l.Poison(mem, w)
+	fill(mem[l.ScratchOffset:uint64(l.ScratchOffset)+alignUp(uint64(l.ScratchBytes))], poison)
 }
 
-// Poison writes PoisonF32 into the outputs only: before timed runs, so a
-// last check after them sees what the timed calls wrote.
-func (l Layout) Poison(mem []byte) {
-	var nan [4]byte
-	binary.LittleEndian.PutUint32(nan[:], PoisonF32)
+// Poison writes w's poison into the outputs only: before timed runs, so a
+// last check after them sees what the timed calls wrote. It returns the
+// poison's bytes.
+func (l Layout) Poison(mem []byte, w *Workload) []byte {
+	poison := binary.LittleEndian.AppendUint32(nil, w.PoisonBits())
 	for i := l.NumInputs; i < len(l.Tensors); i++ {
 		off := l.Offsets[i]
-		fill(mem[off:off+uint32(l.Tensors[i].Bytes())], nan[:])
+		fill(mem[off:off+uint32(l.Tensors[i].Bytes())], poison)
 	}
+	return poison
 }
 
 // fill repeats pattern over b (len(b) a multiple of len(pattern)).

@@ -124,6 +124,20 @@ type Workload struct {
 	// element g agrees with its reference w when |g-w| <= Atol + Rtol*|w|.
 	// NaN agrees only with NaN, an infinity only with itself.
 	Atol, Rtol float64
+	// Poison is the bit pattern written into the outputs and the scratch
+	// area before a verification run; 0 means PoisonF32 (a quiet NaN).
+	// A program whose max (min) would skip a NaN, as max(acc, NaN) = acc
+	// does, is poisoned with +Inf (-Inf) instead, which max (min) keeps:
+	// see PoisonFor.
+	Poison uint32
+}
+
+// PoisonBits is the poison of a verification run: Poison, or PoisonF32.
+func (w *Workload) PoisonBits() uint32 {
+	if w.Poison == 0 {
+		return PoisonF32
+	}
+	return w.Poison
 }
 
 // Tensors lists the inputs then the outputs: the kernel's pointer
@@ -140,6 +154,7 @@ func (w *Workload) Digest() string {
 	h := sha256.New()
 	put := func(s string) { fmt.Fprintf(h, "%d:%s;", len(s), s) }
 	put(w.Key)
+	put(fmt.Sprint(w.PoisonBits()))
 	for _, t := range w.Tensors() {
 		put(fmt.Sprint(t.Name, t.Shape, t.DType))
 	}

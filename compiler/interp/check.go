@@ -2,9 +2,11 @@ package interp
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 
+	"github.com/tabtune/tabtune/compiler/expr"
 	"github.com/tabtune/tabtune/compiler/ir"
 	"github.com/tabtune/tabtune/compiler/te"
 )
@@ -15,7 +17,8 @@ func Check(f *ir.Func, d *te.DAG, seed int64) (Diff, error) { return Options{}.C
 
 // Check tests that f computes what d means: it makes RandomInputs(d, seed),
 // evaluates d with Eval, runs f on the same inputs with its outputs filled
-// with poison (NaN; PoisonI32 for i32), so unwritten elements show, and
+// with poison (PoisonFor(d), unless o.Poison says otherwise; PoisonI32 for
+// i32), so unwritten elements show, and
 // compares f's outputs with Eval's (Compare, default tolerance). f's
 // parameters must match d's inputs then outputs in order, shape and type;
 // a parameter with strides gets its data laid out by them. The error
@@ -36,6 +39,9 @@ func (o Options) Check(f *ir.Func, d *te.DAG, seed int64) (diff Diff, err error)
 			return Diff{}, fmt.Errorf("interp: %s: parameter %d: %w", f.Name, i, err)
 		}
 	}
+	if o.Poison == 0 {
+		o.Poison = math.Float32bits(PoisonFor(d))
+	}
 	if err := o.CheckSizes(d); err != nil {
 		return Diff{}, err
 	}
@@ -49,7 +55,8 @@ func (o Options) Check(f *ir.Func, d *te.DAG, seed int64) (diff Diff, err error)
 	}
 	args := make([]Data, len(f.Params))
 	for i, p := range f.Params {
-		args[i] = PoisonData(p.DType, int(p.Elems()))
+		args[i] = NewData(p.DType, int(p.Elems()))
+		args[i].PoisonWith(o.poison())
 		if i < len(inputs) {
 			scatter(inputs[i], args[i], p)
 		}
@@ -146,4 +153,38 @@ func position(t *te.Tensor, i int) string {
 		i /= int(t.Shape[d])
 	}
 	return t.Name + "[" + strings.Join(idx, ", ") + "]"
+}
+
+// PoisonFor is the f32 poison that shows an element a schedule of d never
+// wrote. NaN shows through sums, products and calls, but max(a, b) =
+// a < b ? b : a drops a NaN b (min likewise), so a max that reads an
+// unwritten value among its operands would still agree with the
+// reference. A program that takes maxima (max_over, or max in a body) and
+// no minima is poisoned with +Inf, which every max keeps and a sum shows;
+// one with minima and no maxima with -Inf; any other with NaN.
+func PoisonFor(d *te.DAG) float32 {
+	var hasMax, hasMin bool
+	see := func(e expr.Expr) {
+		expr.Walk(e, func(e expr.Expr) bool {
+			if b, ok := e.(*expr.Binary); ok {
+				hasMax = hasMax || b.Op == expr.Max
+				hasMin = hasMin || b.Op == expr.Min
+			}
+			return true
+		})
+	}
+	for _, t := range d.Tensors {
+		see(t.Body)
+		if r := t.Reduce; r != nil {
+			see(r.Op.Combine(expr.F32(0), r.Body))
+			see(r.Init)
+		}
+	}
+	switch {
+	case hasMax && !hasMin:
+		return float32(math.Inf(1))
+	case hasMin && !hasMax:
+		return float32(math.Inf(-1))
+	}
+	return float32(math.NaN())
 }

@@ -34,6 +34,8 @@ type frame struct {
 	err   error
 	steps int64
 	limit int64
+	// poison fills f32 memory each time an Alloc is entered.
+	poison float32
 }
 
 // fail records err unless an earlier error is recorded.

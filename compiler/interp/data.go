@@ -37,10 +37,12 @@ func PoisonData(t expr.Type, n int) Data {
 }
 
 // Poison fills d with NaN (f32) or PoisonI32 (i32).
-func (d Data) Poison() {
-	nan := float32(math.NaN())
+func (d Data) Poison() { d.PoisonWith(float32(math.NaN())) }
+
+// PoisonWith fills d with v (f32) or PoisonI32 (i32).
+func (d Data) PoisonWith(v float32) {
 	for i := range d.F32 {
-		d.F32[i] = nan
+		d.F32[i] = v
 	}
 	for i := range d.I32 {
 		d.I32[i] = PoisonI32

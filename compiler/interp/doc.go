@@ -15,8 +15,9 @@
 //     Min and Max are expr.MinF32 and expr.MaxF32: max(a, b) = a < b ? b : a
 //     and min(a, b) = b < a ? b : a, so a NaN or zero operand order matters.
 //     A max or min reduction (acc = max(acc, v)) skips NaN values; poison
-//     read into its accumulator survives, poison among its values does only
-//     where every value is poison (the result is then the init).
+//     read into its accumulator survives, NaN among its values does only
+//     where every value is NaN (the result is then the init). That is
+//     why Check poisons a program of maxima with +Inf (PoisonFor).
 //   - Calls (exp, log, sqrt, tanh, sigmoid = 1/(1+exp(-x)), abs, pow) are
 //     computed in float64 and rounded to float32.
 //   - Select evaluates its condition and then only the chosen branch, so a
@@ -35,9 +36,10 @@
 //     A loop with extent <= 0 runs no iteration.
 //   - Alloc makes a buffer exist while its body runs. Its memory
 //     (Buffer.Elems elements, laid out by its strides) is filled with
-//     poison each time the Alloc is entered: NaN for f32 and PoisonI32 for
-//     i32, so reading memory that was never written shows up as a mismatch
-//     (or, for an index, as an out-of-bounds error).
+//     poison each time the Alloc is entered: Options.Poison (NaN unless
+//     set) for f32 and PoisonI32 for i32, so reading memory that was never
+//     written shows up as a mismatch (or, for an index, as an
+//     out-of-bounds error).
 //   - Reading or writing a buffer that is not in scope (not a parameter and
 //     not allocated by an enclosing Alloc), storing to an input parameter,
 //     an unbound variable and an ill-typed expression are errors found

@@ -693,3 +693,61 @@ func TestFusedAndHighRank(t *testing.T) {
 		t.Fatalf("wrong: %v %v", diff, err)
 	}
 }
+
+// TestPoisonMax checks that Check poisons a program of maxima with +Inf:
+// a max reduction over a scratch buffer one element of which is never
+// written agrees with the reference under NaN poison (max(acc, NaN) =
+// acc), and fails under PoisonFor's +Inf.
+func TestPoisonMax(t *testing.T) {
+	A := te.Placeholder("A", expr.Float, 3, 4)
+	i, k := axis("i", 3), axis("k", 4)
+	M := te.ComputeReduce("M", []te.Axis{i}, &te.Reduction{Op: te.MaxReduce, Body: ld(A, i.Var, k.Var), Axes: []te.Axis{k}})
+	d := mustDAG(t, A, M)
+	if p := PoisonFor(d); !math.IsInf(float64(p), 1) {
+		t.Fatalf("PoisonFor(max) = %g, want +Inf", p)
+	}
+
+	Ab, Mb, tmp := buffer("A", expr.Float, 3, 4), buffer("M", expr.Float, 3), buffer("tmp", expr.Float, 4)
+	iv, kv := expr.NewVar("i"), expr.NewVar("k")
+	// tmp[3] is never written.
+	f := &ir.Func{Name: "maxskip", Params: []*ir.Buffer{Ab, Mb}, Outputs: 1, Body: loop(iv, 3,
+		&ir.Alloc{Buf: tmp, Body: ir.MakeSeq(
+			loop(kv, 3, store(tmp, ld(Ab, iv, kv), kv)),
+			store(Mb, f32(float32(math.Inf(-1))), iv),
+			loop(kv, 4, store(Mb, bin(expr.Max, ld(Mb, iv), ld(tmp, kv)), iv)),
+		)},
+	)}
+	// A seed whose rows all have their maximum outside column 3.
+	seed := int64(0)
+	for s := int64(1); s < 100 && seed == 0; s++ {
+		in, ok := RandomInputs(d, s), true
+		for r := range 3 {
+			row := in[0].F32[r*4 : r*4+4]
+			ok = ok && row[3] < max(row[0], row[1], row[2])
+		}
+		if ok {
+			seed = s
+		}
+	}
+	if diff, err := (Options{Poison: math.Float32bits(float32(math.NaN()))}).Check(f, d, seed); err != nil || !diff.OK {
+		t.Fatalf("under NaN poison the skipped element should not show: %v %v", diff, err)
+	}
+	diff, err := Check(f, d, seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff.OK || !math.IsInf(diff.Got, 1) {
+		t.Fatalf("under +Inf poison the unwritten element must show: %v", diff)
+	}
+
+	// Minima get -Inf; both, or neither, NaN.
+	m := te.ComputeReduce("m", []te.Axis{i}, &te.Reduction{Op: te.MinReduce, Body: ld(A, i.Var, k.Var), Axes: []te.Axis{k}})
+	if p := PoisonFor(mustDAG(t, A, m)); !math.IsInf(float64(p), -1) {
+		t.Errorf("PoisonFor(min) = %g, want -Inf", p)
+	}
+	j := axis("j", 3)
+	both := te.Compute("both", []te.Axis{j}, bin(expr.Min, ld(M, j.Var), f32(1)))
+	if p := PoisonFor(mustDAG(t, A, M, both)); !math.IsNaN(float64(p)) {
+		t.Errorf("PoisonFor(max and min) = %g, want NaN", p)
+	}
+}

@@ -32,6 +32,18 @@ type Options struct {
 	// checked before anything is allocated; 0 means DefaultMaxBytes and a
 	// negative value means no limit but int64's.
 	MaxBytes int64
+	// Poison is the bit pattern of the f32 poison that fills outputs
+	// (Check) and allocations (Run); 0 means NaN. Check uses PoisonFor
+	// of its DAG when it is 0.
+	Poison uint32
+}
+
+// poison is the f32 poison of o.
+func (o Options) poison() float32 {
+	if o.Poison == 0 {
+		return float32(math.NaN())
+	}
+	return math.Float32frombits(o.Poison)
 }
 
 func (o Options) maxBytes() int64 {
@@ -121,10 +133,11 @@ func (o Options) Run(f *ir.Func, args []Data) (err error) {
 		return fmt.Errorf("interp: %s takes %d buffers, got %d", f.Name, len(f.Params), len(args))
 	}
 	fr := &frame{
-		ints:  make([]int64, max(p.nints, 1)), // slot 0 exists for dimIndex
-		f32:   make([][]float32, p.nbufs),
-		i32:   make([][]int32, p.nbufs),
-		limit: o.limit(),
+		ints:   make([]int64, max(p.nints, 1)), // slot 0 exists for dimIndex
+		f32:    make([][]float32, p.nbufs),
+		i32:    make([][]int32, p.nbufs),
+		limit:  o.limit(),
+		poison: o.poison(),
 	}
 	for i, b := range f.Params {
 		if err := args[i].check("interp: parameter "+b.Name, b.DType, b.Elems()); err != nil {
@@ -368,7 +381,7 @@ func (fc *funcCompiler) alloc(n *ir.Alloc) (func(*frame), error) {
 		if mem.Len() == 0 {
 			mem = NewData(dtype, elems)
 		}
-		mem.Poison()
+		mem.PoisonWith(fr.poison)
 		fr.f32[slot], fr.i32[slot] = mem.F32, mem.I32
 		body(fr)
 		fr.f32[slot], fr.i32[slot] = nil, nil

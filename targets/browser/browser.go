@@ -259,7 +259,7 @@ func (b *batch) load() error {
 		}
 	}
 	_, err = call(b.host, "loadWorkload", b.key, map[string]any{
-		"tensors": tensors, "scratch_offset": l.ScratchOffset, "atol": b.w.Atol, "rtol": b.w.Rtol,
+		"tensors": tensors, "scratch_offset": l.ScratchOffset, "atol": b.w.Atol, "rtol": b.w.Rtol, "poison": b.w.PoisonBits(),
 	})
 	return err
 }

@@ -28,7 +28,7 @@
 //       isolated, 1e-4 when not; finer in node).
 //   hasWorkload(key) -> boolean
 //   loadWorkload(key, {tensors: [{name, shape, dtype, offset, bytes, input, data}],
-//                      scratch_offset, atol, rtol})
+//                      scratch_offset, atol, rtol, poison})
 //       keeps the workload (data: Uint8Array, see kernel.js newWorkload),
 //       dropping the oldest beyond maxWorkloads; it is posted to a
 //       measuring worker once, and again to each fresh one.
@@ -250,7 +250,7 @@
 
       loadWorkload(key, desc) {
         workloads.delete(key);
-        workloads.set(key, { key, tensors: desc.tensors, scratch_offset: desc.scratch_offset, atol: desc.atol, rtol: desc.rtol });
+        workloads.set(key, { key, tensors: desc.tensors, scratch_offset: desc.scratch_offset, atol: desc.atol, rtol: desc.rtol, poison: desc.poison });
         while (workloads.size > maxWorkloads) {
           const old = workloads.keys().next().value;
           workloads.delete(old);

@@ -44,7 +44,8 @@
   const alignUp = (n) => Math.ceil(n / 16) * 16;
 
   function newWorkload(desc) {
-    const w = { key: desc.key, tensors: [], scratchOffset: desc.scratch_offset, atol: desc.atol, rtol: desc.rtol };
+    // poison: targets.Workload.PoisonBits (NaN, or ±Inf for programs of maxima or minima).
+    const w = { key: desc.key, tensors: [], scratchOffset: desc.scratch_offset, atol: desc.atol, rtol: desc.rtol, poison: desc.poison || POISON };
     for (const t of desc.tensors) {
       // A typed array is copied (an ArrayBuffer is viewed): either way
       // the bytes start their buffer, aligned for the Float32Array view.
@@ -68,14 +69,14 @@
     u8.fill(CANARY);
     for (const t of w.tensors) {
       if (t.input) u8.set(t.data, t.offset);
-      else new Uint32Array(buf, t.offset, t.bytes / 4).fill(POISON);
+      else new Uint32Array(buf, t.offset, t.bytes / 4).fill(w.poison);
     }
-    new Uint32Array(buf, w.scratchOffset, alignUp(scratch) / 4).fill(POISON);
+    new Uint32Array(buf, w.scratchOffset, alignUp(scratch) / 4).fill(w.poison);
   }
 
-  // targets.Layout.Poison: NaN in the outputs before the timed runs.
+  // targets.Layout.Poison: the poison in the outputs before the timed runs.
   function poison(buf, w) {
-    for (const t of w.tensors) if (!t.input) new Uint32Array(buf, t.offset, t.bytes / 4).fill(POISON);
+    for (const t of w.tensors) if (!t.input) new Uint32Array(buf, t.offset, t.bytes / 4).fill(w.poison);
   }
 
   function index(shape, i) {

@@ -10,7 +10,7 @@
 //
 //   (on start)                                    <- {event: 'ready'}
 //   {op: 'workload', id, key, tensors: [{name, shape, dtype, offset, bytes, input, data}],
-//    scratch_offset, atol, rtol}                  (no reply unless an error; cached under key until 'drop')
+//    scratch_offset, atol, rtol, poison}          (no reply unless an error; cached under key until 'drop')
 //       data: an input's little-endian bytes or an output's reference as
 //       little-endian f32, a Uint8Array (see kernel.js newWorkload).
 //   {op: 'drop', key}                             (no reply)

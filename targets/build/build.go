@@ -14,6 +14,7 @@ package build
 import (
 	"context"
 	"fmt"
+	"math"
 
 	"github.com/tabtune/tabtune/compiler/expr"
 	"github.com/tabtune/tabtune/compiler/interp"
@@ -42,7 +43,7 @@ func Workload(d *te.DAG, seed int64) (*targets.Workload, error) {
 	if err := CheckMemory(d, MaxWasmMemory); err != nil {
 		return nil, err
 	}
-	w := &targets.Workload{Key: d.Key(), Atol: Atol, Rtol: Rtol}
+	w := &targets.Workload{Key: d.Key(), Atol: Atol, Rtol: Rtol, Poison: poisonOf(d)}
 	for _, t := range d.Inputs {
 		w.Inputs = append(w.Inputs, tensor(t))
 	}
@@ -124,4 +125,14 @@ func tensor(t *te.Tensor) targets.Tensor {
 		dt = targets.I32
 	}
 	return targets.Tensor{Name: t.Name, Shape: t.Shape, DType: dt}
+}
+
+// poisonOf is interp.PoisonFor(d) as targets.Workload.Poison: NaN (0, the
+// default) or ±Inf for programs of maxima or minima.
+func poisonOf(d *te.DAG) uint32 {
+	p := math.Float32bits(interp.PoisonFor(d))
+	if p == targets.PoisonMax || p == targets.PoisonMin {
+		return p
+	}
+	return 0
 }

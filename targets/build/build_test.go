@@ -10,6 +10,7 @@ import (
 	"github.com/tabtune/tabtune/compiler/codegen/wasm/wasmbin"
 	"github.com/tabtune/tabtune/compiler/ops"
 	"github.com/tabtune/tabtune/compiler/schedule"
+	"github.com/tabtune/tabtune/compiler/te"
 	"github.com/tabtune/tabtune/targets"
 	"github.com/tabtune/tabtune/targets/build"
 	"github.com/tabtune/tabtune/targets/node"
@@ -111,5 +112,41 @@ func TestRelaxed(t *testing.T) {
 	}
 	if r := n.Measure(ctx, w, []targets.Candidate{c})[0]; !r.OK() {
 		t.Fatalf("node: %s: %s", r.Err, r.Msg)
+	}
+}
+
+// TestPoison checks the poison of verification runs: NaN for sums, +Inf
+// for programs that take maxima (softmax's row max, pooling), -Inf for
+// minima, so that an unwritten value among a max's operands still shows.
+func TestPoison(t *testing.T) {
+	for spec, want := range map[string]uint32{
+		"gmm:M=8,N=8,K=8":             targets.PoisonF32,
+		"softmax:M=4,N=8":             targets.PoisonMax,
+		"maxpool2d:C=2,H=8,W=8":       targets.PoisonMax,
+		"avgpool2d:C=2,H=8,W=8":       targets.PoisonF32,
+		"dense_bias_relu:M=4,N=4,K=4": targets.PoisonMax,
+	} {
+		d, err := ops.BuildSpec(spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w, err := build.Workload(d, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := w.PoisonBits(); got != want {
+			t.Errorf("%s: poison %#x, want %#x", spec, got, want)
+		}
+	}
+	d, err := te.Parse("A = input(f32, [4, 8])\nB[i] = min_over(A[i, k], k)\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := build.Workload(d, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := w.PoisonBits(); got != targets.PoisonMin {
+		t.Errorf("min_over: poison %#x, want %#x", got, targets.PoisonMin)
 	}
 }

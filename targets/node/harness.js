@@ -9,7 +9,7 @@
 //
 //   (on start)                                   <- {"event":"ready","node":"v20.x","v8":"11.x"}
 //   {"id":1,"op":"workload","key":K,"tensors":[{"name","shape","dtype","offset","bytes","input","file"}],
-//    "scratch_offset":S,"atol":A,"rtol":R}       <- {"id":1,"ok":true}
+//    "scratch_offset":S,"atol":A,"rtol":R,"poison":P} <- {"id":1,"ok":true}
 //       Inputs' files hold their little-endian bytes, outputs' files the
 //       reference as little-endian f32. Cached under K until "drop".
 //   {"id":2,"op":"drop","key":K}                 <- {"id":2,"ok":true}

@@ -430,7 +430,7 @@ func (m *Measurer) load(ctx context.Context, p *proc, w *targets.Workload, layou
 		}
 		m.files = append(m.files, digest)
 	}
-	req := request{Op: "workload", Key: digest, ScratchOffset: layout.ScratchOffset, Atol: w.Atol, Rtol: w.Rtol}
+	req := request{Op: "workload", Key: digest, ScratchOffset: layout.ScratchOffset, Atol: w.Atol, Rtol: w.Rtol, Poison: w.PoisonBits()}
 	for i, t := range layout.Tensors {
 		tm := tensorMsg{Name: t.Name, Shape: t.Shape, DType: t.DType, Offset: layout.Offsets[i], Bytes: t.Bytes(), Input: i < layout.NumInputs}
 		if tm.Input {

@@ -24,6 +24,7 @@ type (
 		ScratchOffset uint32      `json:"scratch_offset,omitempty"`
 		Atol          float64     `json:"atol,omitempty"`
 		Rtol          float64     `json:"rtol,omitempty"`
+		Poison        uint32      `json:"poison,omitempty"`
 	}
 	measureReq struct {
 		ID           int     `json:"id"`

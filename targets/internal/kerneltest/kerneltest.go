@@ -276,6 +276,20 @@ func Run(t *testing.T, m targets.Measurer) {
 		CheckResult(t, c.Name, rs[i], c.Want, c.Msg)
 	}
 	RunCutoff(t, m)
+	RunPoison(t, m)
+}
+
+// RunPoison checks that the measurer poisons with the workload's poison
+// (targets.Workload.Poison), not always NaN: the element Short leaves
+// unwritten holds +Inf under PoisonMax.
+func RunPoison(t *testing.T, m targets.Measurer) {
+	t.Helper()
+	w := Workload()
+	w.Key += "-poison-max"
+	w.Poison = targets.PoisonMax
+	rs := m.Measure(context.Background(), w, []targets.Candidate{{Wasm: Short()}, {Wasm: VecAdd()}})
+	CheckResult(t, "short, poisoned with +Inf", rs[0], targets.WrongResult, "output C[4092]: got +Inf")
+	CheckResult(t, "vecadd, poisoned with +Inf", rs[1], targets.None, "")
 }
 
 // RunCutoff checks Candidate.Cutoff: a kernel slower than its cutoff is
