@@ -151,7 +151,7 @@ func vectorAxis(st *schedule.State, i int, lanes int64) (int, []packedInput) {
 	}
 	if inner.Extent%lanes == 0 {
 		// Packing alone may do (dense's W[j, k] read along j).
-		if packs, ok := packsFor(st, op.Reads(), inner.Var); ok {
+		if packs, ok := packsFor(st, op.Reads(), inner.Var, lanes); ok {
 			return n - 1, packs
 		}
 	}
@@ -168,21 +168,21 @@ func vectorAxis(st *schedule.State, i int, lanes int64) (int, []packedInput) {
 		if ax.Extent < lanes || best >= 0 && !better(ax.Extent, op.Axes[best].Extent) {
 			continue
 		}
-		if packs, ok := packsFor(st, op.Reads(), ax.Var); ok {
+		if packs, ok := packsFor(st, op.Reads(), ax.Var, lanes); ok {
 			best, bestPacks = a, packs
 		}
 	}
 	return best, bestPacks
 }
 
-// packsFor lists the inputs to pack for vector axis v, by stage, or says
-// that some read rules v out.
-func packsFor(st *schedule.State, reads []*expr.Load, v *expr.Var) ([]packedInput, bool) {
+// packsFor lists the inputs to pack for vector axis v of lanes lanes, by
+// stage, or says that some read rules v out.
+func packsFor(st *schedule.State, reads []*expr.Load, v *expr.Var, lanes int64) ([]packedInput, bool) {
 	var packs []packedInput
 	for _, ld := range reads {
 		dim := -1
 		for d, ix := range ld.Index {
-			if !uses(ix, v) {
+			if !uses(ix, v) || laneUniform(ix, v, lanes) {
 				continue
 			}
 			if dim >= 0 || ix != expr.Expr(v) {
@@ -207,6 +207,26 @@ func packsFor(st *schedule.State, reads []*expr.Load, v *expr.Var) ([]packedInpu
 	}
 	slices.SortFunc(packs, func(a, b packedInput) int { return a.stage - b.stage })
 	return packs, true
+}
+
+// laneUniform reports whether index ix has one value over every aligned
+// run of lanes values of v: it reads v only through floor divisions by
+// multiples of lanes, as a grouped convolution reads its input channel
+// co // (CO/groups) * (CI/groups) + ci when lanes divide the channels of a
+// group. A vector of v then reads one element there, a broadcast, with
+// no packing: the register tile is XNNPACK's per-group GEMM,
+// out[pixel][co] += in[pixel][ci] (broadcast) * w[ci][co] (a vector). The
+// lowered index shows it too, so the generators splat that load (the
+// simplifier's blocks rule: (8*a + 4*c + l) // 32 is a // 4 when l < 4,
+// c < 2), when the vector tile is a multiple of lanes; otherwise they
+// gather it, correct but slow. A group narrower than lanes (4 channels on
+// 16 lanes) reads several input channels per vector: not uniform, so v
+// is not offered for such a read.
+func laneUniform(ix expr.Expr, v *expr.Var, lanes int64) bool {
+	a, l := expr.NewVar(v.Name+".c"), expr.NewVar(v.Name+".v")
+	at := expr.AddE(expr.MulE(a, expr.Const(lanes)), l)
+	e := expr.Simplify(expr.Substitute(ix, map[*expr.Var]expr.Expr{v: at}), expr.Env{l: {Min: 0, Max: lanes - 1}})
+	return !uses(e, l)
 }
 
 // sourceStage returns the stage that writes source src, or -1.
