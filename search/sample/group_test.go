@@ -23,9 +23,10 @@ import (
 // TestGroupConvPacked: the packed sketches of small grouped convolutions
 // (output channels vectorized, the input channel co // g * k + ci read as
 // a broadcast) are offered exactly when the lanes divide the channels per
-// group g; random configs of each lower and match the interpreter, and on
-// wasm-simd compile, run in wazero and match the reference, most of them
-// reading pad with no lane-dependent index (a splat, not a gather).
+// group g; random configs of each lower and match the interpreter, on
+// wasm-simd also compile, run in wazero and match the reference, and most
+// of them read pad with no lane-dependent index after the generator's
+// passes (wasm's or C's): a splat, not a gather.
 func TestGroupConvPacked(t *testing.T) {
 	m := wazero.New(wazero.Config{Options: targets.Options{MinTime: time.Millisecond, Repeats: 1, Warmup: 1}})
 	defer m.Close()

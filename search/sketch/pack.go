@@ -27,7 +27,11 @@ import (
 // contiguous. A computed input (depthwise's pad, which both the weights and
 // the output index by channel) is not copied but stored with that axis
 // innermost itself, loops likewise: the NHWC layout XNNPACK runs
-// depthwise in. The
+// depthwise in. A read that uses the vector axis only through a floor
+// division by a multiple of the lanes (a grouped convolution's input
+// channel co // (CO/groups) * (CI/groups) + ci) is the same element for
+// every lane, so it is broadcast like one that does not use it, and stays
+// where it is (laneUniform): per group, XNNPACK's small GEMM. The
 // accumulator gets the same storage order, so that the vector lanes of
 // the register tile are contiguous.
 
@@ -119,7 +123,8 @@ type packedInput struct{ stage, dim int }
 // than its innermost one, and which. The innermost axis is a poor vector
 // axis when its extent is not a multiple of lanes or some read moves along
 // it with a stride other than 1. An axis qualifies when every read either
-// does not use it (its value is broadcast over the lanes) or indexes one
+// does not use it or uses it only lane-uniformly (its value is broadcast
+// over the lanes), or indexes one
 // dimension with it alone; a read whose such dimension is not its last
 // must come from an input, which is then packed, or from a computed stage
 // that is not an output, which is then stored so itself. The innermost axis itself
