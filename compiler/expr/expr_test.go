@@ -6,7 +6,8 @@ import (
 
 func TestSimplify(t *testing.T) {
 	i0, i1, f, j, n := NewVar("i.0"), NewVar("i.1"), NewVar("f"), NewVar("j"), NewVar("n")
-	env := Env{i0: {0, 7}, i1: {0, 15}, f: {0, 63}, j: {0, 7}}
+	l, b := NewVar("l"), NewVar("b")
+	env := Env{i0: {0, 7}, i1: {0, 15}, f: {0, 63}, j: {0, 7}, l: {0, 3}, b: {0, 1}}
 	c := func(v int64) Expr { return Const(v) }
 	add := func(a, b Expr) Expr { return Bin(Add, a, b) }
 	mul := func(a, b Expr) Expr { return Bin(Mul, a, b) }
@@ -36,6 +37,13 @@ func TestSimplify(t *testing.T) {
 		{div(n, c(4)), "n // 4"},
 		{mod(add(mul(n, c(4)), c(6)), c(4)), "2"},
 		{div(add(mul(n, c(4)), c(6)), c(4)), "n + 1"},
+		// A run of lanes aligned within a block: (8*i.0 + 4*j + l) // 32
+		// with 4*j + l < 8 is i.0 // 4, whatever i.0's range.
+		{div(add(add(mul(n, c(8)), mul(b, c(4))), l), c(32)), "n // 4"},
+		{mod(add(add(mul(n, c(8)), mul(b, c(4))), l), c(32)), "n % 4 * 8 + b * 4 + l"},
+		{div(add(mul(n, c(4)), l), c(32)), "n // 8"},
+		{div(add(add(mul(n, c(4)), l), c(2)), c(32)), "(n * 4 + l + 2) // 32"},
+		{div(add(mul(n, c(16)), j), c(32)), "n // 2"},
 	}
 	for _, tc := range cases {
 		if got := String(Simplify(tc.in, env)); got != tc.want {
@@ -147,5 +155,42 @@ func TestSimplifyCastOfConstant(t *testing.T) {
 	x := NewVar("x")
 	if c, ok := Simplify(&Cast{To: Float, A: x}, nil).(*Cast); !ok || c.A != Expr(x) {
 		t.Errorf("f32(x) changed")
+	}
+}
+
+// TestSimplifyDivModBlocks: (a*x + b*y + k) // c and % c, simplified with
+// y's range only (x unbounded, of either sign), equal their value at every
+// point, for the coefficients and divisors where blocks apply and where
+// they do not.
+func TestSimplifyDivModBlocks(t *testing.T) {
+	x, y := NewVar("x"), NewVar("y")
+	eval := func(e Expr, xv, yv int64) int64 {
+		v := Simplify(Substitute(e, map[*Var]Expr{x: Const(xv), y: Const(yv)}), Env{})
+		imm, ok := v.(*IntImm)
+		if !ok {
+			t.Fatalf("%s at x=%d, y=%d is not a constant: %s", String(e), xv, yv, String(v))
+		}
+		return imm.V
+	}
+	for _, a := range []int64{1, 4, 6, 8, 24} {
+		for _, b := range []int64{1, 2, 3, 4} {
+			for _, ymax := range []int64{0, 1, 3, 5, 7} {
+				for _, k := range []int64{0, 1, 3} {
+					for _, c := range []int64{4, 8, 12, 32} {
+						for _, op := range []Op{FloorDiv, FloorMod} {
+							e := Bin(op, Bin(Add, Bin(Add, Bin(Mul, x, Const(a)), Bin(Mul, y, Const(b))), Const(k)), Const(c))
+							s := Simplify(e, Env{y: {0, ymax}})
+							for xv := int64(-20); xv <= 20; xv++ {
+								for yv := int64(0); yv <= ymax; yv++ {
+									if got, want := eval(s, xv, yv), eval(e, xv, yv); got != want {
+										t.Fatalf("%s simplified to %s: %d at x=%d, y=%d, want %d", String(e), String(s), got, xv, yv, want)
+									}
+								}
+							}
+						}
+					}
+				}
+			}
+		}
 	}
 }

@@ -1,6 +1,10 @@
 package expr
 
-import "math"
+import (
+	"cmp"
+	"math"
+	"slices"
+)
 
 // Range is a closed integer interval [Min, Max].
 type Range struct {
@@ -436,6 +440,10 @@ func (s *simplifier) divMod(op Op, a linear, c int64) linear {
 			return out
 		}
 	}
+	if l, ok := s.divModBlocks(op, r, c); ok {
+		out.addScaled(l, 1)
+		return out
+	}
 	// (x // a) // c == x // (a*c) for positive a, c.
 	if op == FloorDiv && len(r.terms) == 1 && r.terms[0].coef == 1 && r.c == 0 {
 		if inner, ok := r.terms[0].atom.(*Binary); ok && inner.Op == FloorDiv {
@@ -447,4 +455,54 @@ func (s *simplifier) divMod(op Op, a linear, c int64) linear {
 	}
 	out.add(Bin(op, re, Const(c)), 1)
 	return out
+}
+
+// divModBlocks simplifies r // c or r % c when r = m*x + y for some m
+// that divides c and a y bounded in [0, m): y never carries into the next
+// multiple of m, so r // c == x // (c/m) and r % c == m*(x % (c/m)) + y.
+// This is how a vector of lanes aligned on a multiple of m, m dividing c,
+// is seen to read one element of v // c (a grouped convolution's input
+// channel, (8*a + 4*c + l) // 32 with l < 4 and c < 2 is a // 4). It
+// tries the factors m that c shares with r's coefficients, largest first.
+func (s *simplifier) divModBlocks(op Op, r linear, c int64) (linear, bool) {
+	var ms []int64
+	for _, t := range r.terms {
+		if m := gcd(max(t.coef, -t.coef), c); m > 1 && m < c && !slices.Contains(ms, m) {
+			ms = append(ms, m)
+		}
+	}
+	slices.SortFunc(ms, func(a, b int64) int { return cmp.Compare(b, a) })
+	for _, m := range ms {
+		var x, y linear
+		for _, t := range r.terms {
+			if t.coef%m == 0 {
+				x.add(t.atom, t.coef/m)
+			} else {
+				y.add(t.atom, t.coef)
+			}
+		}
+		x.c = FloorDivInt(r.c, m)
+		y.c = r.c - x.c*m
+		yr, ok := Bounds(y.expr(), s.env)
+		if !ok || yr.Min < 0 || yr.Max >= m {
+			continue
+		}
+		var out linear
+		if op == FloorDiv {
+			out.addScaled(s.divMod(FloorDiv, x, c/m), 1)
+		} else {
+			out.addScaled(s.divMod(FloorMod, x, c/m), m)
+			out.addScaled(y, 1)
+		}
+		return out, true
+	}
+	return linear{}, false
+}
+
+// gcd is the greatest common divisor of a and b, both nonnegative.
+func gcd(a, b int64) int64 {
+	for b != 0 {
+		a, b = b, a%b
+	}
+	return a
 }

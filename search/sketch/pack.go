@@ -27,7 +27,11 @@ import (
 // contiguous. A computed input (depthwise's pad, which both the weights and
 // the output index by channel) is not copied but stored with that axis
 // innermost itself, loops likewise: the NHWC layout XNNPACK runs
-// depthwise in. The
+// depthwise in. A read that uses the vector axis only through a floor
+// division by a multiple of the lanes (a grouped convolution's input
+// channel co // (CO/groups) * (CI/groups) + ci) is the same element for
+// every lane, so it is broadcast like one that does not use it, and stays
+// where it is (laneUniform): per group, XNNPACK's small GEMM. The
 // accumulator gets the same storage order, so that the vector lanes of
 // the register tile are contiguous.
 
@@ -119,7 +123,8 @@ type packedInput struct{ stage, dim int }
 // than its innermost one, and which. The innermost axis is a poor vector
 // axis when its extent is not a multiple of lanes or some read moves along
 // it with a stride other than 1. An axis qualifies when every read either
-// does not use it (its value is broadcast over the lanes) or indexes one
+// does not use it or uses it only lane-uniformly (its value is broadcast
+// over the lanes), or indexes one
 // dimension with it alone; a read whose such dimension is not its last
 // must come from an input, which is then packed, or from a computed stage
 // that is not an output, which is then stored so itself. The innermost axis itself
@@ -151,7 +156,7 @@ func vectorAxis(st *schedule.State, i int, lanes int64) (int, []packedInput) {
 	}
 	if inner.Extent%lanes == 0 {
 		// Packing alone may do (dense's W[j, k] read along j).
-		if packs, ok := packsFor(st, op.Reads(), inner.Var); ok {
+		if packs, ok := packsFor(st, op.Reads(), inner.Var, lanes); ok {
 			return n - 1, packs
 		}
 	}
@@ -168,21 +173,21 @@ func vectorAxis(st *schedule.State, i int, lanes int64) (int, []packedInput) {
 		if ax.Extent < lanes || best >= 0 && !better(ax.Extent, op.Axes[best].Extent) {
 			continue
 		}
-		if packs, ok := packsFor(st, op.Reads(), ax.Var); ok {
+		if packs, ok := packsFor(st, op.Reads(), ax.Var, lanes); ok {
 			best, bestPacks = a, packs
 		}
 	}
 	return best, bestPacks
 }
 
-// packsFor lists the inputs to pack for vector axis v, by stage, or says
-// that some read rules v out.
-func packsFor(st *schedule.State, reads []*expr.Load, v *expr.Var) ([]packedInput, bool) {
+// packsFor lists the inputs to pack for vector axis v of lanes lanes, by
+// stage, or says that some read rules v out.
+func packsFor(st *schedule.State, reads []*expr.Load, v *expr.Var, lanes int64) ([]packedInput, bool) {
 	var packs []packedInput
 	for _, ld := range reads {
 		dim := -1
 		for d, ix := range ld.Index {
-			if !uses(ix, v) {
+			if !uses(ix, v) || laneUniform(ix, v, lanes) {
 				continue
 			}
 			if dim >= 0 || ix != expr.Expr(v) {
@@ -207,6 +212,26 @@ func packsFor(st *schedule.State, reads []*expr.Load, v *expr.Var) ([]packedInpu
 	}
 	slices.SortFunc(packs, func(a, b packedInput) int { return a.stage - b.stage })
 	return packs, true
+}
+
+// laneUniform reports whether index ix has one value over every aligned
+// run of lanes values of v: it reads v only through floor divisions by
+// multiples of lanes, as a grouped convolution reads its input channel
+// co // (CO/groups) * (CI/groups) + ci when lanes divide the channels of a
+// group. A vector of v then reads one element there, a broadcast, with
+// no packing: the register tile is XNNPACK's per-group GEMM,
+// out[pixel][co] += in[pixel][ci] (broadcast) * w[ci][co] (a vector). The
+// lowered index shows it too, so the generators splat that load (the
+// simplifier's blocks rule: (8*a + 4*c + l) // 32 is a // 4 when l < 4,
+// c < 2), when the vector tile is a multiple of lanes; otherwise they
+// gather it, correct but slow. A group narrower than lanes (4 channels on
+// 16 lanes) reads several input channels per vector: not uniform, so v
+// is not offered for such a read.
+func laneUniform(ix expr.Expr, v *expr.Var, lanes int64) bool {
+	a, l := expr.NewVar(v.Name+".c"), expr.NewVar(v.Name+".v")
+	at := expr.AddE(expr.MulE(a, expr.Const(lanes)), l)
+	e := expr.Simplify(expr.Substitute(ix, map[*expr.Var]expr.Expr{v: at}), expr.Env{l: {Min: 0, Max: lanes - 1}})
+	return !uses(e, l)
 }
 
 // sourceStage returns the stage that writes source src, or -1.

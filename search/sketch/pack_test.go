@@ -28,7 +28,9 @@ func packed(sks []*Sketch) []*Sketch {
 // stride-1 C2D on wasm and GMM get none; dense packs W along j;
 // MobileNet's depthwise layers (stride 2; 14 columns) vectorize the
 // channels, with pad stored and run channel-innermost, and the default one (112
-// columns, stride 1) gets none.
+// columns, stride 1) gets none. Grouped convolutions vectorize the output
+// channels, their input read as a broadcast, when the lanes divide the
+// channels per group (32 and 16 on 4 and 16 lanes; 4 on 4 but not 16).
 func TestPackedVariants(t *testing.T) {
 	for _, c := range []struct {
 		spec, target string
@@ -42,6 +44,10 @@ func TestPackedVariants(t *testing.T) {
 		{"dep:N=1,C=64,H=112,W=112,KH=3,KW=3,stride=2,pad=1", "wasm-simd", 2},
 		{"dep:N=1,C=512,H=14,W=14,KH=3,KW=3,stride=1,pad=1", "wasm-simd", 2},
 		{"dep", "wasm-simd", 0},
+		{"grp", "wasm-simd", 4},
+		{"grp:N=1,CI=512,H=14,W=14,CO=512,KH=3,KW=3,stride=1,pad=1,groups=32", "cpu -mcpu=skylake-avx512", 4},
+		{"grp:N=1,CI=512,H=14,W=14,CO=512,KH=3,KW=3,stride=1,pad=1,groups=128", "wasm-simd", 4},
+		{"grp:N=1,CI=512,H=14,W=14,CO=512,KH=3,KW=3,stride=1,pad=1,groups=128", "cpu -mcpu=skylake-avx512", 0},
 	} {
 		all := generateFor(t, c.spec, c.target)
 		sks := packed(all)
@@ -86,6 +92,19 @@ func TestPackedVariants(t *testing.T) {
 				// pad's loops follow its storage: stores contiguous.
 				if loops := loopNames(pad); !slices.Equal(loops, []string{"n", "h", "w", "c"}) {
 					t.Errorf("%s: pad's loops %v, want [n h w c]\n%s", c.spec, loops, s)
+				}
+			}
+			if strings.HasPrefix(c.spec, "grp") {
+				// The input channel co // g * k + ci is one element per
+				// vector of co: pad is read as a broadcast, not packed.
+				pad := st.Stages[st.StageByName("pad")]
+				w := st.Stages[st.StageByName("kernel.global")]
+				acc := st.Stages[st.StageByName("out.local")]
+				if pad.Order != nil || !slices.Equal(w.Order, []int{1, 2, 3, 0}) || !slices.Equal(acc.Order, []int{0, 2, 3, 1}) {
+					t.Fatalf("%s: orders %v, %v and %v\n%s", c.spec, pad.Order, w.Order, acc.Order, s)
+				}
+				if last := acc.Iter(len(acc.Iters) - 1).Name; last != "co.3" {
+					t.Errorf("%s: innermost loop %s, want co.3\n%s", c.spec, last, s)
 				}
 			}
 			if strings.HasPrefix(c.spec, "dense") {
