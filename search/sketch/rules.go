@@ -25,6 +25,7 @@ var CPURules = []Rule{
 	rowFusion{},
 	keepExpensive{},
 	alwaysInline{},
+	separateWindow{},
 	addRfactor{},
 	addCacheWrite{},
 	multiLevelTilingWithFusion{},

@@ -1,0 +1,60 @@
+package sample
+
+import (
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/tabtune/tabtune/compiler/interp"
+	"github.com/tabtune/tabtune/compiler/lower"
+	"github.com/tabtune/tabtune/targets"
+)
+
+// TestSeparatedWindowConfigs is the property test of separate_window's
+// sketches: random configs of them, for max and average pools of odd
+// sizes, with and without padding, at strides 1 and 2 (windows that
+// overlap), build, lower and compute what the interpreter computes; both
+// window axes are separated in some sketch of each.
+func TestSeparatedWindowConfigs(t *testing.T) {
+	specs := []string{
+		"maxpool2d:N=1,C=3,H=9,W=11,K=3,stride=2,pad=1",
+		"maxpool2d:N=2,C=2,H=7,W=5,K=3,stride=1,pad=0",
+		"avgpool2d:N=1,C=3,H=11,W=9,K=3,stride=2,pad=1",
+		"avgpool2d:N=1,C=2,H=7,W=13,K=3,stride=1,pad=1",
+		"avgpool2d:N=1,C=2,H=9,W=9,K=5,stride=2,pad=2",
+	}
+	for _, target := range []string{"wasm-simd", "cpu -cores=4"} {
+		tg := targets.MustParseTarget(target)
+		for w, spec := range specs {
+			sks := sketchesOf(t, spec, tg)
+			rng := rand.New(rand.NewPCG(uint64(w), 17))
+			var separated []string
+			for _, sk := range sks {
+				if !slices.ContainsFunc(sk.Rules, func(r string) bool { return strings.HasPrefix(r, "separate_window(") }) {
+					continue
+				}
+				steps := sk.State.StepsString()
+				separated = append(separated, steps[strings.Index(steps, "separate_window"):][:60])
+				sp := NewSpace(sk, tg)
+				for range 25 {
+					st, err := sp.Build(sp.Random(rng))
+					if err != nil {
+						t.Fatalf("%s on %s: %v", spec, target, err)
+					}
+					f, err := lower.Lower(st)
+					if err != nil {
+						t.Fatalf("%s on %s: %v\n%s", spec, target, err, st.StepsString())
+					}
+					diff, err := interp.Check(f, sk.State.DAG, 3)
+					if err != nil || !diff.OK {
+						t.Fatalf("%s on %s: %v %v\n%s\n%s", spec, target, err, diff, st.StepsString(), f)
+					}
+				}
+			}
+			if len(separated) != 2 {
+				t.Errorf("%s on %s: %d separated sketches, want one per window axis: %q", spec, target, len(separated), separated)
+			}
+		}
+	}
+}

@@ -1,0 +1,123 @@
+package sketch
+
+import (
+	"github.com/tabtune/tabtune/compiler/ir"
+	"github.com/tabtune/tabtune/compiler/schedule"
+)
+
+// separateWindow derives, for a reduction over an overlapping sliding
+// window (a pool with a 3x3 window at stride 2 or 1), the separable
+// sketches that Halide's pooling schedules use: the window is reduced in
+// two stages (schedule.SeparateWindow), first along one window axis for
+// every row (or column) the windows cover, then along the other over
+// those partial results, so that overlapping windows share them: 4
+// maxima per output of a 3x3 window instead of 8, and one row of the input
+// read once per output row at stride 2 instead of 1.5 times. Each window axis may
+// be the one separated, and the stage is tiled as multi-level tiling does
+// (fused into its element-wise consumer when it has one, at the first or
+// second level); the partial stage is computed inside each tile at that
+// level, its loops ordered with its innermost spatial axis innermost, so
+// that it vectorizes along the output's rows. The rule adds these
+// sketches to those of the rules after it.
+type separateWindow struct{}
+
+func (separateWindow) Name() string { return "separate_window" }
+
+func (separateWindow) Meets(p *Policy, s *Sketch, i int) Condition {
+	if p.Target.IsGPU() || !isCompute(s.State, i) || !untouched(s.State, i) || len(separable(s.State, i)) == 0 {
+		return Pass
+	}
+	return Apply
+}
+
+func (separateWindow) Apply(p *Policy, s *Sketch, i int) ([]Derived, error) {
+	var out []Derived
+	for _, name := range separable(s.State, i) {
+		if d, ok := separate(p, s, i, name); ok {
+			out = append(out, d)
+		}
+	}
+	return out, nil
+}
+
+// separable names the reduction iterators of stage i whose window can be
+// separated with a gain and written out: the window slides with an output
+// axis longer than one at a stride shorter than itself (so windows
+// overlap), some other reduction axis is left to reduce first, and
+// neither part is longer than schedule.MaxExpand. A cache stage (the
+// accumulator of cache_write) is left alone: written out, it would be an
+// element-wise copy of its own.
+func separable(st *schedule.State, i int) []string {
+	stage := st.Stages[i]
+	op := stage.Op
+	if op.Reduce == nil || len(op.Reduce.Axes) < 2 || stage.Scope != ir.Global {
+		return nil
+	}
+	var out []string
+	for k, r := range op.Reduce.Axes {
+		w, ok := schedule.SlidingAxis(op, k)
+		if !ok || w.Stride >= r.Extent || op.Axes[w.Axis].Extent < 2 || r.Extent > schedule.MaxExpand {
+			continue
+		}
+		rest := int64(1)
+		for j, a := range op.Reduce.Axes {
+			if j != k {
+				rest *= a.Extent
+			}
+		}
+		if rest > 1 && rest <= schedule.MaxExpand {
+			out = append(out, r.Var.Name)
+		}
+	}
+	return out
+}
+
+// separate writes out stage i separated along reduction iterator name,
+// inlines it into its element-wise consumer when it has one, and computes
+// the partial stage inside the result t, at the loop outside the axis the
+// window slides along: a whole row of partial results, shared by the
+// row's overlapping windows. When that axis is not t's innermost (the
+// rows of a window separated along its columns), it is split, a knob, and
+// the partial stage computed per outer part: as many rows as the inner
+// part's windows cover, each shared by the windows above and below it.
+// A padding producer of the partial stage is inlined into it.
+func separate(p *Policy, s *Sketch, i int, name string) (Derived, bool) {
+	e := newEdit(s)
+	win, _ := schedule.SlidingAxis(s.State.Stages[i].Op, e.iter(i, name)-len(s.State.Stages[i].Op.Axes))
+	e.apply(schedule.SeparateWindow{Stage: i, Iter: e.iter(i, name), Expand: true})
+	if e.err != nil {
+		return Derived{}, false
+	}
+	// The partial stage is i, the stage itself i+1.
+	t := i + 1
+	if c := fusibleConsumer(e.s.State, t); c >= 0 {
+		e.apply(schedule.ComputeInline{Stage: t})
+		t = c
+	}
+	ts := e.s.State.Stages[t]
+	slide := ts.Op.Axes[win.Axis].Var.Name
+	at := ""
+	if win.Axis > 0 {
+		at = ts.Op.Axes[win.Axis-1].Var.Name
+	}
+	if win.Axis < len(ts.Op.Axes)-1 {
+		names, _ := e.split(t, slide, 2)
+		at = names[0]
+	}
+	if at != "" {
+		e.apply(schedule.ComputeAt{Stage: i, Target: t, TargetIter: e.iter(t, at)})
+	}
+	for _, ld := range e.s.State.Stages[i].Op.Reads() {
+		src := sourceStage(e.s.State, ld.Src)
+		if src >= 0 && isCompute(e.s.State, src) && hasPadding(e.s.State, src) && !e.s.State.IsOutput(src) && len(e.s.State.Consumers(src)) == 1 {
+			// The partition pass splits the border off the loops, so
+			// the interior loads the input directly, vectorized: a
+			// padded copy would cost a pass over the input.
+			e.apply(schedule.ComputeInline{Stage: src})
+		}
+	}
+	if e.err != nil {
+		return Derived{}, false
+	}
+	return Derived{Sketch: e.s, Next: i - 1}, true
+}
