@@ -5,20 +5,22 @@ import (
 	"github.com/tabtune/tabtune/compiler/schedule"
 )
 
-// separateWindow derives, for a reduction over an overlapping sliding
-// window (a pool with a 3x3 window at stride 2 or 1), the separable
-// sketches that Halide's pooling schedules use: the window is reduced in
-// two stages (schedule.SeparateWindow), first along one window axis for
-// every row (or column) the windows cover, then along the other over
-// those partial results, so that overlapping windows share them: 4
-// maxima per output of a 3x3 window instead of 8, and one row of the input
-// read once per output row at stride 2 instead of 1.5 times. Each window axis may
-// be the one separated, and the stage is tiled as multi-level tiling does
-// (fused into its element-wise consumer when it has one, at the first or
-// second level); the partial stage is computed inside each tile at that
-// level, its loops ordered with its innermost spatial axis innermost, so
-// that it vectorizes along the output's rows. The rule adds these
-// sketches to those of the rules after it.
+// separateWindow derives, for a reduction over a short sliding window
+// (a pool), the separable sketches that Halide's pooling schedules use:
+// the window is reduced in two stages (schedule.SeparateWindow, written
+// out), first along one window axis for every row (or column) the windows
+// cover, then along the other over those partial results. Where windows
+// overlap (3x3 at stride 2 or 1) they share the partial results: 4 maxima
+// per output of a 3x3 window instead of 8, and each input row read once
+// per output row at stride 2, not 1.5 times. Where they only touch (VGG's
+// 2x2 at stride 2) nothing is shared, but written out the window needs no
+// accumulator, and the two taps of a row at stride 2 share their wide
+// loads (the wasm generator's vloadPair). Each window axis may be the one
+// separated; the partial stage is computed inside the stage's loop outside
+// the axis its window slides along (in blocks of rows, a knob, when that
+// axis is not the innermost), with the padding inlined, so that both
+// vectorize along the rows and the partition pass splits the border off.
+// The rule adds these sketches to those of the rules after it.
 type separateWindow struct{}
 
 func (separateWindow) Name() string { return "separate_window" }
@@ -42,8 +44,9 @@ func (separateWindow) Apply(p *Policy, s *Sketch, i int) ([]Derived, error) {
 
 // separable names the reduction iterators of stage i whose window can be
 // separated with a gain and written out: the window slides with an output
-// axis longer than one at a stride shorter than itself (so windows
-// overlap), some other reduction axis is left to reduce first, and
+// axis longer than one at a stride no longer than itself (so windows
+// overlap or touch, and every partial result is used), some other
+// reduction axis is left to reduce first, and
 // neither part is longer than schedule.MaxExpand. A cache stage (the
 // accumulator of cache_write) is left alone: written out, it would be an
 // element-wise copy of its own.
@@ -56,7 +59,7 @@ func separable(st *schedule.State, i int) []string {
 	var out []string
 	for k, r := range op.Reduce.Axes {
 		w, ok := schedule.SlidingAxis(op, k)
-		if !ok || w.Stride >= r.Extent || op.Axes[w.Axis].Extent < 2 || r.Extent > schedule.MaxExpand {
+		if !ok || w.Stride > r.Extent || op.Axes[w.Axis].Extent < 2 || r.Extent > schedule.MaxExpand {
 			continue
 		}
 		rest := int64(1)
