@@ -163,7 +163,7 @@ func SlidingAxis(op *te.Tensor, k int) (w Window, ok bool) {
 			if !usesVar(ix, r) {
 				continue
 			}
-			if step, ok := constStep(ix, r); !ok || step != 1 {
+			if step, ok := ConstStep(ix, r); !ok || step != 1 {
 				return Window{}, false
 			}
 			found := -1
@@ -171,7 +171,7 @@ func SlidingAxis(op *te.Tensor, k int) (w Window, ok bool) {
 				if !usesVar(ix, ax.Var) {
 					continue
 				}
-				step, ok := constStep(ix, ax.Var)
+				step, ok := ConstStep(ix, ax.Var)
 				if found >= 0 || !ok || step < 1 {
 					return Window{}, false
 				}
@@ -194,9 +194,9 @@ func usesVar(e expr.Expr, v *expr.Var) bool {
 	return expr.Uses(e, func(x *expr.Var) bool { return x == v })
 }
 
-// constStep returns by how much e moves when v moves by one, when that is
+// ConstStep returns by how much e moves when v moves by one, when that is
 // a constant.
-func constStep(e expr.Expr, v *expr.Var) (int64, bool) {
+func ConstStep(e expr.Expr, v *expr.Var) (int64, bool) {
 	next := expr.Substitute(e, map[*expr.Var]expr.Expr{v: expr.AddE(v, expr.Const(1))})
 	d, ok := expr.Simplify(expr.SubE(next, e), expr.Env{}).(*expr.IntImm)
 	if !ok {

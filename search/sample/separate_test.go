@@ -58,3 +58,46 @@ func TestSeparatedWindowConfigs(t *testing.T) {
 		}
 	}
 }
+
+// TestFusedReductionConfigs is the property test of
+// fuse_contiguous_reduction's sketches: random configs of them, for global
+// pools (odd sizes) and a norm, build, lower and compute what the
+// interpreter computes.
+func TestFusedReductionConfigs(t *testing.T) {
+	specs := []string{
+		"avgpool2d:N=1,C=5,H=7,W=7,K=7,stride=1,pad=0",
+		"avgpool2d:N=2,C=3,H=3,W=3,K=3,stride=1,pad=0",
+		"maxpool2d:N=1,C=6,H=5,W=5,K=5,stride=1,pad=0",
+		"nrm:B=3,M=5,N=7",
+	}
+	for _, target := range []string{"wasm-simd", "cpu -cores=4"} {
+		tg := targets.MustParseTarget(target)
+		for w, spec := range specs {
+			rng := rand.New(rand.NewPCG(uint64(w), 19))
+			fused := 0
+			for _, sk := range sketchesOf(t, spec, tg) {
+				if !slices.ContainsFunc(sk.Rules, func(r string) bool { return strings.HasPrefix(r, "fuse_contiguous_reduction(") }) {
+					continue
+				}
+				fused++
+				sp := NewSpace(sk, tg)
+				for range 25 {
+					st, err := sp.Build(sp.Random(rng))
+					if err != nil {
+						t.Fatalf("%s on %s: %v", spec, target, err)
+					}
+					f, err := lower.Lower(st)
+					if err != nil {
+						t.Fatalf("%s on %s: %v\n%s", spec, target, err, st.StepsString())
+					}
+					if diff, err := interp.Check(f, sk.State.DAG, 3); err != nil || !diff.OK {
+						t.Fatalf("%s on %s: %v %v\n%s\n%s", spec, target, err, diff, st.StepsString(), f)
+					}
+				}
+			}
+			if fused == 0 {
+				t.Errorf("%s on %s: no fused sketch", spec, target)
+			}
+		}
+	}
+}

@@ -26,6 +26,7 @@ var CPURules = []Rule{
 	keepExpensive{},
 	alwaysInline{},
 	separateWindow{},
+	fuseContiguousReduction{},
 	addRfactor{},
 	addCacheWrite{},
 	multiLevelTilingWithFusion{},

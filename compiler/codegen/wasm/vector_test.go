@@ -181,3 +181,20 @@ func TestPairedStridedLoads(t *testing.T) {
 		})
 	}
 }
+
+// TestFusedReductionLoads: two reduction loops over contiguous elements,
+// fused and vectorized, load whole vectors: the flat index of the fused
+// loop's (f // 5, f % 5) simplifies back to f, so no lane is gathered.
+func TestFusedReductionLoads(t *testing.T) {
+	k := checkSource(t, "A = input(f32, [6, 3, 5])\nB[i] = sum(A[i, j, k], j, k)\n", []schedule.Step{
+		schedule.Fuse{Stage: 1, Iters: []int{1, 2}},
+		schedule.Annotate{Stage: 1, Iter: 1, Ann: schedule.AnnVectorize},
+	})
+	text, err := wasmbin.Disassemble(k.Wasm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := strings.Count(text, "f32x4.replace_lane"); r != 0 || !strings.Contains(text, "v128.load ") {
+		t.Errorf("%d lane inserts, want whole vector loads\n%s", r, text)
+	}
+}
