@@ -8,6 +8,7 @@ import (
 
 	"github.com/tabtune/tabtune/compiler/interp"
 	"github.com/tabtune/tabtune/compiler/lower"
+	"github.com/tabtune/tabtune/search/sketch"
 	"github.com/tabtune/tabtune/targets"
 )
 
@@ -36,21 +37,7 @@ func TestSeparatedWindowConfigs(t *testing.T) {
 				}
 				steps := sk.State.StepsString()
 				separated = append(separated, steps[strings.Index(steps, "separate_window"):][:60])
-				sp := NewSpace(sk, tg)
-				for range 25 {
-					st, err := sp.Build(sp.Random(rng))
-					if err != nil {
-						t.Fatalf("%s on %s: %v", spec, target, err)
-					}
-					f, err := lower.Lower(st)
-					if err != nil {
-						t.Fatalf("%s on %s: %v\n%s", spec, target, err, st.StepsString())
-					}
-					diff, err := interp.Check(f, sk.State.DAG, 3)
-					if err != nil || !diff.OK {
-						t.Fatalf("%s on %s: %v %v\n%s\n%s", spec, target, err, diff, st.StepsString(), f)
-					}
-				}
+				checkConfigs(t, sk, tg, rng, 25)
 			}
 			if len(separated) != 2 {
 				t.Errorf("%s on %s: %d separated sketches, want one per window axis: %q", spec, target, len(separated), separated)
@@ -80,24 +67,31 @@ func TestFusedReductionConfigs(t *testing.T) {
 					continue
 				}
 				fused++
-				sp := NewSpace(sk, tg)
-				for range 25 {
-					st, err := sp.Build(sp.Random(rng))
-					if err != nil {
-						t.Fatalf("%s on %s: %v", spec, target, err)
-					}
-					f, err := lower.Lower(st)
-					if err != nil {
-						t.Fatalf("%s on %s: %v\n%s", spec, target, err, st.StepsString())
-					}
-					if diff, err := interp.Check(f, sk.State.DAG, 3); err != nil || !diff.OK {
-						t.Fatalf("%s on %s: %v %v\n%s\n%s", spec, target, err, diff, st.StepsString(), f)
-					}
-				}
+				checkConfigs(t, sk, tg, rng, 25)
 			}
 			if fused == 0 {
 				t.Errorf("%s on %s: no fused sketch", spec, target)
 			}
+		}
+	}
+}
+
+// checkConfigs builds n random configs of sketch sk, lowers them and
+// compares what they compute with the interpreter.
+func checkConfigs(t *testing.T, sk *sketch.Sketch, tg targets.Target, rng *rand.Rand, n int) {
+	t.Helper()
+	sp := NewSpace(sk, tg)
+	for range n {
+		st, err := sp.Build(sp.Random(rng))
+		if err != nil {
+			t.Fatalf("%s: %v", tg, err)
+		}
+		f, err := lower.Lower(st)
+		if err != nil {
+			t.Fatalf("%s: %v\n%s", tg, err, st.StepsString())
+		}
+		if diff, err := interp.Check(f, sk.State.DAG, 3); err != nil || !diff.OK {
+			t.Fatalf("%s: %v %v\n%s\n%s", tg, err, diff, st.StepsString(), f)
 		}
 	}
 }
