@@ -18,8 +18,8 @@ import (
 // loads (the wasm generator's vloadPair). Each window axis may be the one
 // separated; the partial stage is computed inside the stage's loop outside
 // the axis its window slides along (in blocks of rows, a knob, when that
-// axis is not the innermost), with the padding inlined, so that both
-// vectorize along the rows and the partition pass splits the border off.
+// axis is not the innermost), with the padding inlined; both are
+// vectorized along the rows, and the partition pass splits the border off.
 // The rule adds these sketches to those of the rules after it.
 type separateWindow struct{}
 
@@ -109,6 +109,12 @@ func separate(p *Policy, s *Sketch, i int, name string) (Derived, bool) {
 	}
 	if at != "" {
 		e.apply(schedule.ComputeAt{Stage: i, Target: t, TargetIter: e.iter(t, at)})
+	}
+	// Both run along the rows, innermost: they are vectorized here, not
+	// left to a knob (a row of tens of floats always gains, and a search
+	// of 64 trials on a loaded machine once kept a scalar one).
+	for _, k := range []int{i, t} {
+		e.apply(schedule.Annotate{Stage: k, Iter: len(e.s.State.Stages[k].Iters) - 1, Ann: schedule.AnnVectorize})
 	}
 	for _, ld := range e.s.State.Stages[i].Op.Reads() {
 		src := sourceStage(e.s.State, ld.Src)

@@ -45,6 +45,9 @@ func TestSeparateWindowSketches(t *testing.T) {
 			}
 			rule := s.Rules[slices.IndexFunc(s.Rules, func(r string) bool { return strings.HasPrefix(r, "separate_window(") })]
 			win := st.Stages[st.StageByName(strings.TrimSuffix(strings.TrimPrefix(rule, "separate_window("), ")")+".win")]
+			if last := win.Iter(len(win.Iters) - 1); last.Ann != schedule.AnnVectorize {
+				t.Errorf("%s: the partial stage's innermost loop %s is not vectorized\n%s", c.spec, last.Name, s)
+			}
 			if !inlined || win.Attach.Kind != schedule.AttachAt || win.Op.Reduce != nil {
 				t.Errorf("%s: pad inlined %v, the partial stage %v, reduction %v\n%s", c.spec, inlined, win.Attach.Kind, win.Op.Reduce != nil, s)
 			}
