@@ -120,6 +120,35 @@ func (l *linear) addScaled(o linear, k int64) {
 
 func (l linear) isConst() bool { return len(l.terms) == 0 }
 
+// foldDivMod puts back together the k*c*(x // c) + k*(x % c) that fusing
+// two loops leaves in a flat index: it is k*x.
+func (l *linear) foldDivMod() {
+	for i := 0; i < len(l.terms); i++ {
+		m, ok := l.terms[i].atom.(*Binary)
+		if !ok || m.Op != FloorMod {
+			continue
+		}
+		c, ok := m.B.(*IntImm)
+		if !ok || c.V <= 0 {
+			continue
+		}
+		k := l.terms[i].coef
+		for j := range l.terms {
+			d, ok := l.terms[j].atom.(*Binary)
+			if !ok || d.Op != FloorDiv || l.terms[j].coef != k*c.V || !Equal(d.B, m.B) || !Equal(d.A, m.A) {
+				continue
+			}
+			x := m.A
+			l.terms = slices.Delete(l.terms, max(i, j), max(i, j)+1)
+			l.terms = slices.Delete(l.terms, min(i, j), min(i, j)+1)
+			var s simplifier
+			l.addScaled(s.lin(x), k)
+			i = -1
+			break
+		}
+	}
+}
+
 // expr turns a linear form back into an expression: positive terms first,
 // in order of appearance, then negative ones, then the constant.
 func (l linear) expr() Expr {
@@ -342,6 +371,7 @@ func (s *simplifier) lin(e Expr) linear {
 				k = -1
 			}
 			a.addScaled(b, k)
+			a.foldDivMod()
 			return a
 		case Mul:
 			a, b := s.lin(n.A), s.lin(n.B)

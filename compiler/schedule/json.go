@@ -29,6 +29,7 @@ var registry = map[string]decoder{
 	"follow_fused_split": decode[FollowFusedSplit],
 	"storage_align":      decode[StorageAlign],
 	"storage_order":      decode[StorageOrder],
+	"separate_window":    decode[SeparateWindow],
 }
 
 // decoder reads the fields of one step kind.

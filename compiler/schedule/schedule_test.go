@@ -244,7 +244,8 @@ func TestJSONRoundTrip(t *testing.T) {
 	for _, s := range steps {
 		kinds[s.Kind()] = true
 	}
-	kinds["rfactor"] = true // covered below
+	kinds["rfactor"] = true         // covered below
+	kinds["separate_window"] = true // separate_test.go
 	for _, k := range Kinds() {
 		if !kinds[k] {
 			t.Errorf("sampleSteps does not use %s", k)

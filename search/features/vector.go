@@ -186,11 +186,22 @@ func flatLinV(b *ir.Buffer, index []expr.Expr, v *expr.Var) (int64, bool) {
 	for d, ix := range index {
 		k, ok := linV(ix, v)
 		if !ok {
-			return 0, false
+			return flatFolded(b, index, v)
 		}
 		sum += k * strideOf(b, d)
 	}
 	return sum, true
+}
+
+// flatFolded is flatLinV for an index that is not linear dimension by
+// dimension: a fused loop's (f // c, f % c), which the simplifier folds
+// back to f in the flat index, as the generators see it.
+func flatFolded(b *ir.Buffer, index []expr.Expr, v *expr.Var) (int64, bool) {
+	var flat expr.Expr = expr.Const(0)
+	for d, ix := range index {
+		flat = expr.AddE(flat, expr.MulE(ix, expr.Const(strideOf(b, d))))
+	}
+	return linV(expr.Simplify(flat, expr.Env{}), v)
 }
 
 // dependsOn reports whether e mentions v.

@@ -27,6 +27,12 @@ C[i, j] = sum(A[i, k] * B[k, j], k)
 D[i, j] = max(C[i, j], 0.0)
 `
 
+// poolSrc is a 3x3 max pool at stride 2 (separate_window applies).
+const poolSrc = `
+data = input(f32, [1, 2, 7, 7])
+out[n, c, y:3, x:3] = max_over(data[n, c, y * 2 + ry, x * 2 + rx], ry:3, rx:3)
+`
+
 func parse(t testing.TB, src string) *te.DAG {
 	t.Helper()
 	d, err := te.Parse(src)
@@ -109,7 +115,10 @@ func TestRoundTrip(t *testing.T) {
 	failed := record(t, d, allSteps()[:3], 0)
 	failed.Result = targets.Failed(targets.CompileError, "module does not compile: \"x\" <bad>\n")
 	bare := &Record{Workload: WorkloadOf(d), Target: "cpu -mcpu=native -cores=2"}
-	in := []*Record{ok, rf, failed, bare}
+	pool := parse(t, poolSrc)
+	sep := record(t, pool, []schedule.Step{schedule.SeparateWindow{Stage: 1, Iter: 4, Expand: true}}, 0.001)
+	in := []*Record{ok, rf, failed, bare, sep}
+	dags := []*te.DAG{d, d, d, d, pool}
 
 	kinds := map[string]bool{}
 	for _, r := range in {
@@ -135,7 +144,7 @@ func TestRoundTrip(t *testing.T) {
 		t.Fatalf("round trip changed the records:\n%+v\n%+v", in, out)
 	}
 	for i, r := range in {
-		want, err := schedule.Replay(d, r.Steps)
+		want, err := schedule.Replay(dags[i], r.Steps)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -251,9 +251,8 @@ func uses(e expr.Expr, v *expr.Var) bool {
 
 // unitStride reports whether e moves by exactly one when v does.
 func unitStride(e expr.Expr, v *expr.Var) bool {
-	next := expr.Substitute(e, map[*expr.Var]expr.Expr{v: expr.AddE(v, expr.Const(1))})
-	d, ok := expr.Simplify(expr.SubE(next, e), expr.Env{}).(*expr.IntImm)
-	return ok && d.V == 1
+	d, ok := schedule.ConstStep(e, v)
+	return ok && d == 1
 }
 
 // innermost is the storage order of n dimensions with dimension d moved

@@ -38,13 +38,13 @@ func TestRulesPerOperator(t *testing.T) {
 		{"", "c2d:N=1,CI=8,H=8,W=8,CO=8", 6, []string{"multi_level_tiling(out)", "multi_level_tiling_with_fusion(out.local)"}},
 		// W[j, k] is read along j: two more sketches pack it (pack.go).
 		{"", "dense_bias_relu:M=16,N=16,K=16", 5, []string{"always_inline(bias_add)", "add_cache_write(dense)", "skip(W.global)"}},
-		{"", "nrm:B=1,M=32,N=32", 2, []string{"add_rfactor(norm_red)"}},
+		{"", "nrm:B=1,M=32,N=32", 2, []string{"add_rfactor(norm_red)", "fuse_contiguous_reduction(norm_red)"}},
 		{"", "softmax:M=4,N=128", 5, []string{"add_rfactor(expsum)", "keep_expensive(exps)", "keep_expensive(rsum)", "row_fusion(out) skip(rsum) skip(expsum) skip(exps) skip(maxelem)"}},
 		{"", "layernorm:M=4,N=64", 5, []string{"row_fusion(out) skip(rstd) skip(variance) skip(sqdev) skip(mean) skip(total)", "always_inline(variance)", "keep_expensive(rstd)", "keep_expensive(mean)"}},
 		// A sliding window is tiled, so that the window leaves the
 		// innermost loops and the output width vectorizes.
-		{"", "maxpool2d:N=1,C=3,H=7,W=6,K=3,stride=2,pad=1", 3, []string{"multi_level_tiling(out) skip(pad)", "add_cache_write(out) multi_level_tiling_with_fusion(out.local)"}},
-		{"", "avgpool2d:N=1,C=3,H=7,W=6,K=3,stride=2,pad=1", 2, []string{"skip(out) multi_level_tiling_with_fusion(window_sum) skip(pad)"}},
+		{"", "maxpool2d:N=1,C=3,H=7,W=6,K=3,stride=2,pad=1", 5, []string{"separate_window(out) skip(pad)", "multi_level_tiling(out) skip(pad)", "add_cache_write(out) multi_level_tiling_with_fusion(out.local)"}},
+		{"", "avgpool2d:N=1,C=3,H=7,W=6,K=3,stride=2,pad=1", 4, []string{"skip(out) separate_window(window_sum) skip(pad)", "skip(out) multi_level_tiling_with_fusion(window_sum) skip(pad)"}},
 		// GPU: shared-memory inputs, a register accumulator, no CPU panels.
 		{"cuda", "gmm:M=64,N=64,K=64", 1, []string{"add_cache_write(C) multi_level_tiling_with_fusion(C.local) add_cache_read(B) skip(B) add_cache_read(A) skip(A)"}},
 		{"cuda", "c2d:N=1,CI=8,H=8,W=8,CO=8", 2, []string{"multi_level_tiling_with_fusion(out.local) add_cache_read(pad) always_inline(pad) add_cache_read(kernel)"}},

@@ -54,6 +54,8 @@ func (g *gen) vstmt(s ir.Stmt, l *expr.Var) {
 }
 
 func (g *gen) vstore(n *ir.Store, l *expr.Var) {
+	g.value = n.Value
+	defer func() { g.value = nil }()
 	if _, ok := g.regs[n.Buf]; ok {
 		flat := g.flatIndex(n.Buf, n.Index)
 		base := g.at(flat, l, 0).(*expr.IntImm)
@@ -290,6 +292,9 @@ func (g *gen) vload(n *expr.Load, l *expr.Var) {
 // stride 2 the loads are elements 0-3 and 3-6 and the shuffle takes lanes
 // 0, 2, 5, 7; for stride -1, one load reversed.
 func (g *gen) vloadShuffle(b *ir.Buffer, n *expr.Load, l *expr.Var, k int64) {
+	if k == 2 && g.vloadPair(b, n, l) {
+		return
+	}
 	low, high := int64(0), int64(3) // the lanes at the lowest and highest element
 	if k < 0 {
 		low, high = 3, 0
@@ -317,6 +322,78 @@ func (g *gen) vloadShuffle(b *ir.Buffer, n *expr.Load, l *expr.Var, k int64) {
 		}
 	}
 	g.f.I8x16Shuffle(bytes)
+}
+
+// vloadPair pushes the four lanes of a stride-2 load that pairs with its
+// neighbour: when the statement also reads the element one further on at
+// the same stride (the taps x*2 and x*2 + 1 of a pool's window), the first
+// of the two loads the eight elements both read with two v128 loads, kept
+// for the second, and each takes its lanes with one shuffle (the even
+// ones, then the odd ones): two loads for both instead of two each. The
+// second element's load reads the eighth, so no access leaves its buffer.
+// It reports false, pushing nothing, when the load has no partner.
+func (g *gen) vloadPair(b *ir.Buffer, n *expr.Load, l *expr.Var) bool {
+	flat := expr.Simplify(g.flatIndex(b, n.Index), g.env)
+	prev := expr.Simplify(expr.AddE(flat, expr.Const(-1)), g.env)
+	_, lo := g.cache[cacheKey("plo", b, prev)]
+	_, hi := g.cache[cacheKey("phi", b, prev)]
+	if lo && hi {
+		g.fromCache(cacheKey("plo", b, prev))
+		g.fromCache(cacheKey("phi", b, prev))
+		g.f.I8x16Shuffle(pairLanes(1))
+		return true
+	}
+	if !g.hasPartner(b, expr.Simplify(expr.AddE(flat, expr.Const(1)), g.env), l) {
+		return false
+	}
+	g.f.V128Load(2, g.address(b, n.Index, n, l, 0))
+	g.toCache(cacheKey("plo", b, flat), b, wasmbin.V128)
+	g.f.V128Load(2, g.addressPlus(b, n.Index, n, l, 0, 4))
+	g.toCache(cacheKey("phi", b, flat), b, wasmbin.V128)
+	g.f.I8x16Shuffle(pairLanes(0))
+	return true
+}
+
+// hasPartner reports whether the value of the store being emitted reads
+// buffer b at flat index next, moving by 2 per lane of l, outside the
+// branches of a select.
+func (g *gen) hasPartner(b *ir.Buffer, next expr.Expr, l *expr.Var) bool {
+	want := expr.String(next)
+	found := false
+	var walk func(e expr.Expr)
+	walk = func(e expr.Expr) {
+		expr.Walk(e, func(x expr.Expr) bool {
+			switch x := x.(type) {
+			case *expr.Select:
+				walk(x.Cond)
+				return false
+			case *expr.Load:
+				if x.Src == expr.Source(b) {
+					f := expr.Simplify(g.flatIndex(b, x.Index), g.env)
+					if k, ok := g.coef(f, l); ok && k == 2 && expr.String(f) == want {
+						found = true
+					}
+				}
+			}
+			return !found
+		})
+	}
+	if g.value != nil {
+		walk(g.value)
+	}
+	return found
+}
+
+// pairLanes is the shuffle of lanes first, first+2, first+4 and first+6
+// of two vectors.
+func pairLanes(first int) [16]byte {
+	var bytes [16]byte
+	for lane := range 4 {
+		for i := range 4 {
+			bytes[4*lane+i] = byte(4*(first+2*lane) + i)
+		}
+	}
+	return bytes
 }
 
 // vloadLanes pushes the four lanes of a load one at a time (a gather):

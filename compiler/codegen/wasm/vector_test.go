@@ -152,3 +152,49 @@ func checkSource(t *testing.T, src string, steps []schedule.Step) *Kernel {
 	}
 	return k
 }
+
+// TestPairedStridedLoads: stride-2 loads one element apart (a pool's taps
+// x*2 and x*2 + 1) share two wide loads, each taking its lanes with one
+// shuffle; a third tap, with no partner, loads its own two.
+func TestPairedStridedLoads(t *testing.T) {
+	cases := []struct {
+		value           string
+		loads, shuffles int
+	}{
+		{"A[2 * j] + A[2 * j + 1]", 2, 2},
+		{"max(max(A[2 * j], A[2 * j + 1]), A[2 * j + 2])", 4, 3},
+		{"A[2 * j] * A[2 * j + 3]", 4, 2},
+	}
+	for _, c := range cases {
+		t.Run(c.value, func(t *testing.T) {
+			k := checkSource(t, fmt.Sprintf("A = input(f32, [40])\nB[j:16] = %s\n", c.value), []schedule.Step{
+				schedule.Split{Stage: 1, Iter: 0, Lengths: []int64{4}, InnerToOuter: true},
+				schedule.Annotate{Stage: 1, Iter: 1, Ann: schedule.AnnVectorize},
+			})
+			text, err := wasmbin.Disassemble(k.Wasm)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if l, s := strings.Count(text, "v128.load "), strings.Count(text, "i8x16.shuffle"); l != c.loads || s != c.shuffles {
+				t.Errorf("%d wide loads and %d shuffles, want %d and %d\n%s", l, s, c.loads, c.shuffles, text)
+			}
+		})
+	}
+}
+
+// TestFusedReductionLoads: two reduction loops over contiguous elements,
+// fused and vectorized, load whole vectors: the flat index of the fused
+// loop's (f // 5, f % 5) simplifies back to f, so no lane is gathered.
+func TestFusedReductionLoads(t *testing.T) {
+	k := checkSource(t, "A = input(f32, [6, 3, 5])\nB[i] = sum(A[i, j, k], j, k)\n", []schedule.Step{
+		schedule.Fuse{Stage: 1, Iters: []int{1, 2}},
+		schedule.Annotate{Stage: 1, Iter: 1, Ann: schedule.AnnVectorize},
+	})
+	text, err := wasmbin.Disassemble(k.Wasm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := strings.Count(text, "f32x4.replace_lane"); r != 0 || !strings.Contains(text, "v128.load ") {
+		t.Errorf("%d lane inserts, want whole vector loads\n%s", r, text)
+	}
+}

@@ -117,7 +117,10 @@ type gen struct {
 	// ptrs maps an access in an innermost loop to its pointer local.
 	ptrs map[any]access
 
-	cache        map[string]cached
+	cache map[string]cached
+	// value is the value of the vector store being emitted: a stride-2
+	// load finds the load one element further on in it (vloadPair).
+	value        expr.Expr
 	hoist        map[string]*hoisted
 	hoistBufs    map[*ir.Buffer]bool
 	scratch      map[*ir.Buffer]int64
