@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/tabtune/tabtune/compiler/codegen"
 	"github.com/tabtune/tabtune/compiler/codegen/wasm/wasmbin"
 	"github.com/tabtune/tabtune/compiler/expr"
 	"github.com/tabtune/tabtune/compiler/ir"
@@ -205,6 +206,10 @@ func (g *gen) stmt(s ir.Stmt) {
 	case *ir.For:
 		if n.Kind == ir.Vectorized && g.lanes[n.Var] {
 			g.vstmt(n.Body, n.Var)
+			return
+		}
+		if codegen.IsTransposeGroup(n) {
+			g.transposeGroup(n)
 			return
 		}
 		g.loop(n)

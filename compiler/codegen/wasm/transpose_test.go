@@ -1,0 +1,154 @@
+package wasm
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	"github.com/tabtune/tabtune/compiler/codegen/wasm/wasmbin"
+	"github.com/tabtune/tabtune/compiler/interp"
+	"github.com/tabtune/tabtune/compiler/ops"
+	"github.com/tabtune/tabtune/compiler/schedule"
+)
+
+// vectorizeC vectorizes stage 1's iterator at position 2, the channel c of
+// P[h, w, c].
+var vectorizeC = []schedule.Step{schedule.Annotate{Stage: 1, Iter: 2, Ann: schedule.AnnVectorize}}
+
+// TestTransposes checks the instructions of layout changes whose lanes
+// load with a large stride: each group of four rows is four v128.load and
+// eight i8x16.shuffle, with no lane inserts; what is left of a loop that
+// four does not divide, and a padding's borders, go the old way (a gather:
+// one load32_splat and three replace_lane per vector).
+func TestTransposes(t *testing.T) {
+	cases := []struct {
+		name, src string
+		// groups of the transpose, gathers (vectors loaded lane by lane),
+		// both as emitted (the two chunks of c are unrolled).
+		groups, gathers int
+	}{
+		{"nchw to nhwc", "X = input(f32, [8, 3, 12])\nP[h:3, w:12, c:8] = X[c, h, w] * 2.0\n", 2, 0},
+		// Width 9: two groups and a ninth column gathered, per chunk of c.
+		{"odd width", "X = input(f32, [8, 3, 9])\nP[h:3, w:9, c:8] = X[c, h, w] + 1.0\n", 2, 2},
+		// The padded row is 11 wide: the interior 9 as above, the
+		// borders store zeros.
+		{"padding", "X = input(f32, [8, 3, 9])\nP[h:5, w:11, c:8] = select(h >= 1 && h < 4 && w >= 1 && w < 10, X[c, h - 1, w - 1], 0.0)\n", 2, 2},
+		// Channels 4 do not divide: the lane loop has a scalar tail, the
+		// nest around it is no longer perfect, nothing is transposed.
+		{"odd channels", "X = input(f32, [6, 3, 8])\nP[h:3, w:8, c:6] = X[c, h, w]\n", 0, 1},
+		// Two inputs, one transposed, one contiguous along the lanes.
+		{"two inputs", "X = input(f32, [4, 8])\nY = input(f32, [8, 4])\nP[w:8, c:4] = X[c, w] * Y[w, c]\n", 1, 0},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			steps := vectorizeC
+			if c.name == "two inputs" {
+				steps = []schedule.Step{schedule.Annotate{Stage: 2, Iter: 1, Ann: schedule.AnnVectorize}}
+			}
+			k := checkSource(t, c.src, steps)
+			text, err := wasmbin.Disassemble(k.Wasm)
+			if err != nil {
+				t.Fatal(err)
+			}
+			groups, gathers := strings.Count(k.Prepared.String(), "pragma(transpose=4)"), strings.Count(text, "v128.load32_splat")
+			loads, shuffles, inserts := strings.Count(text, "v128.load "), strings.Count(text, "i8x16.shuffle"), strings.Count(text, "f32x4.replace_lane")
+			if groups != c.groups || gathers != c.gathers || shuffles != 8*groups || inserts != 3*gathers || loads < 4*groups {
+				t.Errorf("%d groups, %d gathers, %d v128.load, %d shuffles, %d lane inserts; want %d groups, %d gathers\n%s\n%s",
+					groups, gathers, loads, shuffles, inserts, c.groups, c.gathers, k.Prepared, text)
+			}
+		})
+	}
+}
+
+// TestRandomTransposes is a property test of the transpose path: layout
+// changes NCHW to NHWC, padded or not, of random sizes, with the channel
+// and the width split by random factors and their loops in a random
+// order, and depthwise convolutions whose padding is stored NHWC (the
+// auto-packing sketch), compile, run in wazero and equal the interpreter.
+func TestRandomTransposes(t *testing.T) {
+	n := 60
+	if testing.Short() {
+		n = 20
+	}
+	transposed := 0
+	for c := range n {
+		rng := rand.New(rand.NewPCG(uint64(c), 17))
+		C, H, W := []int64{4, 5, 8, 12, 16}[rng.IntN(5)], int64(1+rng.IntN(3)), int64(3+rng.IntN(11))
+		src := fmt.Sprintf("X = input(f32, [%d, %d, %d])\nP[h:%d, w:%d, c:%d] = X[c, h, w] * 2.0\n", C, H, W, H, W, C)
+		if rng.IntN(2) == 0 {
+			src = fmt.Sprintf("X = input(f32, [%d, %d, %d])\nP[h:%d, w:%d, c:%d] = select(h >= 1 && h < %d && w >= 1 && w < %d, X[c, h - 1, w - 1], 0.0)\n",
+				C, H, W, H+2, W+2, C, H+1, W+1)
+		}
+		// Loops h, w, c; split c and w by random factors, then put the
+		// loops in a random order with the vectorized one innermost.
+		var steps []schedule.Step
+		loops := 3
+		if rng.IntN(3) > 0 {
+			steps = append(steps, schedule.Split{Stage: 1, Iter: 2, Lengths: []int64{[]int64{4, 8}[rng.IntN(2)]}, InnerToOuter: true})
+			loops++
+		}
+		if rng.IntN(2) == 0 {
+			steps = append(steps, schedule.Split{Stage: 1, Iter: 1, Lengths: []int64{int64(2 + rng.IntN(7))}, InnerToOuter: true})
+			loops++
+		}
+		vec := loops - 1
+		if loops == 5 {
+			vec = 4 // h, w.0, w.1, c.0, c.1
+		}
+		order := rng.Perm(loops)
+		for i, p := range order {
+			if p == vec {
+				order[i], order[loops-1] = order[loops-1], order[i]
+			}
+		}
+		steps = append(steps, schedule.Reorder{Stage: 1, Order: order},
+			schedule.Annotate{Stage: 1, Iter: loops - 1, Ann: schedule.AnnVectorize})
+		k := checkSource(t, src, steps)
+		if strings.Contains(k.Prepared.String(), "pragma(transpose") {
+			transposed++
+		}
+	}
+	// Depthwise convolutions with the padding stored NHWC and run in that
+	// order (search/sketch's pack), the channel vectorized.
+	op, _ := ops.Lookup("dep")
+	for _, shape := range []map[string]int64{
+		{"C": 8, "H": 9, "W": 9, "stride": 1},
+		{"C": 12, "H": 10, "W": 10, "stride": 2},
+		{"C": 16, "H": 6, "W": 14, "stride": 2},
+	} {
+		d, err := op.Build(shape)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pad := 2 // data, kernel, pad, out
+		st, err := schedule.Replay(d, []schedule.Step{
+			schedule.StorageOrder{Stage: pad, Order: []int{0, 2, 3, 1}},
+			schedule.Reorder{Stage: pad, Order: []int{0, 2, 3, 1}},
+			schedule.Annotate{Stage: pad, Iter: 3, Ann: schedule.AnnVectorize},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		k, err := compileState(st, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		wabtValidate(t, k.Wasm)
+		inputs := interp.RandomInputs(d, 3)
+		want, err := interp.Eval(d, inputs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := checkKernel(t, k, inputs, want); err != nil {
+			t.Fatalf("dep %v: %v\n%s", shape, err, k.Prepared)
+		}
+		if !strings.Contains(k.Prepared.String(), "pragma(transpose") {
+			t.Errorf("dep %v: no transpose\n%s", shape, k.Prepared)
+		}
+	}
+	if transposed == 0 {
+		t.Error("no random layout change was transposed")
+	}
+	t.Logf("%d of %d random layout changes transposed", transposed, n)
+}
