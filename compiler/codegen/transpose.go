@@ -40,19 +40,23 @@ func IsTransposeGroup(f *ir.For) bool {
 //
 // Within a group, the four lanes of the four iterations are a 4x4 block
 // whose rows are contiguous: the generator loads the rows as vectors and
-// transposes them in registers. The remainder of the split runs as
-// before.
+// transposes them in registers. The way back (NHWC to NCHW: a result
+// stored with a large stride between its lanes, each vector scattered one
+// element at a time) is grouped the same way: the generator computes the
+// four iterations' vectors, transposes them, and stores the rows. The
+// remainder of the split runs as before.
 //
 // A loop w qualifies when it holds, through a perfect nest of serial or
 // unrolled loops, a lane loop (vectorized, of Lanes iterations, what the
-// vectorize pass leaves) whose body is stores only, each contiguous along
-// the lanes, into buffers in memory that the body does not read, at
-// indices that differ for every iteration of the nest (so that the loops
-// can run in any order), and some load of that body moves by at least
-// Lanes elements per lane and by exactly one per iteration of w. The
-// nearest such loop around a lane loop is split; loads inside selects
-// need nothing more, since the vectorize pass only lets a select run for
-// all lanes when its loads stay in bounds.
+// vectorize pass leaves) whose body is stores only, into buffers in
+// memory that the body does not read, at indices that differ for every
+// iteration of the nest (so that the loops can run in any order), and
+// either some load moves by at least Lanes elements per lane and by
+// exactly one per iteration of w while every store is contiguous along
+// the lanes, or the body is one store that moves so. The nearest such
+// loop around a lane loop is split; loads inside selects need nothing
+// more, since the vectorize pass only lets a select run for all lanes
+// when its loads stay in bounds.
 func Transpose(f *ir.Func, cfg Config) (*ir.Func, error) {
 	if !cfg.Transposes || cfg.Lanes < 2 || len(LaneVars(f.Body)) == 0 {
 		return f, nil
@@ -114,15 +118,32 @@ func transposable(l *ir.For, loops []*ir.For, lanes int64, env expr.Env) bool {
 	if !ok {
 		return false
 	}
+	w := loops[0].Var
+	// wide reports whether an access of b at idx moves by lanes or more
+	// elements per lane and by one along w: a block with contiguous rows.
+	wide := func(b *ir.Buffer, idx []expr.Expr) bool {
+		flat := FlatIndex(b, idx, env)
+		k, lin := Linear(flat, l.Var, env)
+		kw, linW := Linear(flat, w, env)
+		return lin && linW && kw == 1 && k >= lanes
+	}
 	written := map[*ir.Buffer]bool{}
+	found := false
 	for _, st := range stores {
 		flat := FlatIndex(st.Buf, st.Index, env)
-		if k, lin := Linear(flat, l.Var, env); st.Buf.Scope == ir.Local || written[st.Buf] || !lin || k != 1 || !injective(flat, loops, env) {
+		k, lin := Linear(flat, l.Var, env)
+		if st.Buf.Scope == ir.Local || written[st.Buf] || !lin || !injective(flat, loops, env) {
 			return false
+		}
+		if k != 1 {
+			// A scatter: one store, transposed before it is stored.
+			if len(stores) > 1 || !wide(st.Buf, st.Index) {
+				return false
+			}
+			found = true
 		}
 		written[st.Buf] = true
 	}
-	w, gather, ok := loops[0].Var, false, true
 	for _, st := range stores {
 		forAccess(st, func(ld *expr.Load) {
 			b, isBuf := ld.Src.(*ir.Buffer)
@@ -130,13 +151,10 @@ func transposable(l *ir.For, loops []*ir.For, lanes int64, env expr.Env) bool {
 				ok = false
 				return
 			}
-			flat := FlatIndex(b, ld.Index, env)
-			k, lin := Linear(flat, l.Var, env)
-			kw, linW := Linear(flat, w, env)
-			gather = gather || lin && linW && kw == 1 && (k >= lanes || k <= -lanes)
+			found = found || wide(b, ld.Index)
 		})
 	}
-	return ok && gather
+	return ok && found
 }
 
 // storesOnly returns the stores of s when s is stores only.

@@ -81,9 +81,20 @@ func TestTranspose(t *testing.T) {
 		{name: "reads its output", cfg: wasmLike, f: layout(8, func(c, w expr.Expr) *ir.Store {
 			return store(bufP, expr.Bin(expr.Add, load(bufX, c, w), load(bufP, expr.SubE(expr.Const(11), w), c)), w, c)
 		}), before: before("8", "P[w, c.c * 4 + c.v] = X[c.c * 4 + c.v, w] + P[11 - w, c.c * 4 + c.v];")},
-		// Stores scattered along the lanes gain nothing from a transpose.
+		// The way back, NHWC to NCHW: the store is transposed.
 		{name: "scattered store", cfg: wasmLike, f: layout(8, func(c, w expr.Expr) *ir.Store {
 			return store(bufX, load(bufP, w, c), c, w)
-		}), before: before("8", "X[c.c * 4 + c.v, w] = P[w, c.c * 4 + c.v];")},
+		}), before: before("8", "X[c.c * 4 + c.v, w] = P[w, c.c * 4 + c.v];"), after: `
+		kernel(X: f32[8, 12], out P: f32[12, 8]) {
+		  for (w.o = 0; w.o < 2; w.o++) {
+		    for (c.c = 0; c.c < 2; c.c++) {
+		      pragma(transpose=4) for (w.i = 0; w.i < 4; w.i++) {
+		        vectorized for (c.v = 0; c.v < 4; c.v++) {
+		          X[c.c * 4 + c.v, w.o * 4 + w.i] = P[w.o * 4 + w.i, c.c * 4 + c.v];
+		        }
+		      }
+		    }
+		  }
+		}`},
 	})
 }

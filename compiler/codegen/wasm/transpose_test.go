@@ -17,52 +17,60 @@ import (
 var vectorizeC = []schedule.Step{schedule.Annotate{Stage: 1, Iter: 2, Ann: schedule.AnnVectorize}}
 
 // TestTransposes checks the instructions of layout changes whose lanes
-// load with a large stride: each group of four rows is four v128.load and
-// eight i8x16.shuffle, with no lane inserts; what is left of a loop that
-// four does not divide, and a padding's borders, go the old way (a gather:
-// one load32_splat and three replace_lane per vector).
+// load or store with a large stride: each group of four rows is four
+// v128.load (v128.store) and eight i8x16.shuffle, with no lane inserts
+// (extracts); what is left of a loop that four does not divide, and a
+// padding's borders, go the old way (a gather: one load32_splat and three
+// replace_lane per vector; a scatter).
 func TestTransposes(t *testing.T) {
+	back := []schedule.Step{schedule.Reorder{Stage: 1, Order: []int{1, 2, 0}}, vectorizeC[0]}
 	cases := []struct {
 		name, src string
-		// groups of the transpose, gathers (vectors loaded lane by lane),
-		// both as emitted (the two chunks of c are unrolled).
-		groups, gathers int
+		steps     []schedule.Step
+		// groups of the transpose, gathers and scatters (vectors loaded
+		// or stored lane by lane), all as emitted (the two chunks of c
+		// are unrolled), and shuffles.
+		groups, gathers, scatters, shuffles int
 	}{
-		{"nchw to nhwc", "X = input(f32, [8, 3, 12])\nP[h:3, w:12, c:8] = X[c, h, w] * 2.0\n", 2, 0},
+		{"nchw to nhwc", "X = input(f32, [8, 3, 12])\nP[h:3, w:12, c:8] = X[c, h, w] * 2.0\n", vectorizeC, 2, 0, 0, 16},
 		// Width 9: two groups and a ninth column gathered, per chunk of c.
-		{"odd width", "X = input(f32, [8, 3, 9])\nP[h:3, w:9, c:8] = X[c, h, w] + 1.0\n", 2, 2},
+		{"odd width", "X = input(f32, [8, 3, 9])\nP[h:3, w:9, c:8] = X[c, h, w] + 1.0\n", vectorizeC, 2, 2, 0, 16},
 		// The padded row is 11 wide: the interior 9 as above, the
 		// borders store zeros.
-		{"padding", "X = input(f32, [8, 3, 9])\nP[h:5, w:11, c:8] = select(h >= 1 && h < 4 && w >= 1 && w < 10, X[c, h - 1, w - 1], 0.0)\n", 2, 2},
+		{"padding", "X = input(f32, [8, 3, 9])\nP[h:5, w:11, c:8] = select(h >= 1 && h < 4 && w >= 1 && w < 10, X[c, h - 1, w - 1], 0.0)\n", vectorizeC, 2, 2, 0, 16},
 		// Channels 4 do not divide: the lane loop has a scalar tail, the
 		// nest around it is no longer perfect, nothing is transposed.
-		{"odd channels", "X = input(f32, [6, 3, 8])\nP[h:3, w:8, c:6] = X[c, h, w]\n", 0, 1},
+		{"odd channels", "X = input(f32, [6, 3, 8])\nP[h:3, w:8, c:6] = X[c, h, w]\n", vectorizeC, 0, 1, 0, 0},
 		// Two inputs, one transposed, one contiguous along the lanes.
-		{"two inputs", "X = input(f32, [4, 8])\nY = input(f32, [8, 4])\nP[w:8, c:4] = X[c, w] * Y[w, c]\n", 1, 0},
+		{"two inputs", "X = input(f32, [4, 8])\nY = input(f32, [8, 4])\nP[w:8, c:4] = X[c, w] * Y[w, c]\n",
+			[]schedule.Step{schedule.Annotate{Stage: 2, Iter: 1, Ann: schedule.AnnVectorize}}, 1, 0, 0, 8},
+		// The way back, NHWC to NCHW: the loops run h, w, c, the stores
+		// are transposed.
+		{"nhwc to nchw", "X = input(f32, [3, 12, 8])\nP[c:8, h:3, w:12] = X[h, w, c] + 1.0\n", back, 2, 0, 0, 16},
+		// Both at once, with an odd width; the load reversed along w
+		// (X[c, h, 8 - w]) is no block's row: it is gathered.
+		{"both ways", "X = input(f32, [8, 3, 9])\nP[c:8, h:3, w:9] = X[c, h, w] * X[c, h, 8 - w]\n", back, 2, 12, 2, 32},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			steps := vectorizeC
-			if c.name == "two inputs" {
-				steps = []schedule.Step{schedule.Annotate{Stage: 2, Iter: 1, Ann: schedule.AnnVectorize}}
-			}
-			k := checkSource(t, c.src, steps)
+			k := checkSource(t, c.src, c.steps)
 			text, err := wasmbin.Disassemble(k.Wasm)
 			if err != nil {
 				t.Fatal(err)
 			}
 			groups, gathers := strings.Count(k.Prepared.String(), "pragma(transpose=4)"), strings.Count(text, "v128.load32_splat")
-			loads, shuffles, inserts := strings.Count(text, "v128.load "), strings.Count(text, "i8x16.shuffle"), strings.Count(text, "f32x4.replace_lane")
-			if groups != c.groups || gathers != c.gathers || shuffles != 8*groups || inserts != 3*gathers || loads < 4*groups {
-				t.Errorf("%d groups, %d gathers, %d v128.load, %d shuffles, %d lane inserts; want %d groups, %d gathers\n%s\n%s",
-					groups, gathers, loads, shuffles, inserts, c.groups, c.gathers, k.Prepared, text)
+			loads, shuffles := strings.Count(text, "v128.load "), strings.Count(text, "i8x16.shuffle")
+			inserts, extracts := strings.Count(text, "f32x4.replace_lane"), strings.Count(text, "f32x4.extract_lane")
+			if groups != c.groups || gathers != c.gathers || extracts != 4*c.scatters || shuffles != c.shuffles || inserts != 3*gathers || loads < 4*groups {
+				t.Errorf("%d groups, %d gathers, %d lane extracts, %d v128.load, %d shuffles, %d lane inserts; want %d groups, %d gathers, %d scatters, %d shuffles\n%s\n%s",
+					groups, gathers, extracts, loads, shuffles, inserts, c.groups, c.gathers, c.scatters, c.shuffles, k.Prepared, text)
 			}
 		})
 	}
 }
 
 // TestRandomTransposes is a property test of the transpose path: layout
-// changes NCHW to NHWC, padded or not, of random sizes, with the channel
+// changes NCHW to NHWC and back, padded or not, of random sizes, with the channel
 // and the width split by random factors and their loops in a random
 // order, and depthwise convolutions whose padding is stored NHWC (the
 // auto-packing sketch), compile, run in wazero and equal the interpreter.
@@ -76,13 +84,22 @@ func TestRandomTransposes(t *testing.T) {
 		rng := rand.New(rand.NewPCG(uint64(c), 17))
 		C, H, W := []int64{4, 5, 8, 12, 16}[rng.IntN(5)], int64(1+rng.IntN(3)), int64(3+rng.IntN(11))
 		src := fmt.Sprintf("X = input(f32, [%d, %d, %d])\nP[h:%d, w:%d, c:%d] = X[c, h, w] * 2.0\n", C, H, W, H, W, C)
-		if rng.IntN(2) == 0 {
+		var steps []schedule.Step
+		switch rng.IntN(4) {
+		case 0:
 			src = fmt.Sprintf("X = input(f32, [%d, %d, %d])\nP[h:%d, w:%d, c:%d] = select(h >= 1 && h < %d && w >= 1 && w < %d, X[c, h - 1, w - 1], 0.0)\n",
 				C, H, W, H+2, W+2, C, H+1, W+1)
+		case 1:
+			// The way back, its loops first put in the order h, w, c.
+			src = fmt.Sprintf("X = input(f32, [%d, %d, %d])\nP[c:%d, h:%d, w:%d] = X[h, w, c] * 2.0\n", H, W, C, C, H, W)
+			steps = append(steps, schedule.Reorder{Stage: 1, Order: []int{1, 2, 0}})
+		case 2:
+			// Both ways, with a padding.
+			src = fmt.Sprintf("X = input(f32, [%d, %d, %d])\nP[c:%d, h:%d, w:%d] = select(w >= 1 && w < %d, X[c, h, w - 1], 0.0)\n", C, H, W, C, H, W+2, W+1)
+			steps = append(steps, schedule.Reorder{Stage: 1, Order: []int{1, 2, 0}})
 		}
 		// Loops h, w, c; split c and w by random factors, then put the
 		// loops in a random order with the vectorized one innermost.
-		var steps []schedule.Step
 		loops := 3
 		if rng.IntN(3) > 0 {
 			steps = append(steps, schedule.Split{Stage: 1, Iter: 2, Lengths: []int64{[]int64{4, 8}[rng.IntN(2)]}, InnerToOuter: true})
