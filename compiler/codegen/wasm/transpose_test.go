@@ -8,6 +8,7 @@ import (
 
 	"github.com/tabtune/tabtune/compiler/codegen/wasm/wasmbin"
 	"github.com/tabtune/tabtune/compiler/interp"
+	"github.com/tabtune/tabtune/compiler/ir"
 	"github.com/tabtune/tabtune/compiler/ops"
 	"github.com/tabtune/tabtune/compiler/schedule"
 )
@@ -168,4 +169,24 @@ func TestRandomTransposes(t *testing.T) {
 		t.Error("no random layout change was transposed")
 	}
 	t.Logf("%d of %d random layout changes transposed", transposed, n)
+}
+
+// TestTransposeRegisterTile: a register tile stored with its channels
+// innermost (the accumulators of a convolution vectorized over output
+// channels) and written back NCHW is transposed on the way out, and stays
+// in v128 locals: the group's iteration is a constant where it is emitted.
+func TestTransposeRegisterTile(t *testing.T) {
+	k := checkSource(t, "A = input(f32, [8, 6])\nB = input(f32, [6, 4])\nC[c, x] = sum(A[c, r] * B[r, x], r)\n", []schedule.Step{
+		schedule.CacheWrite{Stage: 2, Scope: ir.Local},
+		schedule.StorageOrder{Stage: 2, Order: []int{1, 0}},
+		schedule.Reorder{Stage: 2, Order: []int{2, 1, 0}},
+		schedule.Annotate{Stage: 2, Iter: 1, Ann: schedule.AnnUnroll},
+		schedule.Annotate{Stage: 2, Iter: 2, Ann: schedule.AnnVectorize},
+		schedule.Reorder{Stage: 3, Order: []int{1, 0}},
+		schedule.Annotate{Stage: 3, Iter: 0, Ann: schedule.AnnUnroll},
+		schedule.Annotate{Stage: 3, Iter: 1, Ann: schedule.AnnVectorize},
+	})
+	if k.RegisterBuffers != 1 || !strings.Contains(k.Prepared.String(), "pragma(transpose=4)") {
+		t.Errorf("%d register buffers, want 1, and a transpose group\n%s", k.RegisterBuffers, k.Prepared)
+	}
 }

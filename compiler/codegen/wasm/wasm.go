@@ -86,7 +86,13 @@ func Compile(f *ir.Func, opts Options) (*Kernel, error) {
 	if err != nil {
 		return nil, err
 	}
-	g := &gen{opts: opts, env: codegen.Ranges(prepared.Body), lanes: codegen.LaneVars(prepared.Body)}
+	g := &gen{opts: opts, env: codegen.Ranges(prepared.Body), lanes: codegen.LaneVars(prepared.Body), groups: map[*expr.Var]bool{}}
+	ir.WalkStmt(prepared.Body, func(s ir.Stmt) bool {
+		if l, ok := s.(*ir.For); ok && codegen.IsTransposeGroup(l) {
+			g.groups[l.Var] = true
+		}
+		return true
+	})
 	if err := g.emitModule(prepared); err != nil {
 		return nil, fmt.Errorf("wasm: %w", err)
 	}
@@ -115,9 +121,11 @@ type gen struct {
 	// vars holds the i32 local of each loop or let variable.
 	vars map[*expr.Var]uint32
 	// env holds the range of every loop variable; lanes are the variables
-	// of four-lane loops.
-	env   expr.Env
-	lanes map[*expr.Var]bool
+	// of four-lane loops, groups those of transpose groups (constants
+	// where they are emitted).
+	env    expr.Env
+	lanes  map[*expr.Var]bool
+	groups map[*expr.Var]bool
 	// ptrs maps an access in an innermost loop to its pointer local.
 	ptrs map[any]access
 
