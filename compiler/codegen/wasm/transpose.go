@@ -37,13 +37,15 @@ func (g *gen) transposeGroup(n *ir.For) {
 	var blocks []*block
 	seen := map[string]bool{}
 	forAccesses(lane.Body, func(b *ir.Buffer, idx []expr.Expr, node any) {
-		if _, isLoad := node.(*expr.Load); !isLoad || seen[cacheKey("t", b, g.flatIndex(b, idx))] {
+		flat := g.flatIndex(b, idx)
+		key := cacheKey("t", b, flat)
+		if _, isLoad := node.(*expr.Load); !isLoad || seen[key] {
 			return
 		}
 		if k, ok := g.rowStride(b, idx, l, i); ok {
-			seen[cacheKey("t", b, g.flatIndex(b, idx))] = true
-			blk := &block{b: b, row: g.at(g.flatIndex(b, idx), i, 0)}
-			blk.cols = g.transpose4(g.loadRows(b, g.atIndex(idx, i, 0), l, k))
+			seen[key] = true
+			blk := &block{b: b, row: g.at(flat, i, 0)}
+			blk.cols = g.transpose4(g.loadRows(b, substAll(idx, i, 0, g), l, k))
 			blocks = append(blocks, blk)
 		}
 	})
@@ -93,7 +95,7 @@ func (g *gen) transposeGroup(n *ir.For) {
 	if scatter {
 		g.forget(st.Buf)
 		rows := g.transpose4(vals)
-		g.storeRows(st.Buf, g.atIndex(st.Index, i, 0), l, k, rows)
+		g.storeRows(st.Buf, substAll(st.Index, i, 0, g), l, k, rows)
 	}
 }
 
@@ -108,15 +110,6 @@ func (g *gen) rowStride(b *ir.Buffer, idx []expr.Expr, l, i *expr.Var) (int64, b
 	k, lin := g.coef(flat, l)
 	ki, linI := g.coef(flat, i)
 	return k, lin && linI && k >= 4 && ki == 1
-}
-
-// atIndex returns the index idx with variable v set to c.
-func (g *gen) atIndex(idx []expr.Expr, v *expr.Var, c int64) []expr.Expr {
-	out := make([]expr.Expr, len(idx))
-	for d, ix := range idx {
-		out[d] = g.at(ix, v, c)
-	}
-	return out
 }
 
 // rowsAddress sets a borrowed local to the address of row 0 of the block
