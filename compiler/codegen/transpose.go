@@ -36,15 +36,17 @@ func IsTransposeGroup(f *ir.For) bool {
 //	    vectorized for (c.v = 0; ...)             pragma(transpose=4) for (w.i = 0; w.i < 4; w.i++)
 //	      P[w, c] = X[c, w]                           vectorized for (c.v = 0; ...)
 //	                                                    P[w.o*4 + w.i, c] = X[c, w.o*4 + w.i]
-//	                                          for (w.t = 0; w.t < n%4; w.t++) ...the loop as it was
+//	                                          ...one more group at w = n-4 when 4 does not divide n
 //
 // Within a group, the four lanes of the four iterations are a 4x4 block
 // whose rows are contiguous: the generator loads the rows as vectors and
 // transposes them in registers. The way back (NHWC to NCHW: a result
 // stored with a large stride between its lanes, each vector scattered one
 // element at a time) is grouped the same way: the generator computes the
-// four iterations' vectors, transposes them, and stores the rows. The
-// remainder of the split runs as before.
+// four iterations' vectors, transposes them, and stores the rows. When
+// Lanes does not divide the loop, one more group runs its last Lanes
+// iterations, overlapping the group before: those elements are written
+// twice with the same values, since the body reads nothing it writes.
 //
 // A loop w qualifies when it holds, through a perfect nest of serial or
 // unrolled loops, a lane loop (vectorized, of Lanes iterations, what the
@@ -103,11 +105,11 @@ func transposeLoop(s ir.Stmt, lanes int64, env expr.Env) ir.Stmt {
 	if r == 0 {
 		return main
 	}
-	wt := expr.NewVar(w.Var.Name + ".t")
-	env[wt] = expr.Range{Min: 0, Max: r - 1}
-	tail := &ir.For{Var: wt, Extent: r, Kind: w.Kind, Pragmas: w.Pragmas,
-		Body: Subst(w.Body, map[*expr.Var]expr.Expr{w.Var: expr.AddE(expr.Const(q*lanes), wt)}, env)}
-	return ir.MakeSeq(main, tail)
+	// One more group for the last Lanes iterations, overlapping the one
+	// before: it stores again the values stored there (the body reads
+	// nothing it writes), where a tail would gather lane by lane.
+	last := expr.AddE(expr.Const(w.Extent-lanes), wi)
+	return ir.MakeSeq(main, Subst(inner, map[*expr.Var]expr.Expr{w.Var: last}, env))
 }
 
 // transposable reports whether the body of lane loop l, inside the

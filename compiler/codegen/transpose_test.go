@@ -47,7 +47,7 @@ func TestTranspose(t *testing.T) {
 		    }
 		  }
 		}`},
-		// 6 = 4 + 2: the last two iterations run as before.
+		// 6 = 4 + 2: one more group, for w from 2 to 5, overlapping.
 		{name: "remainder", cfg: wasmLike, f: layout(6, nhwc), before: before("6", "P[w, c.c * 4 + c.v] = X[c.c * 4 + c.v, w];"), after: `
 		kernel(X: f32[8, 12], out P: f32[12, 8]) {
 		  for (w.o = 0; w.o < 1; w.o++) {
@@ -59,10 +59,10 @@ func TestTranspose(t *testing.T) {
 		      }
 		    }
 		  }
-		  for (w.t = 0; w.t < 2; w.t++) {
-		    for (c.c = 0; c.c < 2; c.c++) {
+		  for (c.c = 0; c.c < 2; c.c++) {
+		    pragma(transpose=4) for (w.i = 0; w.i < 4; w.i++) {
 		      vectorized for (c.v = 0; c.v < 4; c.v++) {
-		        P[w.t + 4, c.c * 4 + c.v] = X[c.c * 4 + c.v, w.t + 4];
+		        P[w.i + 2, c.c * 4 + c.v] = X[c.c * 4 + c.v, w.i + 2];
 		      }
 		    }
 		  }
