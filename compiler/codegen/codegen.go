@@ -22,12 +22,19 @@
 //     by constants. A loop that folds values into one element (sum, max,
 //     min) gets Config.Accumulators vector accumulators and one horizontal
 //     reduction. The other vectorized loops become serial.
+//   - transpose: where the target emits one (Config.Transposes), a loop
+//     around a lane loop that gathers its lanes from a large stride, but
+//     reads contiguously along the loop, is split by Lanes and its inner
+//     part moved just around the lane loop and marked TransposeGroup: the
+//     generator loads Lanes rows and transposes them in registers
+//     (transpose.go).
 //   - unroll: unrolled loops whose expansion stays within Config.MaxUnroll
 //     statements are expanded; larger ones become serial loops.
 //
 // After the list has run, every loop still marked vectorized is a lane
-// loop of extent Config.Lanes (LaneVars finds them), and every loop marked
-// unrolled has been expanded.
+// loop of extent Config.Lanes (LaneVars finds them), every loop marked
+// unrolled has been expanded, and a loop marked TransposeGroup is a serial
+// loop of Lanes iterations around one lane loop.
 //
 // What stays with a generator is what depends on how it holds values:
 // which local buffers live in vector registers and which loop-invariant
@@ -60,6 +67,10 @@ type Config struct {
 	// Accumulators is how many vectors a vectorized reduction folds into
 	// in turn (reduce.go); below 1, one.
 	Accumulators int64
+	// Transposes reports whether the generator emits a loop marked
+	// TransposeGroup around a lane loop as a Lanes x Lanes transpose in
+	// registers; when false, the transpose pass changes nothing.
+	Transposes bool
 }
 
 // check reports a Config that cannot be used.
@@ -88,6 +99,7 @@ var Passes = []Pass{
 	{"partition", Partition},
 	{"auto-unroll", AutoUnroll},
 	{"vectorize", Vectorize},
+	{"transpose", Transpose},
 	{"unroll", Unroll},
 }
 
@@ -95,12 +107,15 @@ var Passes = []Pass{
 // before the second in every list a generator runs (a test checks
 // Passes). partition copies loops before auto-unroll sizes their nests,
 // auto-unroll marks whole nests before vectorize splits them into chunks,
-// and unroll expands what both marked.
+// transpose groups the lane loops vectorize made, and unroll expands what
+// they marked.
 var Order = [][2]string{
 	{"partition", "auto-unroll"},
 	{"auto-unroll", "vectorize"},
 	{"auto-unroll", "unroll"},
 	{"vectorize", "unroll"},
+	{"vectorize", "transpose"},
+	{"transpose", "unroll"},
 }
 
 // CheckOrder reports the first constraint of Order that passes breaks: a

@@ -92,14 +92,14 @@ func TestPassOrder(t *testing.T) {
 	if err := CheckOrder(Passes); err != nil {
 		t.Fatal(err)
 	}
-	swapped := []Pass{Passes[0], Passes[1], Passes[3], Passes[2]}
+	swapped := []Pass{Passes[0], Passes[1], Passes[3], Passes[2], Passes[4]}
 	missing := Passes[1:]
 	twice := append([]Pass{Passes[1]}, Passes...)
 	for _, c := range []struct {
 		passes []Pass
 		want   string
 	}{
-		{swapped, "codegen: pass vectorize must run before unroll"},
+		{swapped, "codegen: pass vectorize must run before transpose"},
 		{missing, "codegen: pass order partition before auto-unroll: a pass is missing"},
 		{twice, "codegen: pass auto-unroll is listed twice"},
 	} {

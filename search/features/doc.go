@@ -16,7 +16,14 @@
 // (see compiler/codegen: partition.go, vectorize.go and autounroll.go).
 // On machines with vectors the program is first partitioned as the
 // generator partitions it, so a padding's stores appear once per range
-// of the loops it was split into (one row each). A vectorized
+// of the loops it was split into (one row each). The generator's transpose
+// pass (a layout change whose lanes load with a large stride, grouped by
+// four along a loop that is contiguous in the load) is not replayed: it
+// adds no statement and reads the same elements, so the rows describe
+// the copy as written, its load's stride that of the lanes (the model
+// learns what a transposed copy costs from its measurements, as it does
+// for a gather or a shuffled stride-2 load, which no feature tells apart
+// either). A vectorized
 // loop counts as vectorized only when the generator can run it Lanes
 // lanes at a time (4 for wasm-simd, 8 for AVX2, 16 for AVX-512: extent at
 // least Lanes, a straight-line body of float stores whose index moves

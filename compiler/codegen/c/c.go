@@ -28,7 +28,8 @@
 // # Code generation
 //
 // Compile runs the IR passes shared by the generators (Passes, package
-// codegen: partition, auto-unroll, vectorize to Options.Lanes lanes, unroll), then
+// codegen: partition, auto-unroll, vectorize to Options.Lanes lanes, unroll;
+// transpose changes nothing, since C renders no transpose groups), then
 // renders C:
 //
 //   - a vectorized loop (a lane loop after the vectorize pass) becomes

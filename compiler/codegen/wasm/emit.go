@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/tabtune/tabtune/compiler/codegen"
 	"github.com/tabtune/tabtune/compiler/codegen/wasm/wasmbin"
 	"github.com/tabtune/tabtune/compiler/expr"
 	"github.com/tabtune/tabtune/compiler/ir"
@@ -106,8 +107,7 @@ func (g *gen) promotable(a *ir.Alloc) bool {
 		return false
 	}
 	ok := true
-	check := func(idx []expr.Expr) {
-		flat := g.flatIndex(a.Buf, idx)
+	check := func(flat expr.Expr) {
 		var lane *expr.Var
 		expr.Walk(flat, func(x expr.Expr) bool {
 			if v, isVar := x.(*expr.Var); isVar {
@@ -128,8 +128,25 @@ func (g *gen) promotable(a *ir.Alloc) bool {
 		}
 	}
 	forAccesses(a.Body, func(b *ir.Buffer, idx []expr.Expr, _ any) {
-		if b == a.Buf {
-			check(idx)
+		if b != a.Buf {
+			return
+		}
+		// A transpose group's variable is a constant where it is
+		// emitted: check each of its values.
+		flat := g.flatIndex(b, idx)
+		var group *expr.Var
+		expr.Walk(flat, func(x expr.Expr) bool {
+			if v, isVar := x.(*expr.Var); isVar && g.groups[v] {
+				group = v
+			}
+			return group == nil
+		})
+		if group == nil {
+			check(flat)
+			return
+		}
+		for it := range int64(4) {
+			check(g.at(flat, group, it))
 		}
 	})
 	return ok
@@ -205,6 +222,10 @@ func (g *gen) stmt(s ir.Stmt) {
 	case *ir.For:
 		if n.Kind == ir.Vectorized && g.lanes[n.Var] {
 			g.vstmt(n.Body, n.Var)
+			return
+		}
+		if codegen.IsTransposeGroup(n) {
+			g.transposeGroup(n)
 			return
 		}
 		g.loop(n)

@@ -39,6 +39,7 @@ func (o Options) config() codegen.Config {
 		LocalChunkUnroll: 16,
 		MaxUnroll:        int64(maxUnroll),
 		Accumulators:     4,
+		Transposes:       true,
 	}
 }
 

@@ -133,6 +133,12 @@ func checkSource(t *testing.T, src string, steps []schedule.Step) *Kernel {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return checkDAG(t, d, steps)
+}
+
+// checkDAG is checkSource for a DAG.
+func checkDAG(t *testing.T, d *te.DAG, steps []schedule.Step) *Kernel {
+	t.Helper()
 	st, err := schedule.Replay(d, steps)
 	if err != nil {
 		t.Fatal(err)

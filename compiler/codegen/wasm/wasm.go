@@ -8,7 +8,8 @@
 // the i32 global scratch_bytes.
 //
 // Code generation runs the IR passes shared by the generators (Passes,
-// package codegen: partition, auto-unroll, vectorize to four lanes, unroll), then one
+// package codegen: partition, auto-unroll, vectorize to four lanes,
+// transpose, unroll), then one
 // emitter, which decides what is wasm's alone:
 //
 //   - promote: a local (register) buffer addressed only by constants, or by
@@ -23,7 +24,10 @@
 //     ends of the chunk so that full chunks run as vectors and the edge
 //     runs lane by lane. A four-lane load is one v128.load when contiguous,
 //     two and an i8x16.shuffle at strides -1, ±2 and ±3 (a stride-2
-//     convolution's input), a gather beyond; a lane-invariant one is a
+//     convolution's input), a gather beyond, except in a transpose group
+//     (codegen.Transpose: a layout change such as NCHW to NHWC), where four
+//     rows are loaded and transposed with eight i8x16.shuffle
+//     (transpose.go); a lane-invariant one is a
 //     v128.load32_splat. The accumulators of a vectorized reduction (package
 //     codegen) are local buffers like any other, so they live in v128
 //     locals.
@@ -82,7 +86,13 @@ func Compile(f *ir.Func, opts Options) (*Kernel, error) {
 	if err != nil {
 		return nil, err
 	}
-	g := &gen{opts: opts, env: codegen.Ranges(prepared.Body), lanes: codegen.LaneVars(prepared.Body)}
+	g := &gen{opts: opts, env: codegen.Ranges(prepared.Body), lanes: codegen.LaneVars(prepared.Body), groups: map[*expr.Var]bool{}}
+	ir.WalkStmt(prepared.Body, func(s ir.Stmt) bool {
+		if l, ok := s.(*ir.For); ok && codegen.IsTransposeGroup(l) {
+			g.groups[l.Var] = true
+		}
+		return true
+	})
 	if err := g.emitModule(prepared); err != nil {
 		return nil, fmt.Errorf("wasm: %w", err)
 	}
@@ -111,9 +121,11 @@ type gen struct {
 	// vars holds the i32 local of each loop or let variable.
 	vars map[*expr.Var]uint32
 	// env holds the range of every loop variable; lanes are the variables
-	// of four-lane loops.
-	env   expr.Env
-	lanes map[*expr.Var]bool
+	// of four-lane loops, groups those of transpose groups (constants
+	// where they are emitted).
+	env    expr.Env
+	lanes  map[*expr.Var]bool
+	groups map[*expr.Var]bool
 	// ptrs maps an access in an innermost loop to its pointer local.
 	ptrs map[any]access
 

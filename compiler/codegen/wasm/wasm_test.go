@@ -75,10 +75,10 @@ func TestZooSchedules(t *testing.T) {
 func TestRandomSchedulesWasm(t *testing.T) {
 	names, dags := schedtest.SmallDAGs(t)
 	refs := references(t, dags)
-	vector, regs, reductions, shuffles, splats, partitions := 0, 0, 0, 0, 0, 0
+	vector, regs, reductions, shuffles, splats, partitions, transposes := 0, 0, 0, 0, 0, 0, 0
 	defer func() {
-		t.Logf("kernels with vector loops: %d, with register buffers: %d, vectorized reductions: %d, strided vector loads: %d, splat loads: %d, partitioned loops: %d",
-			vector, regs, reductions, shuffles, splats, partitions)
+		t.Logf("kernels with vector loops: %d, with register buffers: %d, vectorized reductions: %d, strided vector loads: %d, splat loads: %d, partitioned loops: %d, transposes: %d",
+			vector, regs, reductions, shuffles, splats, partitions, transposes)
 		// The paths the random schedules must reach, at the default count.
 		if *propertyCases >= 240 && (reductions == 0 || shuffles == 0 || splats == 0 || partitions == 0) {
 			t.Errorf("no random schedule vectorized a reduction (%d), a strided load (%d) or a splat load (%d), or partitioned a loop (%d)", reductions, shuffles, splats, partitions)
@@ -103,6 +103,9 @@ func TestRandomSchedulesWasm(t *testing.T) {
 		}
 		if strings.Contains(k.Prepared.String(), ".vacc") {
 			reductions++
+		}
+		if strings.Contains(k.Prepared.String(), "pragma(transpose=") {
+			transposes++
 		}
 		if text, err := wasmbin.Disassemble(k.Wasm); err == nil {
 			if strings.Contains(text, "i8x16.shuffle") {
