@@ -116,24 +116,14 @@ void kernel(float *restrict data, float *restrict out, char *restrict scratch) {
     for (long j = 0; j < 8; j++) {
       maxelem[i] = tt_maxf(maxelem[i], data[(i * 8) + j]);
     }
-  }
-  for (long i_1 = 0; i_1 < 2; i_1++) {
+    expsum[i] = 0.0f;
     for (long j_1 = 0; j_1 < 8; j_1++) {
-      exps[(i_1 * 8) + j_1] = tt_exp(data[(i_1 * 8) + j_1] - maxelem[i_1]);
+      exps[(i * 8) + j_1] = tt_exp(data[(i * 8) + j_1] - maxelem[i]);
+      expsum[i] = (expsum[i] + exps[(i * 8) + j_1]);
     }
-  }
-  for (long i_2 = 0; i_2 < 2; i_2++) {
-    expsum[i_2] = 0.0f;
-    for (long j_2 = 0; j_2 < 8; j_2++) {
-      expsum[i_2] = (expsum[i_2] + exps[(i_2 * 8) + j_2]);
-    }
-  }
-  for (long i_3 = 0; i_3 < 2; i_3++) {
-    rsum[i_3] = (1.0f / expsum[i_3]);
-  }
-  for (long i_4 = 0; i_4 < 2; i_4++) {
+    rsum[i] = (1.0f / expsum[i]);
     for (long j_3 = 0; j_3 < 8; j_3++) {
-      out[(i_4 * 8) + j_3] = (exps[(i_4 * 8) + j_3] * rsum[i_4]);
+      out[(i * 8) + j_3] = (exps[(i * 8) + j_3] * rsum[i]);
     }
   }
 }

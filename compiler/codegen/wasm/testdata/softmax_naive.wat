@@ -6,7 +6,7 @@
   (export "kernel" (func 0))
   (export "scratch_bytes" (global 0))
   (func $f0 (type 0) (param i32 i32 i32)
-    (local i32 i32 i32 i32 i32 i32 f32 i32 f32 f32 f32 i32 i32 i32 i32 i32 i32 i32 i32)
+    (local i32 i32 i32 i32 i32 i32 f32 i32 f32 f32 f32 i32 i32 i32)
     local.get 2
     local.set 3
     local.get 2
@@ -81,222 +81,151 @@
       i32.add
       local.get 9
       f32.store
-      local.get 7
-      i32.const 1
-      i32.add
-      local.tee 7
-      i32.const 2
-      i32.lt_s
-      br_if 0
-    end
-    i32.const 0
-    local.set 14
-    loop
-      i32.const 0
-      local.set 15
-      local.get 3
-      local.get 14
-      i32.const 2
-      i32.shl
-      i32.add
-      f32.load
-      local.set 9
-      local.get 0
-      local.get 14
-      i32.const 8
-      i32.mul
-      i32.const 2
-      i32.shl
-      i32.add
-      local.set 10
-      local.get 4
-      local.get 14
-      i32.const 8
-      i32.mul
-      i32.const 2
-      i32.shl
-      i32.add
-      local.set 16
-      loop
-        local.get 16
-        local.get 10
-        f32.load
-        local.tee 13
-        local.get 9
-        f32.sub
-        call 1
-        f32.store
-        local.get 10
-        i32.const 4
-        i32.add
-        local.set 10
-        local.get 16
-        i32.const 4
-        i32.add
-        local.set 16
-        local.get 15
-        i32.const 1
-        i32.add
-        local.tee 15
-        i32.const 8
-        i32.lt_s
-        br_if 0
-      end
-      local.get 14
-      i32.const 1
-      i32.add
-      local.tee 14
-      i32.const 2
-      i32.lt_s
-      br_if 0
-    end
-    i32.const 0
-    local.set 17
-    loop
       local.get 5
-      local.get 17
+      local.get 7
       i32.const 2
       i32.shl
       i32.add
       f32.const 0
       f32.store
       i32.const 0
-      local.set 18
-      local.get 5
-      local.get 17
+      local.set 14
+      local.get 3
+      local.get 7
       i32.const 2
       i32.shl
       i32.add
       f32.load
       local.set 9
-      local.get 4
-      local.get 17
+      local.get 5
+      local.get 7
+      i32.const 2
+      i32.shl
+      i32.add
+      f32.load
+      local.set 13
+      local.get 0
+      local.get 7
       i32.const 8
       i32.mul
       i32.const 2
       i32.shl
       i32.add
-      local.set 16
+      local.set 10
+      local.get 4
+      local.get 7
+      i32.const 8
+      i32.mul
+      i32.const 2
+      i32.shl
+      i32.add
+      local.set 15
       loop
-        local.get 9
-        local.get 16
+        local.get 15
+        local.get 10
         f32.load
-        local.tee 13
+        local.tee 12
+        local.get 9
+        f32.sub
+        call 1
+        f32.store
+        local.get 13
+        local.get 15
+        f32.load
+        local.tee 11
         f32.add
-        local.set 9
-        local.get 16
+        local.set 13
+        local.get 10
         i32.const 4
         i32.add
-        local.set 16
-        local.get 18
+        local.set 10
+        local.get 15
+        i32.const 4
+        i32.add
+        local.set 15
+        local.get 14
         i32.const 1
         i32.add
-        local.tee 18
+        local.tee 14
         i32.const 8
         i32.lt_s
         br_if 0
       end
       local.get 5
-      local.get 17
+      local.get 7
       i32.const 2
       i32.shl
       i32.add
-      local.get 9
+      local.get 13
       f32.store
-      local.get 17
-      i32.const 1
-      i32.add
-      local.tee 17
+      local.get 6
+      local.get 7
       i32.const 2
-      i32.lt_s
-      br_if 0
-    end
-    i32.const 0
-    local.set 19
-    local.get 5
-    local.set 16
-    local.get 6
-    local.set 10
-    loop
-      local.get 10
+      i32.shl
+      i32.add
       f32.const 1
-      local.get 16
+      local.get 5
+      local.get 7
+      i32.const 2
+      i32.shl
+      i32.add
       f32.load
-      local.tee 9
+      local.tee 13
       f32.div
       f32.store
-      local.get 16
-      i32.const 4
-      i32.add
-      local.set 16
-      local.get 10
-      i32.const 4
-      i32.add
-      local.set 10
-      local.get 19
-      i32.const 1
-      i32.add
-      local.tee 19
-      i32.const 2
-      i32.lt_s
-      br_if 0
-    end
-    i32.const 0
-    local.set 20
-    loop
       i32.const 0
-      local.set 21
+      local.set 16
       local.get 6
-      local.get 20
+      local.get 7
       i32.const 2
       i32.shl
       i32.add
       f32.load
       local.set 9
       local.get 4
-      local.get 20
+      local.get 7
+      i32.const 8
+      i32.mul
+      i32.const 2
+      i32.shl
+      i32.add
+      local.set 15
+      local.get 1
+      local.get 7
       i32.const 8
       i32.mul
       i32.const 2
       i32.shl
       i32.add
       local.set 10
-      local.get 1
-      local.get 20
-      i32.const 8
-      i32.mul
-      i32.const 2
-      i32.shl
-      i32.add
-      local.set 16
       loop
-        local.get 16
         local.get 10
+        local.get 15
         f32.load
         local.tee 13
         local.get 9
         f32.mul
         f32.store
+        local.get 15
+        i32.const 4
+        i32.add
+        local.set 15
         local.get 10
         i32.const 4
         i32.add
         local.set 10
         local.get 16
-        i32.const 4
-        i32.add
-        local.set 16
-        local.get 21
         i32.const 1
         i32.add
-        local.tee 21
+        local.tee 16
         i32.const 8
         i32.lt_s
         br_if 0
       end
-      local.get 20
+      local.get 7
       i32.const 1
       i32.add
-      local.tee 20
+      local.tee 7
       i32.const 2
       i32.lt_s
       br_if 0
