@@ -10,9 +10,9 @@ import (
 // FuseLoops is the fuse pass: loop fusion of sibling loops (the consumer
 // computed inside its producer's loop with the producer's buffer kept
 // whole, Halide's store_at outside compute_at, TVM's reverse_compute_at).
-// In a sequence, a loop A and a later loop B with the same extent, kind
-// and pragmas, B reading what A writes (a producer and its consumer),
-// become one loop that runs A's body, then B's, per iteration,
+// In a sequence, a loop A and a later loop B with the same extent and
+// kind, B reading what A writes (a producer and its consumer), become one
+// loop (with A's pragmas, and those of B's keys that A has not) that runs A's body, then B's, per iteration,
 //
 //	for (a) A(a); S; for (b) B(b)   =>   S; for (a) { A(a); B(a) }
 //
@@ -207,7 +207,7 @@ func fuseNext(a *ir.For, rest []ir.Stmt, env expr.Env) (int, ir.Stmt) {
 	ua := usesOf(a)
 	for q, s := range rest {
 		us := usesOf(s)
-		if b, ok := s.(*ir.For); ok && b.Extent == a.Extent && b.Kind == a.Kind && slices.Equal(b.Pragmas, a.Pragmas) && readsWrites(b, a) {
+		if b, ok := s.(*ir.For); ok && b.Extent == a.Extent && b.Kind == a.Kind && readsWrites(b, a) {
 			if fused := fuse(a, b, ua, us, env); fused != nil {
 				return q, fused
 			}
@@ -251,6 +251,7 @@ func fuse(a, b *ir.For, ua, ub uses, env expr.Env) ir.Stmt {
 		return nil
 	}
 	out := *a
+	out.Pragmas = mergePragmas(a.Pragmas, b.Pragmas)
 	out.Body = ir.MakeSeq(a.Body, bodyB)
 	if seq, ok := out.Body.(*ir.Seq); ok {
 		// The loops of both bodies, now siblings.
@@ -282,6 +283,18 @@ func sameIteration(stores, loads [][]expr.Expr, v *expr.Var, inner map[*expr.Var
 		}
 	}
 	return false
+}
+
+// mergePragmas returns a's pragmas and those of b whose key a has not:
+// the first loop's hints win.
+func mergePragmas(a, b []ir.Pragma) []ir.Pragma {
+	out := a
+	for _, p := range b {
+		if !slices.ContainsFunc(a, func(q ir.Pragma) bool { return q.Key == p.Key }) {
+			out = append(slices.Clip(out), p)
+		}
+	}
+	return out
 }
 
 // foldsInto counts the stores of s whose index does not use v: in a

@@ -52,6 +52,26 @@ func TestFuseLoops(t *testing.T) {
 		    S[0] = S[0] + T[i];
 		  }
 		}`},
+		// The first loop's pragmas win.
+		{name: "pragmas", f: with(ir.MakeSeq(
+			loop(i, 16, ir.Serial, store(tmp, load(bufA, i), i), ir.Pragma{Key: ir.AutoUnrollMaxStep, Value: 16}),
+			loop(j, 16, ir.Serial, store(bufB, load(tmp, j), j), ir.Pragma{Key: ir.AutoUnrollMaxStep, Value: 64})), tmp), before: `
+		kernel(A: f32[16], out B: f32[16]) {
+		  global T: f32[16];
+		  pragma(auto_unroll_max_step=16) for (i = 0; i < 16; i++) {
+		    T[i] = A[i];
+		  }
+		  pragma(auto_unroll_max_step=64) for (j = 0; j < 16; j++) {
+		    B[j] = T[j];
+		  }
+		}`, after: `
+		kernel(A: f32[16], out B: f32[16]) {
+		  global T: f32[16];
+		  pragma(auto_unroll_max_step=16) for (i = 0; i < 16; i++) {
+		    T[i] = A[i];
+		    B[i] = T[i];
+		  }
+		}`},
 		// T[j + 1] is written at the next iteration of the first loop.
 		{name: "read ahead", f: with(ir.MakeSeq(produce(ir.Serial), loop(j, 16, ir.Serial, store(bufB, load(tmp, expr.Bin(expr.Min, one(j), expr.Const(15))), j))), tmp), before: `
 		kernel(A: f32[16], out B: f32[16]) {

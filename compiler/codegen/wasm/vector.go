@@ -67,11 +67,16 @@ func (g *gen) vstore(n *ir.Store, l *expr.Var) {
 		g.f.LocalSet(h)
 		return
 	}
-	k, lin := g.coef(g.flatIndex(n.Buf, n.Index), l)
+	flat := g.flatIndex(n.Buf, n.Index)
+	k, lin := g.coef(flat, l)
 	if lin && k == 1 {
 		off := g.address(n.Buf, n.Index, n, l, 0)
 		g.vexpr(n.Value, l)
 		g.forget(n.Buf)
+		// The value stored is what a load of the same lanes reads next
+		// (a fused producer's value, summed by its consumer): the load
+		// cache keeps it.
+		g.toCache(cacheKey("v", n.Buf, flat), n.Buf, wasmbin.V128)
 		g.f.V128Store(2, off)
 		return
 	}

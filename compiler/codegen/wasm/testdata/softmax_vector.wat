@@ -5,7 +5,7 @@
   (export "kernel" (func 0))
   (export "scratch_bytes" (global 0))
   (func $f0 (type 0) (param i32 i32 i32)
-    (local i32 i32 v128 v128 i32 i32 v128 v128 i32 f32 f32 i32 i32 i32 i32 v128 v128 f32 f32 f32 f32 f32 f32 f32 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128)
+    (local i32 i32 v128 v128 i32 i32 v128 v128 i32 f32 f32 i32 i32 i32 i32 v128 v128 f32 f32 f32 f32 f32 f32 f32 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128)
     local.get 2
     local.set 3
     local.get 2
@@ -187,87 +187,89 @@
       v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
       f32x4.add
       f32x4.mul
+      local.tee 37
       v128.store align=4
       local.get 16
       local.get 15
       v128.load offset=16 align=4
-      local.tee 37
+      local.tee 38
       local.get 28
       f32x4.sub
-      local.set 38
-      local.get 38
+      local.set 39
+      local.get 39
       v128.const i32x4 0xc2b00000 0xc2b00000 0xc2b00000 0xc2b00000
       f32x4.pmax
       v128.const i32x4 0x42b20000 0x42b20000 0x42b20000 0x42b20000
       f32x4.pmin
-      local.set 39
-      local.get 39
+      local.set 40
+      local.get 40
       v128.const i32x4 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b
       f32x4.mul
       v128.const i32x4 0x4b40007f 0x4b40007f 0x4b40007f 0x4b40007f
       f32x4.add
-      local.set 40
-      local.get 40
+      local.set 41
+      local.get 41
       v128.const i32x4 0x4b40007f 0x4b40007f 0x4b40007f 0x4b40007f
       f32x4.sub
-      local.set 41
-      local.get 39
-      local.get 41
-      v128.const i32x4 0x3f318000 0x3f318000 0x3f318000 0x3f318000
-      f32x4.mul
-      f32x4.sub
       local.set 42
+      local.get 40
       local.get 42
-      local.get 41
-      v128.const i32x4 0xb95e8083 0xb95e8083 0xb95e8083 0xb95e8083
+      v128.const i32x4 0x3f318000 0x3f318000 0x3f318000 0x3f318000
       f32x4.mul
       f32x4.sub
       local.set 43
       local.get 43
-      local.get 43
+      local.get 42
+      v128.const i32x4 0xb95e8083 0xb95e8083 0xb95e8083 0xb95e8083
       f32x4.mul
+      f32x4.sub
       local.set 44
-      local.get 40
+      local.get 44
+      local.get 44
+      f32x4.mul
+      local.set 45
+      local.get 41
       v128.const i32x4 0x4b4000fe 0x4b4000fe 0x4b4000fe 0x4b4000fe
       f32x4.pmin
-      local.set 45
+      local.set 46
       v128.const i32x4 0x39506967 0x39506967 0x39506967 0x39506967
-      local.get 43
+      local.get 44
       f32x4.mul
       v128.const i32x4 0x3ab743ce 0x3ab743ce 0x3ab743ce 0x3ab743ce
       f32x4.add
-      local.get 43
+      local.get 44
       f32x4.mul
       v128.const i32x4 0x3c088908 0x3c088908 0x3c088908 0x3c088908
       f32x4.add
-      local.get 43
+      local.get 44
       f32x4.mul
       v128.const i32x4 0x3d2aa9c1 0x3d2aa9c1 0x3d2aa9c1 0x3d2aa9c1
       f32x4.add
-      local.get 43
+      local.get 44
       f32x4.mul
       v128.const i32x4 0x3e2aaaaa 0x3e2aaaaa 0x3e2aaaaa 0x3e2aaaaa
       f32x4.add
-      local.get 43
+      local.get 44
       f32x4.mul
       v128.const i32x4 0x3f000000 0x3f000000 0x3f000000 0x3f000000
       f32x4.add
-      local.get 44
+      local.get 45
       f32x4.mul
-      local.get 43
+      local.get 44
       f32x4.add
       v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
       f32x4.add
-      local.get 45
+      local.get 46
       i32.const 23
       i32x4.shl
       f32x4.mul
-      local.get 40
-      local.get 45
+      local.get 41
+      local.get 46
       f32x4.sub
       v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
       f32x4.add
       f32x4.mul
+      local.tee 37
       v128.store offset=16 align=4
       f32.const 0
       local.set 12
@@ -278,13 +280,13 @@
       local.get 9
       local.get 16
       v128.load align=4
-      local.tee 46
+      local.tee 47
       f32x4.add
       local.set 9
       local.get 10
       local.get 16
       v128.load offset=16 align=4
-      local.tee 47
+      local.tee 48
       f32x4.add
       local.set 10
       local.get 9
@@ -312,18 +314,20 @@
       local.get 17
       local.get 16
       v128.load align=4
-      local.tee 48
+      local.tee 49
       local.get 13
       f32x4.splat
-      local.tee 49
+      local.tee 50
       f32x4.mul
+      local.tee 51
       v128.store align=4
       local.get 17
       local.get 16
       v128.load offset=16 align=4
-      local.tee 50
-      local.get 49
+      local.tee 52
+      local.get 50
       f32x4.mul
+      local.tee 51
       v128.store offset=16 align=4
       local.get 14
       i32.const 4
