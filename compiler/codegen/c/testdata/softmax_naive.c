@@ -94,14 +94,14 @@ static inline tt_vf tt_vtrunc(tt_vf x) {
 
 TT_MATH float tt_exp(float x) {
   TT_NOCONTRACT
-  float t1 = 89.0f < ((-88.0f) > x ? (-88.0f) : x) ? 89.0f : ((-88.0f) > x ? (-88.0f) : x);
-  float t2 = (t1 * 1.442695f) + 1.2583039e+07f;
-  float t3 = t2 - 1.2583039e+07f;
+  float t1 = 89.0f < ((-87.68f) > x ? (-87.68f) : x) ? 89.0f : ((-87.68f) > x ? (-87.68f) : x);
+  float t2 = (t1 * 1.442695f) + 1.2583038e+07f;
+  float t3 = t2 - 1.2583038e+07f;
   float t4 = t1 - (t3 * 0.6933594f);
   float t5 = t4 - (t3 * (-0.00021219444f));
-  float t6 = t5 * t5;
-  float t7 = 1.2583166e+07f < t2 ? 1.2583166e+07f : t2;
-  return ((((((((((((((0.00019875691f * t5) + 0.0013981999f) * t5) + 0.008333452f) * t5) + 0.041665796f) * t5) + 0.16666666f) * t5) + 0.5f) * t6) + t5) + 1.0f) * tt_frombits((int)((unsigned)tt_bits(t7) << 23))) * ((t2 - t7) + 1.0f);
+  float t6 = tt_frombits((int)((unsigned)tt_bits(t2) << 23));
+  float t7 = ((t5 * t6) * ((((((((0.008289291f * t5) + 0.041897822f) * t5) + 0.16667652f) * t5) + 0.4999915f) * t5) + 0.9999997f)) + t6;
+  return t7 + t7;
 }
 
 const long kernel_scratch_bytes = 256;

@@ -234,7 +234,7 @@
   (func $f1 (type 1) (param f32) (result f32)
     (local f32 f32 f32 f32 f32 f32 f32)
     local.get 0
-    f32.const -88
+    f32.const -87.68
     f32.max
     f32.const 89
     f32.min
@@ -242,11 +242,11 @@
     local.get 1
     f32.const 1.442695
     f32.mul
-    f32.const 1.2583039e+07
+    f32.const 1.2583038e+07
     f32.add
     local.set 2
     local.get 2
-    f32.const 1.2583039e+07
+    f32.const 1.2583038e+07
     f32.sub
     local.set 3
     local.get 1
@@ -261,52 +261,38 @@
     f32.mul
     f32.sub
     local.set 5
-    local.get 5
-    local.get 5
-    f32.mul
-    local.set 6
     local.get 2
-    f32.const 1.2583166e+07
-    f32.min
-    local.set 7
-    f32.const 0.00019875691
-    local.get 5
-    f32.mul
-    f32.const 0.0013981999
-    f32.add
-    local.get 5
-    f32.mul
-    f32.const 0.008333452
-    f32.add
-    local.get 5
-    f32.mul
-    f32.const 0.041665796
-    f32.add
-    local.get 5
-    f32.mul
-    f32.const 0.16666666
-    f32.add
-    local.get 5
-    f32.mul
-    f32.const 0.5
-    f32.add
-    local.get 6
-    f32.mul
-    local.get 5
-    f32.add
-    f32.const 1
-    f32.add
-    local.get 7
     i32.reinterpret_f32
     i32.const 23
     i32.shl
     f32.reinterpret_i32
+    local.set 6
+    local.get 5
+    local.get 6
     f32.mul
-    local.get 2
-    local.get 7
-    f32.sub
-    f32.const 1
+    f32.const 0.008289291
+    local.get 5
+    f32.mul
+    f32.const 0.041897822
+    f32.add
+    local.get 5
+    f32.mul
+    f32.const 0.16667652
+    f32.add
+    local.get 5
+    f32.mul
+    f32.const 0.4999915
+    f32.add
+    local.get 5
+    f32.mul
+    f32.const 0.9999997
     f32.add
     f32.mul
+    local.get 6
+    f32.add
+    local.set 7
+    local.get 7
+    local.get 7
+    f32.add
   )
 )

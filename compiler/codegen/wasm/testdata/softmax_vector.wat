@@ -115,7 +115,7 @@
       f32x4.sub
       local.set 29
       local.get 29
-      v128.const i32x4 0xc2b00000 0xc2b00000 0xc2b00000 0xc2b00000
+      v128.const i32x4 0xc2af5c29 0xc2af5c29 0xc2af5c29 0xc2af5c29
       f32x4.pmax
       v128.const i32x4 0x42b20000 0x42b20000 0x42b20000 0x42b20000
       f32x4.pmin
@@ -123,11 +123,11 @@
       local.get 30
       v128.const i32x4 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b
       f32x4.mul
-      v128.const i32x4 0x4b40007f 0x4b40007f 0x4b40007f 0x4b40007f
+      v128.const i32x4 0x4b40007e 0x4b40007e 0x4b40007e 0x4b40007e
       f32x4.add
       local.set 31
       local.get 31
-      v128.const i32x4 0x4b40007f 0x4b40007f 0x4b40007f 0x4b40007f
+      v128.const i32x4 0x4b40007e 0x4b40007e 0x4b40007e 0x4b40007e
       f32x4.sub
       local.set 32
       local.get 30
@@ -142,51 +142,37 @@
       f32x4.mul
       f32x4.sub
       local.set 34
-      local.get 34
-      local.get 34
-      f32x4.mul
-      local.set 35
       local.get 31
-      v128.const i32x4 0x4b4000fe 0x4b4000fe 0x4b4000fe 0x4b4000fe
-      f32x4.pmin
-      local.set 36
-      v128.const i32x4 0x39506967 0x39506967 0x39506967 0x39506967
-      local.get 34
-      f32x4.mul
-      v128.const i32x4 0x3ab743ce 0x3ab743ce 0x3ab743ce 0x3ab743ce
-      f32x4.add
-      local.get 34
-      f32x4.mul
-      v128.const i32x4 0x3c088908 0x3c088908 0x3c088908 0x3c088908
-      f32x4.add
-      local.get 34
-      f32x4.mul
-      v128.const i32x4 0x3d2aa9c1 0x3d2aa9c1 0x3d2aa9c1 0x3d2aa9c1
-      f32x4.add
-      local.get 34
-      f32x4.mul
-      v128.const i32x4 0x3e2aaaaa 0x3e2aaaaa 0x3e2aaaaa 0x3e2aaaaa
-      f32x4.add
-      local.get 34
-      f32x4.mul
-      v128.const i32x4 0x3f000000 0x3f000000 0x3f000000 0x3f000000
-      f32x4.add
-      local.get 35
-      f32x4.mul
-      local.get 34
-      f32x4.add
-      v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
-      f32x4.add
-      local.get 36
       i32.const 23
       i32x4.shl
+      local.set 35
+      local.get 34
+      local.get 35
       f32x4.mul
-      local.get 31
-      local.get 36
-      f32x4.sub
-      v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
+      v128.const i32x4 0x3c07cfce 0x3c07cfce 0x3c07cfce 0x3c07cfce
+      local.get 34
+      f32x4.mul
+      v128.const i32x4 0x3d2b9d0d 0x3d2b9d0d 0x3d2b9d0d 0x3d2b9d0d
+      f32x4.add
+      local.get 34
+      f32x4.mul
+      v128.const i32x4 0x3e2aad40 0x3e2aad40 0x3e2aad40 0x3e2aad40
+      f32x4.add
+      local.get 34
+      f32x4.mul
+      v128.const i32x4 0x3efffee3 0x3efffee3 0x3efffee3 0x3efffee3
+      f32x4.add
+      local.get 34
+      f32x4.mul
+      v128.const i32x4 0x3f7ffffb 0x3f7ffffb 0x3f7ffffb 0x3f7ffffb
       f32x4.add
       f32x4.mul
+      local.get 35
+      f32x4.add
+      local.set 36
+      local.get 36
+      local.get 36
+      f32x4.add
       local.tee 37
       v128.store align=4
       local.get 16
@@ -197,7 +183,7 @@
       f32x4.sub
       local.set 39
       local.get 39
-      v128.const i32x4 0xc2b00000 0xc2b00000 0xc2b00000 0xc2b00000
+      v128.const i32x4 0xc2af5c29 0xc2af5c29 0xc2af5c29 0xc2af5c29
       f32x4.pmax
       v128.const i32x4 0x42b20000 0x42b20000 0x42b20000 0x42b20000
       f32x4.pmin
@@ -205,11 +191,11 @@
       local.get 40
       v128.const i32x4 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b
       f32x4.mul
-      v128.const i32x4 0x4b40007f 0x4b40007f 0x4b40007f 0x4b40007f
+      v128.const i32x4 0x4b40007e 0x4b40007e 0x4b40007e 0x4b40007e
       f32x4.add
       local.set 41
       local.get 41
-      v128.const i32x4 0x4b40007f 0x4b40007f 0x4b40007f 0x4b40007f
+      v128.const i32x4 0x4b40007e 0x4b40007e 0x4b40007e 0x4b40007e
       f32x4.sub
       local.set 42
       local.get 40
@@ -224,51 +210,37 @@
       f32x4.mul
       f32x4.sub
       local.set 44
-      local.get 44
-      local.get 44
-      f32x4.mul
-      local.set 45
       local.get 41
-      v128.const i32x4 0x4b4000fe 0x4b4000fe 0x4b4000fe 0x4b4000fe
-      f32x4.pmin
-      local.set 46
-      v128.const i32x4 0x39506967 0x39506967 0x39506967 0x39506967
-      local.get 44
-      f32x4.mul
-      v128.const i32x4 0x3ab743ce 0x3ab743ce 0x3ab743ce 0x3ab743ce
-      f32x4.add
-      local.get 44
-      f32x4.mul
-      v128.const i32x4 0x3c088908 0x3c088908 0x3c088908 0x3c088908
-      f32x4.add
-      local.get 44
-      f32x4.mul
-      v128.const i32x4 0x3d2aa9c1 0x3d2aa9c1 0x3d2aa9c1 0x3d2aa9c1
-      f32x4.add
-      local.get 44
-      f32x4.mul
-      v128.const i32x4 0x3e2aaaaa 0x3e2aaaaa 0x3e2aaaaa 0x3e2aaaaa
-      f32x4.add
-      local.get 44
-      f32x4.mul
-      v128.const i32x4 0x3f000000 0x3f000000 0x3f000000 0x3f000000
-      f32x4.add
-      local.get 45
-      f32x4.mul
-      local.get 44
-      f32x4.add
-      v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
-      f32x4.add
-      local.get 46
       i32.const 23
       i32x4.shl
+      local.set 45
+      local.get 44
+      local.get 45
       f32x4.mul
-      local.get 41
-      local.get 46
-      f32x4.sub
-      v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
+      v128.const i32x4 0x3c07cfce 0x3c07cfce 0x3c07cfce 0x3c07cfce
+      local.get 44
+      f32x4.mul
+      v128.const i32x4 0x3d2b9d0d 0x3d2b9d0d 0x3d2b9d0d 0x3d2b9d0d
+      f32x4.add
+      local.get 44
+      f32x4.mul
+      v128.const i32x4 0x3e2aad40 0x3e2aad40 0x3e2aad40 0x3e2aad40
+      f32x4.add
+      local.get 44
+      f32x4.mul
+      v128.const i32x4 0x3efffee3 0x3efffee3 0x3efffee3 0x3efffee3
+      f32x4.add
+      local.get 44
+      f32x4.mul
+      v128.const i32x4 0x3f7ffffb 0x3f7ffffb 0x3f7ffffb 0x3f7ffffb
       f32x4.add
       f32x4.mul
+      local.get 45
+      f32x4.add
+      local.set 46
+      local.get 46
+      local.get 46
+      f32x4.add
       local.tee 37
       v128.store offset=16 align=4
       f32.const 0
