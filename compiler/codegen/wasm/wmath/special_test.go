@@ -35,7 +35,7 @@ func TestUnarySpecials(t *testing.T) {
 		{"exp", Exp, -86.989975, 0},               // the next one down: flushed
 		{"exp", Exp, -87.33655, 0},                // a subnormal result: flushed
 		{"exp", Exp, -87.336544, 0},               // a normal result under 2^-125.5: flushed
-		{"exp", Exp, -103.972076, 0},            // flushed (was the smallest subnormal)
+		{"exp", Exp, -103.972076, 0},              // flushed (was the smallest subnormal)
 		{"exp", Exp, -1000, 0},
 		{"log", Log, 0, ninf},
 		{"log", Log, nz, ninf},
@@ -63,7 +63,7 @@ func TestUnarySpecials(t *testing.T) {
 		{"sigmoid", Sigmoid, 100, 1},
 		{"sigmoid", Sigmoid, -86.5, 2.71348416e-38},
 		{"sigmoid", Sigmoid, -87.5, 0}, // exp(-87.5) is flushed
-		{"sigmoid", Sigmoid, -100, 0}, // exp(-100) is flushed
+		{"sigmoid", Sigmoid, -100, 0},  // exp(-100) is flushed
 		{"sigmoid", Sigmoid, -104, 0},
 		{"sigmoid", Sigmoid, nan, nan},
 	} {
