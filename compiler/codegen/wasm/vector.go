@@ -177,7 +177,7 @@ func (g *gen) vexpr(e expr.Expr, l *expr.Var) {
 		case expr.Abs:
 			g.f.Emit(wasmbin.F32x4Abs)
 		default:
-			if !inlineMath(g.f, n.Fn, true) {
+			if !inlineMath(g.f, n.Fn, true, g.opts.Relaxed) {
 				g.fail("no wasm code for %s", n.Fn)
 			}
 		}

@@ -106,7 +106,7 @@ func newRunner(t *testing.T) *wasmRunner {
 			for i := range params {
 				f.LocalGet(uint32(i))
 			}
-			if !Inline(f, fn, vec) {
+			if !Inline(f, fn, vec, false) {
 				t.Fatalf("Inline(%v, %v) not ok", fn, vec)
 			}
 			addLoop(m, fmt.Sprintf("%v_%v_inline", fn, vec), f.Index, fn.Arity(), vec)
