@@ -152,28 +152,11 @@ func varDims(index []expr.Expr, v *expr.Var) uint64 {
 // that uses v in one of the dimensions dims.
 func loadsMoving(s ir.Stmt, buf *ir.Buffer, v *expr.Var, dims uint64) bool {
 	some, all := false, true
-	look := func(e expr.Expr) {
-		expr.Walk(e, func(x expr.Expr) bool {
-			if l, ok := x.(*expr.Load); ok && l.Src == expr.Source(buf) {
-				some = true
-				all = all && varDims(l.Index, v)&dims != 0
-			}
-			return all
-		})
-	}
-	ir.WalkStmt(s, func(s ir.Stmt) bool {
-		switch n := s.(type) {
-		case *ir.Store:
-			look(n.Value)
-			for _, ix := range n.Index {
-				look(ix)
-			}
-		case *ir.If:
-			look(n.Cond)
-		case *ir.Let:
-			look(n.Value)
+	ForAccesses(s, func(b *ir.Buffer, idx []expr.Expr, node any) {
+		if _, isLoad := node.(*expr.Load); isLoad && b == buf {
+			some = true
+			all = all && varDims(idx, v)&dims != 0
 		}
-		return all
 	})
 	return some && all
 }
@@ -338,35 +321,29 @@ type uses struct {
 // indices, conditions and lets.
 func usesOf(s ir.Stmt) uses {
 	u := uses{writes: map[*ir.Buffer][][]expr.Expr{}, reads: map[*ir.Buffer][][]expr.Expr{}}
-	load := func(e expr.Expr) {
-		expr.Walk(e, func(x expr.Expr) bool {
-			if _, ok := x.(*expr.Select); ok {
-				u.selects = true
-			}
-			if l, ok := x.(*expr.Load); ok {
-				if b, isBuf := l.Src.(*ir.Buffer); isBuf {
-					u.reads[b] = append(u.reads[b], l.Index)
-				}
-			}
-			return true
-		})
-	}
-	ir.WalkStmt(s, func(s ir.Stmt) bool {
-		switch n := s.(type) {
-		case *ir.Store:
-			u.writes[n.Buf] = append(u.writes[n.Buf], n.Index)
-			load(n.Value)
-			for _, ix := range n.Index {
-				load(ix)
-			}
-		case *ir.If:
-			load(n.Cond)
-		case *ir.Let:
-			load(n.Value)
+	ForAccesses(s, func(b *ir.Buffer, idx []expr.Expr, node any) {
+		if _, isStore := node.(*ir.Store); isStore {
+			u.writes[b] = append(u.writes[b], idx)
+		} else {
+			u.reads[b] = append(u.reads[b], idx)
 		}
-		return true
 	})
+	u.selects = hasSelect(s)
 	return u
+}
+
+// hasSelect reports whether an expression of s selects.
+func hasSelect(s ir.Stmt) bool {
+	found := false
+	ir.RewriteExprs(s, func(e expr.Expr) expr.Expr {
+		expr.Walk(e, func(x expr.Expr) bool {
+			_, sel := x.(*expr.Select)
+			found = found || sel
+			return !found
+		})
+		return e
+	})
+	return found
 }
 
 // conflicts reports whether two statements may not swap: one writes what
