@@ -36,8 +36,9 @@ func main() {
 	rounds := flag.Int("rounds", 5, "rounds of timing every kernel in turn")
 	minTime := flag.Duration("min-time", 500*time.Millisecond, "least total time of each measurement's timed samples")
 	withPeer := flag.Bool("peer", true, "run the XNNPACK peer and the f32x4 peak (bench/peer)")
+	relaxed := flag.Bool("relaxed", false, "run node with relaxed SIMD, for kernels exported for wasm-simd -relaxed")
 	flag.Usage = func() {
-		fmt.Fprintln(os.Stderr, "usage: retime [-workload SPEC] [-rounds N] [-min-time D] [-peer=false] NAME=KERNEL.wasm ...")
+		fmt.Fprintln(os.Stderr, "usage: retime [-workload SPEC] [-rounds N] [-min-time D] [-peer=false] [-relaxed] NAME=KERNEL.wasm ...")
 		flag.PrintDefaults()
 	}
 	flag.Parse()
@@ -54,7 +55,7 @@ func main() {
 		}
 		b, err := os.ReadFile(path)
 		check(err)
-		names, cands = append(names, name), append(cands, targets.Candidate{Kind: targets.WasmSIMD, Wasm: b})
+		names, cands = append(names, name), append(cands, targets.Candidate{Kind: targets.WasmSIMD, Wasm: b, Relaxed: *relaxed})
 	}
 	d, err := ops.BuildSpec(*spec)
 	check(err)
@@ -68,7 +69,7 @@ func main() {
 	for _, t := range w.Inputs {
 		inBytes += float64(t.Bytes())
 	}
-	v8 := node.New(node.Config{Options: opts})
+	v8 := node.New(node.Config{Options: opts, Relaxed: *relaxed})
 	defer v8.Close()
 	best, fastest := make([]float64, len(cands)), make([]float64, len(cands))
 	for r := range *rounds {

@@ -14,6 +14,9 @@
 //   - partition: a loop around a vectorized loop whose body selects a load
 //     under a condition on the loop's variable (a padding) is split into
 //     the ranges where the condition is constant (partition.go).
+//   - fuse: sibling loops with the same header, where the second reads
+//     what the first writes at the same iteration only, become one loop
+//     (fuse.go): softmax's exp pass and its row sum, one pass.
 //   - vectorize: a vectorized loop whose body the target can compute
 //     Config.Lanes lanes at a time becomes a loop over chunks of Lanes
 //     iterations around a lane loop (still marked vectorized), plus an
@@ -97,6 +100,7 @@ type Pass struct {
 // Passes are the shared passes, in the order they run.
 var Passes = []Pass{
 	{"partition", Partition},
+	{"fuse", FuseLoops},
 	{"auto-unroll", AutoUnroll},
 	{"vectorize", Vectorize},
 	{"transpose", Transpose},
@@ -105,12 +109,16 @@ var Passes = []Pass{
 
 // Order lists the pairs of passes whose order matters: the first must run
 // before the second in every list a generator runs (a test checks
-// Passes). partition copies loops before auto-unroll sizes their nests,
-// auto-unroll marks whole nests before vectorize splits them into chunks,
+// Passes). fuse joins loops before auto-unroll sizes them (and before
+// the vectorizer, which then sees a fused reduction whole); it runs after
+// partition, which it leaves nothing to do. partition copies loops before
+// auto-unroll sizes their nests, auto-unroll marks whole nests before
+// vectorize splits them into chunks,
 // transpose groups the lane loops vectorize made, and unroll expands what
 // they marked.
 var Order = [][2]string{
 	{"partition", "auto-unroll"},
+	{"fuse", "auto-unroll"},
 	{"auto-unroll", "vectorize"},
 	{"auto-unroll", "unroll"},
 	{"vectorize", "unroll"},

@@ -92,9 +92,9 @@ func TestPassOrder(t *testing.T) {
 	if err := CheckOrder(Passes); err != nil {
 		t.Fatal(err)
 	}
-	swapped := []Pass{Passes[0], Passes[1], Passes[3], Passes[2], Passes[4]}
+	swapped := []Pass{Passes[0], Passes[1], Passes[2], Passes[4], Passes[3], Passes[5]}
 	missing := Passes[1:]
-	twice := append([]Pass{Passes[1]}, Passes...)
+	twice := append([]Pass{Passes[2]}, Passes...)
 	for _, c := range []struct {
 		passes []Pass
 		want   string

@@ -85,3 +85,33 @@ func Linear(e expr.Expr, v *expr.Var, env expr.Env) (int64, bool) {
 	}
 	return d.V, true
 }
+
+// ForAccesses calls f for every load and store in s, with the node that
+// identifies it (the *expr.Load or the *ir.Store).
+func ForAccesses(s ir.Stmt, f func(b *ir.Buffer, idx []expr.Expr, node any)) {
+	walkExprs := func(e expr.Expr) {
+		expr.Walk(e, func(x expr.Expr) bool {
+			if l, ok := x.(*expr.Load); ok {
+				if b, ok := l.Src.(*ir.Buffer); ok {
+					f(b, l.Index, l)
+				}
+			}
+			return true
+		})
+	}
+	ir.WalkStmt(s, func(s ir.Stmt) bool {
+		switch n := s.(type) {
+		case *ir.Store:
+			walkExprs(n.Value)
+			for _, ix := range n.Index {
+				walkExprs(ix)
+			}
+			f(n.Buf, n.Index, n)
+		case *ir.If:
+			walkExprs(n.Cond)
+		case *ir.Let:
+			walkExprs(n.Value)
+		}
+		return true
+	})
+}

@@ -3,6 +3,7 @@ package codegen
 import (
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/tabtune/tabtune/compiler/expr"
 	"github.com/tabtune/tabtune/compiler/ir"
@@ -38,6 +39,18 @@ import (
 // and the accumulator is addressed by constants and aligned lane runs, so
 // a generator can keep it in vector registers.
 
+// storesIn counts the stores of s.
+func storesIn(s ir.Stmt) int {
+	n := 0
+	ir.WalkStmt(s, func(s ir.Stmt) bool {
+		if _, ok := s.(*ir.Store); ok {
+			n++
+		}
+		return true
+	})
+	return n
+}
+
 // reduction is the one store of a reducing loop body:
 // S[idx] = op(S[idx], value).
 type reduction struct {
@@ -58,17 +71,24 @@ func (r reduction) identity() expr.Expr {
 }
 
 // findReduction returns the reduction of body over v: body is made of
-// sequences and conditions (without else) around exactly one store, which
+// sequences and conditions (without else) around exactly one store that
 // folds a value into an element of a float buffer that does not move with
-// v, and that buffer is read nowhere else in body.
+// v, and that buffer is read and written nowhere else in body. The other
+// stores move with v (a producer fused into the reduction's loop stores
+// its values there, fuse.go); the vectorizer checks that they run lane by
+// lane.
 func findReduction(body ir.Stmt, v *expr.Var) (reduction, bool) {
 	var r reduction
 	stores, ok := 0, true
 	ir.WalkStmt(body, func(s ir.Stmt) bool {
 		switch n := s.(type) {
 		case *ir.Store:
-			stores++
-			r.store = n
+			// Stores that move with v are the lanes' own (a fused
+			// producer's, fuse.go); the one that does not is the fold.
+			if !slices.ContainsFunc(n.Index, func(ix expr.Expr) bool { return Depends(ix, v) }) {
+				stores++
+				r.store = n
+			}
 		case *ir.If:
 			ok = ok && n.Else == nil
 		case *ir.Seq:
@@ -81,11 +101,6 @@ func findReduction(body ir.Stmt, v *expr.Var) (reduction, bool) {
 		return r, false
 	}
 	st := r.store
-	for _, ix := range st.Index {
-		if Depends(ix, v) {
-			return r, false
-		}
-	}
 	b, isBin := st.Value.(*expr.Binary)
 	if !isBin || (b.Op != expr.Add && b.Op != expr.Max && b.Op != expr.Min) {
 		return r, false
@@ -109,9 +124,17 @@ func findReduction(body ir.Stmt, v *expr.Var) (reduction, bool) {
 		var es []expr.Expr
 		switch n := s.(type) {
 		case *ir.Store:
-			es = append(append(es, n.Index...), r.value)
+			es = append(es, n.Index...)
+			if n == st {
+				es = append(es, r.value)
+			} else {
+				es = append(es, n.Value)
+			}
 		case *ir.If:
 			es = append(es, n.Cond)
+		}
+		if n, isStore := s.(*ir.Store); isStore && n != st && n.Buf == st.Buf {
+			reads = true
 		}
 		for _, e := range es {
 			expr.Walk(e, func(x expr.Expr) bool {
@@ -135,6 +158,12 @@ func (z *vectorizer) vectorReduction(f *ir.For, r reduction) ir.Stmt {
 	lanes := z.cfg.Lanes
 	m, rest := f.Extent/lanes, f.Extent%lanes
 	u := min(max(z.cfg.Accumulators, 1), m)
+	if foldsInto(f.Body, f.Var) < storesIn(f.Body) {
+		// A fused producer (fuse.go) computes each lane's value in many
+		// instructions, which hide the add's latency; more accumulators
+		// would only unroll its long body and spill its registers.
+		u = 1
+	}
 	z.accs++
 	acc := &ir.Buffer{Name: fmt.Sprintf("%s.vacc%d", r.store.Buf.Name, z.accs), Shape: []int64{u * lanes},
 		DType: expr.Float, Scope: ir.Local}

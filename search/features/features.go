@@ -55,19 +55,24 @@ func (m Machine) Extract(f *ir.Func) [][]float32 {
 	return rows
 }
 
-// partition runs the code generators' first pass, which splits loops
-// around paddings, so that the features see the loops the generator
-// vectorizes (machines with vectors only: the CUDA generator does not run
-// it).
+// partition runs the code generators' first passes, which split loops
+// around paddings and fuse sibling loops, so that the features see the
+// loops the generator vectorizes (machines with vectors only: the CUDA
+// generator does not run them).
 func (m Machine) partition(f *ir.Func) *ir.Func {
 	if m.Lanes < 2 {
 		return f
 	}
-	p, err := codegen.Partition(f, codegen.Config{Lanes: m.Lanes, MaxUnroll: MaxUnroll})
+	cfg := codegen.Config{Lanes: m.Lanes, MaxUnroll: MaxUnroll}
+	p, err := codegen.Partition(f, cfg)
 	if err != nil {
 		return f
 	}
-	return p
+	fused, err := codegen.FuseLoops(p, cfg)
+	if err != nil {
+		return p
+	}
+	return fused
 }
 
 // loopCtx is an enclosing loop.
@@ -220,7 +225,10 @@ func (x *extractor) pre(s ir.Stmt, budget int64) preRes {
 		b := x.pre(n.Body, max(budget, own))
 		lanes := x.m.Lanes
 		vec := n.Kind == ir.Vectorized && n.Extent >= lanes && x.canVectorize(n.Body, n.Var)
-		red := n.Kind == ir.Vectorized && n.Extent >= lanes && !vec && x.vectorReduction(n.Body, n.Var)
+		red, fused := false, false
+		if n.Kind == ir.Vectorized && n.Extent >= lanes && !vec {
+			red, fused = x.vectorReduction(n.Body, n.Var)
+		}
 		x.popLoop()
 		ext := max(n.Extent, 0)
 		in := &x.info[id]
@@ -239,7 +247,7 @@ func (x *extractor) pre(s ir.Stmt, budget int64) preRes {
 			if red {
 				in.kind = ir.Vectorized
 				in.full = float64(ext/lanes*lanes) / float64(ext)
-				in.chunk, r.size = reductionSize(ext, lanes, b.size)
+				in.chunk, r.size = reductionSize(ext, lanes, b.size, fused)
 				return r
 			}
 			if !vec {

@@ -1,6 +1,8 @@
 package features
 
 import (
+	"slices"
+
 	"github.com/tabtune/tabtune/compiler/expr"
 	"github.com/tabtune/tabtune/compiler/ir"
 )
@@ -240,13 +242,22 @@ func dependsOn(e expr.Expr, v *expr.Var) bool {
 // sequences and conditions without else around one float store
 // S[idx] = op(S[idx], value), op +, max or min, idx without v, S read
 // nowhere else, the value and the conditions computable for all lanes.
-func (x *extractor) vectorReduction(body ir.Stmt, v *expr.Var) bool {
+// The other stores move with v and run lane by lane (a producer fused
+// into the loop: codegen's fuse); with them, fused is true and the
+// generator folds into one accumulator.
+func (x *extractor) vectorReduction(body ir.Stmt, v *expr.Var) (ok, fused bool) {
 	var st *ir.Store
-	stores, ok := 0, true
+	var side []*ir.Store
+	stores := 0
+	ok = true
 	var exprs []expr.Expr
 	ir.WalkStmt(body, func(s ir.Stmt) bool {
 		switch n := s.(type) {
 		case *ir.Store:
+			if slices.ContainsFunc(n.Index, func(ix expr.Expr) bool { return dependsOn(ix, v) }) {
+				side = append(side, n)
+				break
+			}
 			stores++
 			st = n
 		case *ir.If:
@@ -259,16 +270,11 @@ func (x *extractor) vectorReduction(body ir.Stmt, v *expr.Var) bool {
 		return ok
 	})
 	if !ok || stores != 1 || st.Buf == nil || st.Buf.DType != expr.Float {
-		return false
-	}
-	for _, ix := range st.Index {
-		if dependsOn(ix, v) {
-			return false
-		}
+		return false, false
 	}
 	b, isBin := st.Value.(*expr.Binary)
 	if !isBin || (b.Op != expr.Add && b.Op != expr.Max && b.Op != expr.Min) {
-		return false
+		return false, false
 	}
 	self := &expr.Load{Src: st.Buf, Index: st.Index}
 	value := b.B
@@ -277,14 +283,21 @@ func (x *extractor) vectorReduction(body ir.Stmt, v *expr.Var) bool {
 	case expr.Equal(b.B, self) && b.Op == expr.Add: // as codegen's reduce: max(f, S) is none
 		value = b.A
 	default:
-		return false
+		return false, false
 	}
-	for _, e := range append(append(exprs, st.Index...), value) {
+	exprs = append(append(exprs, st.Index...), value)
+	for _, n := range side {
+		if n.Buf == st.Buf || !x.canVectorize(n, v) {
+			return false, false
+		}
+		exprs = append(append(exprs, n.Index...), n.Value)
+	}
+	for _, e := range exprs {
 		if readsBuffer(e, st.Buf) {
-			return false
+			return false, false
 		}
 	}
-	return x.vexprOK(value, v)
+	return x.vexprOK(value, v), len(side) > 0
 }
 
 // readsBuffer reports whether e loads from b.
@@ -307,9 +320,12 @@ func readsBuffer(e expr.Expr, b *ir.Buffer) bool {
 // accumulators set, the chunk loop of accumulators lane loops, the chunks
 // left over, the accumulators folded together, the horizontal store and
 // the scalar tail.
-func reductionSize(ext, lanes, size int64) (chunk, total int64) {
+func reductionSize(ext, lanes, size int64, fused bool) (chunk, total int64) {
 	m, rem := ext/lanes, ext%lanes
 	u := min(int64(accumulators), m)
+	if fused {
+		u = 1
+	}
 	lane := satAdd(size, 1)
 	body := satAdd(satMul(u, lane), 1)
 	loop := satAdd(body, 1)

@@ -6,28 +6,31 @@ import "math"
 // reference functions (package wmath) and every renderer read these, so
 // a coefficient is written once.
 
-// Constants of Exp (Cephes expf, scaled once).
+// Constants of Exp (Cody-Waite reduction, XNNPACK's degree-5 polynomial,
+// 2^(k-1) scaled once and doubled).
 const (
-	ExpMin float32 = -88 // x·log2e rounds to k = -127: 2^k is built as +0
-	ExpMax float32 = 89  // exp(89) > MaxFloat32: overflows to +Inf
+	// ExpMin: x·log2e rounds to k = -126 or above, so that the biased
+	// exponent k + 126 of 2^(k-1) is not negative (k = -126 builds +0).
+	ExpMin float32 = -87.68
+	ExpMax float32 = 89 // exp(89) > MaxFloat32: the doubling overflows to +Inf
 	Log2e  float32 = 1.44269504088896341
 	ExpC1  float32 = 0.693359375 // ln 2 = C1 - C2, C1 with 9 significant bits
 	ExpC2  float32 = -2.12194440e-4
-	// ExpMagic is 1.5·2^23 + 127: x + ExpMagic rounds x to an integer
-	// (|x| < 2^22) and holds k + 127 in its low bits, the biased
-	// exponent of 2^k.
-	ExpMagic float32 = 0x1.8p23 + 127
+	// ExpMagic is 1.5·2^23 + 126: x + ExpMagic rounds x to an integer
+	// (|x| < 2^22) and holds k + 126 in its low bits, the biased
+	// exponent of 2^(k-1).
+	ExpMagic float32 = 0x1.8p23 + 126
 )
 
-// ExpP is the minimax polynomial of Cephes expf:
-// exp(r) ≈ 1 + r + r²·P(r) on [-ln2/2, ln2/2], P in Horner order.
+// ExpP is the polynomial of XNNPACK's rr2-p5 exp (its f32 softmax
+// kernels): exp(t) ≈ 1 + t·P(t) on [-ln2/2, ln2/2], P of degree 4 in
+// Horner order; relative error under 9.2e-8 (1.55·2^-24) before rounding.
 var ExpP = [...]float32{
-	1.9875691500e-4,
-	1.3981999507e-3,
-	8.3334519073e-3,
-	4.1665795894e-2,
-	1.6666665459e-1,
-	5.0000001201e-1,
+	0x1.0F9F9Cp-7,
+	0x1.573A1Ap-5,
+	0x1.555A80p-3,
+	0x1.FFFDC6p-2,
+	0x1.FFFFF6p-1,
 }
 
 // Constants of Log (musl / FreeBSD logf).

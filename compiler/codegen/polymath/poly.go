@@ -65,23 +65,22 @@ type Builder[V any] interface {
 	Pow2k(x V) V
 }
 
-// Exp is e**x (Cephes expf's reduction and polynomial), scaled by 2^k
-// once: results that would need k = -127 are 0.
+// Exp is e**x: Cody-Waite reduction to t in [-ln2/2, ln2/2], a degree-5
+// polynomial (XNNPACK's rr2-p5 coefficients), scaled by 2^(k-1) once and
+// doubled: results that would need k = -126 or less are 0.
 func Exp[V any](b Builder[V], x V) V {
 	x = b.Let(b.MinC(b.MaxC(x, float64(ExpMin)), float64(ExpMax)))
 	kk := b.Let(b.Add(b.Mul(x, b.F32(Log2e)), b.F32(ExpMagic)))
 	k := b.Let(b.Sub(kk, b.F32(ExpMagic)))
-	r := b.Let(b.Sub(x, b.Mul(k, b.F32(ExpC1))))
-	r = b.Let(b.Sub(r, b.Mul(k, b.F32(ExpC2))))
-	z := b.Let(b.Mul(r, r))
+	t := b.Let(b.Sub(x, b.Mul(k, b.F32(ExpC1))))
+	t = b.Let(b.Sub(t, b.Mul(k, b.F32(ExpC2))))
 	p := b.F32(ExpP[0])
 	for _, c := range ExpP[1:] {
-		p = b.Add(b.Mul(p, r), b.F32(c))
+		p = b.Add(b.Mul(p, t), b.F32(c))
 	}
-	y := b.Add(b.Add(b.Mul(p, z), r), b.F32(1))
-	kc := b.Let(b.MinC(kk, float64(ExpMagic+127)))
-	s := b.FromBits(b.Shl(b.BitsOf(kc), 23))
-	return b.Mul(b.Mul(y, s), b.Add(b.Sub(kk, kc), b.F32(1)))
+	s := b.Let(b.FromBits(b.Shl(b.BitsOf(kk), 23)))
+	f := b.Let(b.Add(b.Mul(b.Mul(t, s), p), s))
+	return b.Add(f, f)
 }
 
 // Log is the natural logarithm (musl / FreeBSD logf).

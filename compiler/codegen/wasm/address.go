@@ -3,6 +3,7 @@ package wasm
 import (
 	"fmt"
 
+	"github.com/tabtune/tabtune/compiler/codegen"
 	"github.com/tabtune/tabtune/compiler/codegen/wasm/wasmbin"
 	"github.com/tabtune/tabtune/compiler/expr"
 	"github.com/tabtune/tabtune/compiler/ir"
@@ -31,7 +32,7 @@ func (g *gen) strengthReduce(n *ir.For) []increment {
 	})
 	groups := map[string]*increment{}
 	var order []string
-	forAccesses(n.Body, func(b *ir.Buffer, idx []expr.Expr, node any) {
+	codegen.ForAccesses(n.Body, func(b *ir.Buffer, idx []expr.Expr, node any) {
 		if _, promoted := g.regs[b]; promoted || g.hoistBufs[b] {
 			return
 		}

@@ -127,7 +127,7 @@ func (g *gen) promotable(a *ir.Alloc) bool {
 			ok = false
 		}
 	}
-	forAccesses(a.Body, func(b *ir.Buffer, idx []expr.Expr, _ any) {
+	codegen.ForAccesses(a.Body, func(b *ir.Buffer, idx []expr.Expr, _ any) {
 		if b != a.Buf {
 			return
 		}
@@ -150,36 +150,6 @@ func (g *gen) promotable(a *ir.Alloc) bool {
 		}
 	})
 	return ok
-}
-
-// forAccesses calls f for every load and store in s, with the node that
-// identifies it (the *expr.Load or the *ir.Store).
-func forAccesses(s ir.Stmt, f func(b *ir.Buffer, idx []expr.Expr, node any)) {
-	walkExprs := func(e expr.Expr) {
-		expr.Walk(e, func(x expr.Expr) bool {
-			if l, ok := x.(*expr.Load); ok {
-				if b, ok := l.Src.(*ir.Buffer); ok {
-					f(b, l.Index, l)
-				}
-			}
-			return true
-		})
-	}
-	ir.WalkStmt(s, func(s ir.Stmt) bool {
-		switch n := s.(type) {
-		case *ir.Store:
-			walkExprs(n.Value)
-			for _, ix := range n.Index {
-				walkExprs(ix)
-			}
-			f(n.Buf, n.Index, n)
-		case *ir.If:
-			walkExprs(n.Cond)
-		case *ir.Let:
-			walkExprs(n.Value)
-		}
-		return true
-	})
 }
 
 // temp borrows a local of type t; release gives it back.

@@ -16,7 +16,7 @@ func newMathLib(m *wasmbin.Module) mathLib { return wmath.NewLib(m) }
 func wmathSupported(fn expr.Intrinsic) bool { return wmath.Supported(fn) }
 
 // inlineMath emits an intrinsic's code in place of a call to its
-// function (wmath.Inline).
-func inlineMath(f *wasmbin.Func, fn expr.Intrinsic, vector bool) bool {
-	return wmath.Inline(f, fn, vector)
+// function (wmath.Inline), with relaxed multiply-adds when relaxed.
+func inlineMath(f *wasmbin.Func, fn expr.Intrinsic, vector, relaxed bool) bool {
+	return wmath.Inline(f, fn, vector, relaxed)
 }

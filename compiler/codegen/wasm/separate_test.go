@@ -68,7 +68,7 @@ func TestSeparatedWindowsWasm(t *testing.T) {
 		if err != nil {
 			t.Fatalf("case %d, %s: %v\n%s", c, specs[w], err, st.StepsString())
 		}
-		if partitioned(t, st) {
+		if changedBy(t, st, "partition") {
 			partitions++
 		}
 		if text, err := wasmbin.Disassemble(k.Wasm); err == nil && strings.Contains(text, "i8x16.shuffle") {

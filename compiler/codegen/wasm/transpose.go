@@ -36,7 +36,7 @@ func (g *gen) transposeGroup(n *ir.For) {
 	}
 	var blocks []*block
 	seen := map[string]bool{}
-	forAccesses(lane.Body, func(b *ir.Buffer, idx []expr.Expr, node any) {
+	codegen.ForAccesses(lane.Body, func(b *ir.Buffer, idx []expr.Expr, node any) {
 		flat := g.flatIndex(b, idx)
 		key := cacheKey("t", b, flat)
 		if _, isLoad := node.(*expr.Load); !isLoad || seen[key] {
@@ -58,7 +58,7 @@ func (g *gen) transposeGroup(n *ir.For) {
 	for it := int64(0); it < 4; it++ {
 		body := codegen.Subst(lane.Body, map[*expr.Var]expr.Expr{i: expr.Const(it)}, g.env)
 		// Give each column to the loads of this iteration that read it.
-		forAccesses(body, func(b *ir.Buffer, idx []expr.Expr, node any) {
+		codegen.ForAccesses(body, func(b *ir.Buffer, idx []expr.Expr, node any) {
 			if _, isLoad := node.(*expr.Load); !isLoad {
 				return
 			}

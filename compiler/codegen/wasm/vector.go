@@ -69,11 +69,16 @@ func (g *gen) vstore(n *ir.Store, l *expr.Var) {
 		g.f.LocalSet(h)
 		return
 	}
-	k, lin := g.coef(g.flatIndex(n.Buf, n.Index), l)
+	flat := g.flatIndex(n.Buf, n.Index)
+	k, lin := g.coef(flat, l)
 	if lin && k == 1 {
 		off := g.address(n.Buf, n.Index, n, l, 0)
 		g.vexpr(n.Value, l)
 		g.forget(n.Buf)
+		// The value stored is what a load of the same lanes reads next
+		// (a fused producer's value, summed by its consumer): the load
+		// cache keeps it.
+		g.toCache(cacheKey("v", n.Buf, flat), n.Buf, wasmbin.V128)
 		g.f.V128Store(2, off)
 		return
 	}
@@ -174,7 +179,7 @@ func (g *gen) vexpr(e expr.Expr, l *expr.Var) {
 		case expr.Abs:
 			g.f.Emit(wasmbin.F32x4Abs)
 		default:
-			if !inlineMath(g.f, n.Fn, true) {
+			if !inlineMath(g.f, n.Fn, true, g.opts.Relaxed) {
 				g.fail("no wasm code for %s", n.Fn)
 			}
 		}

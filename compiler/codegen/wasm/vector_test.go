@@ -2,6 +2,7 @@ package wasm
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -202,5 +203,34 @@ func TestFusedReductionLoads(t *testing.T) {
 	}
 	if r := strings.Count(text, "f32x4.replace_lane"); r != 0 || !strings.Contains(text, "v128.load ") {
 		t.Errorf("%d lane inserts, want whole vector loads\n%s", r, text)
+	}
+}
+
+// TestFusedSoftmax: softmax per block of rows, its stages vectorized,
+// fuses into one loop over the rows in which the exps are stored and
+// summed in one vector loop (codegen's fuse): one pass for the max, one
+// for exp and sum, one for the product. It runs right with a tail (N=10)
+// and rows left over (M=5 in blocks of 2).
+func TestFusedSoftmax(t *testing.T) {
+	src := `data = input(f32, [5, 10])
+maxelem[i] = max_over(data[i, j], j)
+exps[i, j] = exp(data[i, j] - maxelem[i])
+expsum[i] = sum(exps[i, j], j)
+rsum[i] = 1.0 / expsum[i]
+out[i, j] = exps[i, j] * rsum[i]
+`
+	steps := []schedule.Step{schedule.Split{Stage: 5, Iter: 0, Lengths: []int64{2}, InnerToOuter: true}}
+	for _, p := range []int{4, 3, 2, 1} {
+		steps = append(steps, schedule.ComputeAt{Stage: p, Target: 5, TargetIter: 0})
+	}
+	for _, p := range []int{1, 2, 3} {
+		steps = append(steps, schedule.Annotate{Stage: p, Iter: 1, Ann: schedule.AnnVectorize})
+	}
+	steps = append(steps, schedule.Annotate{Stage: 5, Iter: 2, Ann: schedule.AnnVectorize})
+	k := checkSource(t, src, steps)
+	text := k.Prepared.String()
+	fused := regexp.MustCompile(`(?s)exps\[i, j_1\.v\] = exp\([^;]*;[^;]*expsum\.vacc\d+\[j_1\.v\] = `)
+	if !fused.MatchString(text) || strings.Count(text, "for (i = ") != 1 {
+		t.Errorf("softmax's stages are not fused into one loop over rows with the exps summed as stored:\n%s", text)
 	}
 }

@@ -75,13 +75,13 @@ func TestZooSchedules(t *testing.T) {
 func TestRandomSchedulesWasm(t *testing.T) {
 	names, dags := schedtest.SmallDAGs(t)
 	refs := references(t, dags)
-	vector, regs, reductions, shuffles, splats, partitions, transposes := 0, 0, 0, 0, 0, 0, 0
+	vector, regs, reductions, shuffles, splats, partitions, transposes, fused := 0, 0, 0, 0, 0, 0, 0, 0
 	defer func() {
-		t.Logf("kernels with vector loops: %d, with register buffers: %d, vectorized reductions: %d, strided vector loads: %d, splat loads: %d, partitioned loops: %d, transposes: %d",
-			vector, regs, reductions, shuffles, splats, partitions, transposes)
+		t.Logf("kernels with vector loops: %d, with register buffers: %d, vectorized reductions: %d, strided vector loads: %d, splat loads: %d, partitioned loops: %d, transposes: %d, fused loops: %d",
+			vector, regs, reductions, shuffles, splats, partitions, transposes, fused)
 		// The paths the random schedules must reach, at the default count.
-		if *propertyCases >= 240 && (reductions == 0 || shuffles == 0 || splats == 0 || partitions == 0) {
-			t.Errorf("no random schedule vectorized a reduction (%d), a strided load (%d) or a splat load (%d), or partitioned a loop (%d)", reductions, shuffles, splats, partitions)
+		if *propertyCases >= 240 && (reductions == 0 || shuffles == 0 || splats == 0 || partitions == 0 || fused == 0) {
+			t.Errorf("no random schedule vectorized a reduction (%d), a strided load (%d) or a splat load (%d), partitioned a loop (%d) or fused loops (%d)", reductions, shuffles, splats, partitions, fused)
 		}
 	}()
 	for c := 0; c < *propertyCases; c++ {
@@ -95,8 +95,11 @@ func TestRandomSchedulesWasm(t *testing.T) {
 		if k.VectorLoops > 0 {
 			vector++
 		}
-		if partitioned(t, st) {
+		if changedBy(t, st, "partition") {
 			partitions++
+		}
+		if changedBy(t, st, "fuse") {
+			fused++
 		}
 		if k.RegisterBuffers > 0 {
 			regs++
@@ -121,15 +124,15 @@ func TestRandomSchedulesWasm(t *testing.T) {
 	}
 }
 
-// partitioned reports whether the partition pass changes the program of
-// st.
-func partitioned(t *testing.T, st *schedule.State) bool {
+// changedBy reports whether the code generator's pass changes the program
+// of st.
+func changedBy(t *testing.T, st *schedule.State, pass string) bool {
 	f, err := lower.Lower(st)
 	if err != nil {
 		t.Fatal(err)
 	}
 	changed := false
-	if _, err := Prepare(f, Options{}, func(pass string, _ *ir.Func) { changed = changed || pass == "partition" }); err != nil {
+	if _, err := Prepare(f, Options{}, func(p string, _ *ir.Func) { changed = changed || p == pass }); err != nil {
 		t.Fatal(err)
 	}
 	return changed

@@ -94,14 +94,14 @@ static inline tt_vf tt_vtrunc(tt_vf x) {
 
 TT_MATH float tt_exp(float x) {
   TT_NOCONTRACT
-  float t1 = 89.0f < ((-88.0f) > x ? (-88.0f) : x) ? 89.0f : ((-88.0f) > x ? (-88.0f) : x);
-  float t2 = (t1 * 1.442695f) + 1.2583039e+07f;
-  float t3 = t2 - 1.2583039e+07f;
+  float t1 = 89.0f < ((-87.68f) > x ? (-87.68f) : x) ? 89.0f : ((-87.68f) > x ? (-87.68f) : x);
+  float t2 = (t1 * 1.442695f) + 1.2583038e+07f;
+  float t3 = t2 - 1.2583038e+07f;
   float t4 = t1 - (t3 * 0.6933594f);
   float t5 = t4 - (t3 * (-0.00021219444f));
-  float t6 = t5 * t5;
-  float t7 = 1.2583166e+07f < t2 ? 1.2583166e+07f : t2;
-  return ((((((((((((((0.00019875691f * t5) + 0.0013981999f) * t5) + 0.008333452f) * t5) + 0.041665796f) * t5) + 0.16666666f) * t5) + 0.5f) * t6) + t5) + 1.0f) * tt_frombits((int)((unsigned)tt_bits(t7) << 23))) * ((t2 - t7) + 1.0f);
+  float t6 = tt_frombits((int)((unsigned)tt_bits(t2) << 23));
+  float t7 = ((t5 * t6) * ((((((((0.008289291f * t5) + 0.041897822f) * t5) + 0.16667652f) * t5) + 0.4999915f) * t5) + 0.9999997f)) + t6;
+  return t7 + t7;
 }
 
 const long kernel_scratch_bytes = 256;
@@ -116,24 +116,14 @@ void kernel(float *restrict data, float *restrict out, char *restrict scratch) {
     for (long j = 0; j < 8; j++) {
       maxelem[i] = tt_maxf(maxelem[i], data[(i * 8) + j]);
     }
-  }
-  for (long i_1 = 0; i_1 < 2; i_1++) {
+    expsum[i] = 0.0f;
     for (long j_1 = 0; j_1 < 8; j_1++) {
-      exps[(i_1 * 8) + j_1] = tt_exp(data[(i_1 * 8) + j_1] - maxelem[i_1]);
+      exps[(i * 8) + j_1] = tt_exp(data[(i * 8) + j_1] - maxelem[i]);
+      expsum[i] = (expsum[i] + exps[(i * 8) + j_1]);
     }
-  }
-  for (long i_2 = 0; i_2 < 2; i_2++) {
-    expsum[i_2] = 0.0f;
-    for (long j_2 = 0; j_2 < 8; j_2++) {
-      expsum[i_2] = (expsum[i_2] + exps[(i_2 * 8) + j_2]);
-    }
-  }
-  for (long i_3 = 0; i_3 < 2; i_3++) {
-    rsum[i_3] = (1.0f / expsum[i_3]);
-  }
-  for (long i_4 = 0; i_4 < 2; i_4++) {
+    rsum[i] = (1.0f / expsum[i]);
     for (long j_3 = 0; j_3 < 8; j_3++) {
-      out[(i_4 * 8) + j_3] = (exps[(i_4 * 8) + j_3] * rsum[i_4]);
+      out[(i * 8) + j_3] = (exps[(i * 8) + j_3] * rsum[i]);
     }
   }
 }

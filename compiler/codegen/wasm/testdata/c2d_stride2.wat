@@ -257,6 +257,7 @@
       i32.shl
       i32.add
       local.get 5
+      local.tee 25
       v128.store align=4
       local.get 2
       local.get 19
@@ -266,6 +267,7 @@
       i32.shl
       i32.add
       local.get 6
+      local.tee 25
       v128.store offset=16 align=4
       local.get 2
       local.get 19
@@ -275,6 +277,7 @@
       i32.shl
       i32.add
       local.get 7
+      local.tee 25
       v128.store offset=128 align=4
       local.get 2
       local.get 19
@@ -284,6 +287,7 @@
       i32.shl
       i32.add
       local.get 8
+      local.tee 25
       v128.store offset=144 align=4
       local.get 2
       local.get 19
@@ -293,6 +297,7 @@
       i32.shl
       i32.add
       local.get 9
+      local.tee 25
       v128.store offset=256 align=4
       local.get 2
       local.get 19
@@ -302,6 +307,7 @@
       i32.shl
       i32.add
       local.get 10
+      local.tee 25
       v128.store offset=272 align=4
       local.get 2
       local.get 19
@@ -311,6 +317,7 @@
       i32.shl
       i32.add
       local.get 11
+      local.tee 25
       v128.store offset=384 align=4
       local.get 2
       local.get 19
@@ -320,6 +327,7 @@
       i32.shl
       i32.add
       local.get 12
+      local.tee 25
       v128.store offset=400 align=4
       local.get 19
       i32.const 1

@@ -251,6 +251,7 @@
       i32.shl
       i32.add
       local.get 5
+      local.tee 25
       v128.store align=4
       local.get 2
       local.get 19
@@ -260,6 +261,7 @@
       i32.shl
       i32.add
       local.get 6
+      local.tee 25
       v128.store offset=16 align=4
       local.get 2
       local.get 19
@@ -269,6 +271,7 @@
       i32.shl
       i32.add
       local.get 7
+      local.tee 25
       v128.store offset=128 align=4
       local.get 2
       local.get 19
@@ -278,6 +281,7 @@
       i32.shl
       i32.add
       local.get 8
+      local.tee 25
       v128.store offset=144 align=4
       local.get 2
       local.get 19
@@ -287,6 +291,7 @@
       i32.shl
       i32.add
       local.get 9
+      local.tee 25
       v128.store offset=256 align=4
       local.get 2
       local.get 19
@@ -296,6 +301,7 @@
       i32.shl
       i32.add
       local.get 10
+      local.tee 25
       v128.store offset=272 align=4
       local.get 2
       local.get 19
@@ -305,6 +311,7 @@
       i32.shl
       i32.add
       local.get 11
+      local.tee 25
       v128.store offset=384 align=4
       local.get 2
       local.get 19
@@ -314,6 +321,7 @@
       i32.shl
       i32.add
       local.get 12
+      local.tee 25
       v128.store offset=400 align=4
       local.get 19
       i32.const 1

@@ -5,7 +5,7 @@
   (export "kernel" (func 0))
   (export "scratch_bytes" (global 0))
   (func $f0 (type 0) (param i32 i32 i32 i32)
-    (local i32 v128 v128 v128 v128 v128 v128 v128 v128 i32 i32 i32 i32 v128 v128 i32 i32 v128 v128 v128 v128)
+    (local i32 v128 v128 v128 v128 v128 v128 v128 v128 i32 i32 i32 i32 v128 v128 v128 i32 i32 v128 v128 v128)
     local.get 3
     local.set 4
     i32.const 0
@@ -28,10 +28,12 @@
         local.get 15
         v128.load align=4
         local.tee 17
+        local.tee 18
         v128.store align=4
         local.get 16
         local.get 15
         v128.load offset=16 align=4
+        local.tee 19
         local.tee 18
         v128.store offset=16 align=4
         local.get 15
@@ -51,7 +53,7 @@
         br_if 0
       end
       i32.const 0
-      local.set 19
+      local.set 20
       loop
         v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000
         local.set 5
@@ -70,9 +72,9 @@
         v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000
         local.set 12
         i32.const 0
-        local.set 20
+        local.set 21
         local.get 0
-        local.get 19
+        local.get 20
         i32.const 24
         i32.mul
         i32.const 2
@@ -85,7 +87,7 @@
           local.get 5
           local.get 16
           v128.load32_splat
-          local.tee 18
+          local.tee 19
           local.get 15
           v128.load align=4
           local.tee 17
@@ -93,10 +95,10 @@
           f32x4.add
           local.set 5
           local.get 6
-          local.get 18
+          local.get 19
           local.get 15
           v128.load offset=16 align=4
-          local.tee 21
+          local.tee 18
           f32x4.mul
           f32x4.add
           local.set 6
@@ -110,7 +112,7 @@
           local.set 7
           local.get 8
           local.get 22
-          local.get 21
+          local.get 18
           f32x4.mul
           f32x4.add
           local.set 8
@@ -124,7 +126,7 @@
           local.set 9
           local.get 10
           local.get 23
-          local.get 21
+          local.get 18
           f32x4.mul
           f32x4.add
           local.set 10
@@ -138,7 +140,7 @@
           local.set 11
           local.get 12
           local.get 24
-          local.get 21
+          local.get 18
           f32x4.mul
           f32x4.add
           local.set 12
@@ -150,16 +152,16 @@
           i32.const 32
           i32.add
           local.set 15
-          local.get 20
+          local.get 21
           i32.const 1
           i32.add
-          local.tee 20
+          local.tee 21
           i32.const 6
           i32.lt_s
           br_if 0
         end
         local.get 2
-        local.get 19
+        local.get 20
         i32.const 64
         i32.mul
         local.get 13
@@ -170,9 +172,10 @@
         i32.shl
         i32.add
         local.get 5
+        local.tee 18
         v128.store align=4
         local.get 2
-        local.get 19
+        local.get 20
         i32.const 64
         i32.mul
         local.get 13
@@ -183,9 +186,10 @@
         i32.shl
         i32.add
         local.get 6
+        local.tee 18
         v128.store offset=16 align=4
         local.get 2
-        local.get 19
+        local.get 20
         i32.const 64
         i32.mul
         local.get 13
@@ -196,9 +200,10 @@
         i32.shl
         i32.add
         local.get 7
+        local.tee 18
         v128.store offset=64 align=4
         local.get 2
-        local.get 19
+        local.get 20
         i32.const 64
         i32.mul
         local.get 13
@@ -209,9 +214,10 @@
         i32.shl
         i32.add
         local.get 8
+        local.tee 18
         v128.store offset=80 align=4
         local.get 2
-        local.get 19
+        local.get 20
         i32.const 64
         i32.mul
         local.get 13
@@ -222,9 +228,10 @@
         i32.shl
         i32.add
         local.get 9
+        local.tee 18
         v128.store offset=128 align=4
         local.get 2
-        local.get 19
+        local.get 20
         i32.const 64
         i32.mul
         local.get 13
@@ -235,9 +242,10 @@
         i32.shl
         i32.add
         local.get 10
+        local.tee 18
         v128.store offset=144 align=4
         local.get 2
-        local.get 19
+        local.get 20
         i32.const 64
         i32.mul
         local.get 13
@@ -248,9 +256,10 @@
         i32.shl
         i32.add
         local.get 11
+        local.tee 18
         v128.store offset=192 align=4
         local.get 2
-        local.get 19
+        local.get 20
         i32.const 64
         i32.mul
         local.get 13
@@ -261,11 +270,12 @@
         i32.shl
         i32.add
         local.get 12
+        local.tee 18
         v128.store offset=208 align=4
-        local.get 19
+        local.get 20
         i32.const 1
         i32.add
-        local.tee 19
+        local.tee 20
         i32.const 2
         i32.lt_s
         br_if 0

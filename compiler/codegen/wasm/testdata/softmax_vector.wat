@@ -5,7 +5,7 @@
   (export "kernel" (func 0))
   (export "scratch_bytes" (global 0))
   (func $f0 (type 0) (param i32 i32 i32)
-    (local i32 i32 v128 v128 i32 i32 v128 v128 i32 i32 i32 v128 v128 f32 f32 f32 f32 f32 f32 f32 i32 i32 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 i32 v128 v128)
+    (local i32 i32 v128 v128 i32 i32 v128 v128 i32 f32 f32 i32 i32 i32 i32 v128 v128 f32 f32 f32 f32 f32 f32 f32 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128)
     local.get 2
     local.set 3
     local.get 2
@@ -22,12 +22,22 @@
     local.set 8
     i32.const 0
     local.set 11
-    local.get 3
+    local.get 7
+    f32.load
     local.set 12
-    local.get 0
+    local.get 8
+    f32.load
     local.set 13
+    local.get 3
+    local.set 14
+    local.get 0
+    local.set 15
+    local.get 4
+    local.set 16
+    local.get 1
+    local.set 17
     loop
-      local.get 12
+      local.get 14
       f32.const -inf
       f32.store
       v128.const i32x4 0xff800000 0xff800000 0xff800000 0xff800000
@@ -35,74 +45,278 @@
       v128.const i32x4 0xff800000 0xff800000 0xff800000 0xff800000
       local.set 6
       local.get 5
-      local.get 13
+      local.get 15
       v128.load align=4
-      local.tee 14
+      local.tee 18
       f32x4.pmax
       local.set 5
       local.get 6
-      local.get 13
+      local.get 15
       v128.load offset=16 align=4
-      local.tee 15
+      local.tee 19
       f32x4.pmax
       local.set 6
       local.get 5
       local.get 6
       f32x4.pmax
       local.set 5
-      local.get 12
-      local.get 12
+      local.get 14
+      local.get 14
       f32.load
-      local.tee 18
-      local.set 16
+      local.tee 22
+      local.set 20
       local.get 5
       f32x4.extract_lane 0
-      local.set 21
+      local.set 25
       local.get 5
       f32x4.extract_lane 1
-      local.set 22
-      local.get 22
-      local.get 21
-      local.get 21
-      local.get 22
+      local.set 26
+      local.get 26
+      local.get 25
+      local.get 25
+      local.get 26
       f32.lt
       select
-      local.set 19
+      local.set 23
       local.get 5
       f32x4.extract_lane 2
-      local.set 22
+      local.set 26
       local.get 5
       f32x4.extract_lane 3
+      local.set 25
+      local.get 25
+      local.get 26
+      local.get 26
+      local.get 25
+      f32.lt
+      select
+      local.set 24
+      local.get 24
+      local.get 23
+      local.get 23
+      local.get 24
+      f32.lt
+      select
       local.set 21
       local.get 21
-      local.get 22
-      local.get 22
+      local.get 20
+      local.get 20
       local.get 21
-      f32.lt
-      select
-      local.set 20
-      local.get 20
-      local.get 19
-      local.get 19
-      local.get 20
-      f32.lt
-      select
-      local.set 17
-      local.get 17
-      local.get 16
-      local.get 16
-      local.get 17
       f32.lt
       select
       f32.store
+      local.get 16
+      local.get 15
+      v128.load align=4
+      local.tee 27
+      local.get 14
+      v128.load32_splat
+      local.tee 28
+      f32x4.sub
+      local.set 29
+      local.get 29
+      v128.const i32x4 0xc2af5c29 0xc2af5c29 0xc2af5c29 0xc2af5c29
+      f32x4.pmax
+      v128.const i32x4 0x42b20000 0x42b20000 0x42b20000 0x42b20000
+      f32x4.pmin
+      local.set 30
+      local.get 30
+      v128.const i32x4 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b
+      f32x4.mul
+      v128.const i32x4 0x4b40007e 0x4b40007e 0x4b40007e 0x4b40007e
+      f32x4.add
+      local.set 31
+      local.get 31
+      v128.const i32x4 0x4b40007e 0x4b40007e 0x4b40007e 0x4b40007e
+      f32x4.sub
+      local.set 32
+      local.get 30
+      local.get 32
+      v128.const i32x4 0x3f318000 0x3f318000 0x3f318000 0x3f318000
+      f32x4.mul
+      f32x4.sub
+      local.set 33
+      local.get 33
+      local.get 32
+      v128.const i32x4 0xb95e8083 0xb95e8083 0xb95e8083 0xb95e8083
+      f32x4.mul
+      f32x4.sub
+      local.set 34
+      local.get 31
+      i32.const 23
+      i32x4.shl
+      local.set 35
+      local.get 34
+      local.get 35
+      f32x4.mul
+      v128.const i32x4 0x3c07cfce 0x3c07cfce 0x3c07cfce 0x3c07cfce
+      local.get 34
+      f32x4.mul
+      v128.const i32x4 0x3d2b9d0d 0x3d2b9d0d 0x3d2b9d0d 0x3d2b9d0d
+      f32x4.add
+      local.get 34
+      f32x4.mul
+      v128.const i32x4 0x3e2aad40 0x3e2aad40 0x3e2aad40 0x3e2aad40
+      f32x4.add
+      local.get 34
+      f32x4.mul
+      v128.const i32x4 0x3efffee3 0x3efffee3 0x3efffee3 0x3efffee3
+      f32x4.add
+      local.get 34
+      f32x4.mul
+      v128.const i32x4 0x3f7ffffb 0x3f7ffffb 0x3f7ffffb 0x3f7ffffb
+      f32x4.add
+      f32x4.mul
+      local.get 35
+      f32x4.add
+      local.set 36
+      local.get 36
+      local.get 36
+      f32x4.add
+      local.tee 37
+      v128.store align=4
+      local.get 16
+      local.get 15
+      v128.load offset=16 align=4
+      local.tee 38
+      local.get 28
+      f32x4.sub
+      local.set 39
+      local.get 39
+      v128.const i32x4 0xc2af5c29 0xc2af5c29 0xc2af5c29 0xc2af5c29
+      f32x4.pmax
+      v128.const i32x4 0x42b20000 0x42b20000 0x42b20000 0x42b20000
+      f32x4.pmin
+      local.set 40
+      local.get 40
+      v128.const i32x4 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b
+      f32x4.mul
+      v128.const i32x4 0x4b40007e 0x4b40007e 0x4b40007e 0x4b40007e
+      f32x4.add
+      local.set 41
+      local.get 41
+      v128.const i32x4 0x4b40007e 0x4b40007e 0x4b40007e 0x4b40007e
+      f32x4.sub
+      local.set 42
+      local.get 40
+      local.get 42
+      v128.const i32x4 0x3f318000 0x3f318000 0x3f318000 0x3f318000
+      f32x4.mul
+      f32x4.sub
+      local.set 43
+      local.get 43
+      local.get 42
+      v128.const i32x4 0xb95e8083 0xb95e8083 0xb95e8083 0xb95e8083
+      f32x4.mul
+      f32x4.sub
+      local.set 44
+      local.get 41
+      i32.const 23
+      i32x4.shl
+      local.set 45
+      local.get 44
+      local.get 45
+      f32x4.mul
+      v128.const i32x4 0x3c07cfce 0x3c07cfce 0x3c07cfce 0x3c07cfce
+      local.get 44
+      f32x4.mul
+      v128.const i32x4 0x3d2b9d0d 0x3d2b9d0d 0x3d2b9d0d 0x3d2b9d0d
+      f32x4.add
+      local.get 44
+      f32x4.mul
+      v128.const i32x4 0x3e2aad40 0x3e2aad40 0x3e2aad40 0x3e2aad40
+      f32x4.add
+      local.get 44
+      f32x4.mul
+      v128.const i32x4 0x3efffee3 0x3efffee3 0x3efffee3 0x3efffee3
+      f32x4.add
+      local.get 44
+      f32x4.mul
+      v128.const i32x4 0x3f7ffffb 0x3f7ffffb 0x3f7ffffb 0x3f7ffffb
+      f32x4.add
+      f32x4.mul
+      local.get 45
+      f32x4.add
+      local.set 46
+      local.get 46
+      local.get 46
+      f32x4.add
+      local.tee 37
+      v128.store offset=16 align=4
+      f32.const 0
+      local.set 12
+      v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000
+      local.set 9
+      v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000
+      local.set 10
+      local.get 9
+      local.get 16
+      v128.load align=4
+      local.tee 47
+      f32x4.add
+      local.set 9
+      local.get 10
+      local.get 16
+      v128.load offset=16 align=4
+      local.tee 48
+      f32x4.add
+      local.set 10
+      local.get 9
+      local.get 10
+      f32x4.add
+      local.set 9
       local.get 12
+      local.get 9
+      f32x4.extract_lane 0
+      local.get 9
+      f32x4.extract_lane 1
+      f32.add
+      local.get 9
+      f32x4.extract_lane 2
+      local.get 9
+      f32x4.extract_lane 3
+      f32.add
+      f32.add
+      f32.add
+      local.set 12
+      f32.const 1
+      local.get 12
+      f32.div
+      local.set 13
+      local.get 17
+      local.get 16
+      v128.load align=4
+      local.tee 49
+      local.get 13
+      f32x4.splat
+      local.tee 50
+      f32x4.mul
+      local.tee 51
+      v128.store align=4
+      local.get 17
+      local.get 16
+      v128.load offset=16 align=4
+      local.tee 52
+      local.get 50
+      f32x4.mul
+      local.tee 51
+      v128.store offset=16 align=4
+      local.get 14
       i32.const 4
       i32.add
-      local.set 12
-      local.get 13
+      local.set 14
+      local.get 15
       i32.const 32
       i32.add
-      local.set 13
+      local.set 15
+      local.get 16
+      i32.const 32
+      i32.add
+      local.set 16
+      local.get 17
+      i32.const 32
+      i32.add
+      local.set 17
       local.get 11
       i32.const 1
       i32.add
@@ -111,289 +325,11 @@
       i32.lt_s
       br_if 0
     end
-    i32.const 0
-    local.set 23
-    local.get 0
-    local.set 13
-    local.get 3
-    local.set 12
-    local.get 4
-    local.set 24
-    loop
-      local.get 24
-      local.get 13
-      v128.load align=4
-      local.tee 15
-      local.get 12
-      v128.load32_splat
-      local.tee 14
-      f32x4.sub
-      local.set 25
-      local.get 25
-      v128.const i32x4 0xc2b00000 0xc2b00000 0xc2b00000 0xc2b00000
-      f32x4.pmax
-      v128.const i32x4 0x42b20000 0x42b20000 0x42b20000 0x42b20000
-      f32x4.pmin
-      local.set 26
-      local.get 26
-      v128.const i32x4 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b
-      f32x4.mul
-      v128.const i32x4 0x4b40007f 0x4b40007f 0x4b40007f 0x4b40007f
-      f32x4.add
-      local.set 27
-      local.get 27
-      v128.const i32x4 0x4b40007f 0x4b40007f 0x4b40007f 0x4b40007f
-      f32x4.sub
-      local.set 28
-      local.get 26
-      local.get 28
-      v128.const i32x4 0x3f318000 0x3f318000 0x3f318000 0x3f318000
-      f32x4.mul
-      f32x4.sub
-      local.set 29
-      local.get 29
-      local.get 28
-      v128.const i32x4 0xb95e8083 0xb95e8083 0xb95e8083 0xb95e8083
-      f32x4.mul
-      f32x4.sub
-      local.set 30
-      local.get 30
-      local.get 30
-      f32x4.mul
-      local.set 31
-      local.get 27
-      v128.const i32x4 0x4b4000fe 0x4b4000fe 0x4b4000fe 0x4b4000fe
-      f32x4.pmin
-      local.set 32
-      v128.const i32x4 0x39506967 0x39506967 0x39506967 0x39506967
-      local.get 30
-      f32x4.mul
-      v128.const i32x4 0x3ab743ce 0x3ab743ce 0x3ab743ce 0x3ab743ce
-      f32x4.add
-      local.get 30
-      f32x4.mul
-      v128.const i32x4 0x3c088908 0x3c088908 0x3c088908 0x3c088908
-      f32x4.add
-      local.get 30
-      f32x4.mul
-      v128.const i32x4 0x3d2aa9c1 0x3d2aa9c1 0x3d2aa9c1 0x3d2aa9c1
-      f32x4.add
-      local.get 30
-      f32x4.mul
-      v128.const i32x4 0x3e2aaaaa 0x3e2aaaaa 0x3e2aaaaa 0x3e2aaaaa
-      f32x4.add
-      local.get 30
-      f32x4.mul
-      v128.const i32x4 0x3f000000 0x3f000000 0x3f000000 0x3f000000
-      f32x4.add
-      local.get 31
-      f32x4.mul
-      local.get 30
-      f32x4.add
-      v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
-      f32x4.add
-      local.get 32
-      i32.const 23
-      i32x4.shl
-      f32x4.mul
-      local.get 27
-      local.get 32
-      f32x4.sub
-      v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
-      f32x4.add
-      f32x4.mul
-      v128.store align=4
-      local.get 24
-      local.get 13
-      v128.load offset=16 align=4
-      local.tee 33
-      local.get 14
-      f32x4.sub
-      local.set 34
-      local.get 34
-      v128.const i32x4 0xc2b00000 0xc2b00000 0xc2b00000 0xc2b00000
-      f32x4.pmax
-      v128.const i32x4 0x42b20000 0x42b20000 0x42b20000 0x42b20000
-      f32x4.pmin
-      local.set 35
-      local.get 35
-      v128.const i32x4 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b
-      f32x4.mul
-      v128.const i32x4 0x4b40007f 0x4b40007f 0x4b40007f 0x4b40007f
-      f32x4.add
-      local.set 36
-      local.get 36
-      v128.const i32x4 0x4b40007f 0x4b40007f 0x4b40007f 0x4b40007f
-      f32x4.sub
-      local.set 37
-      local.get 35
-      local.get 37
-      v128.const i32x4 0x3f318000 0x3f318000 0x3f318000 0x3f318000
-      f32x4.mul
-      f32x4.sub
-      local.set 38
-      local.get 38
-      local.get 37
-      v128.const i32x4 0xb95e8083 0xb95e8083 0xb95e8083 0xb95e8083
-      f32x4.mul
-      f32x4.sub
-      local.set 39
-      local.get 39
-      local.get 39
-      f32x4.mul
-      local.set 40
-      local.get 36
-      v128.const i32x4 0x4b4000fe 0x4b4000fe 0x4b4000fe 0x4b4000fe
-      f32x4.pmin
-      local.set 41
-      v128.const i32x4 0x39506967 0x39506967 0x39506967 0x39506967
-      local.get 39
-      f32x4.mul
-      v128.const i32x4 0x3ab743ce 0x3ab743ce 0x3ab743ce 0x3ab743ce
-      f32x4.add
-      local.get 39
-      f32x4.mul
-      v128.const i32x4 0x3c088908 0x3c088908 0x3c088908 0x3c088908
-      f32x4.add
-      local.get 39
-      f32x4.mul
-      v128.const i32x4 0x3d2aa9c1 0x3d2aa9c1 0x3d2aa9c1 0x3d2aa9c1
-      f32x4.add
-      local.get 39
-      f32x4.mul
-      v128.const i32x4 0x3e2aaaaa 0x3e2aaaaa 0x3e2aaaaa 0x3e2aaaaa
-      f32x4.add
-      local.get 39
-      f32x4.mul
-      v128.const i32x4 0x3f000000 0x3f000000 0x3f000000 0x3f000000
-      f32x4.add
-      local.get 40
-      f32x4.mul
-      local.get 39
-      f32x4.add
-      v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
-      f32x4.add
-      local.get 41
-      i32.const 23
-      i32x4.shl
-      f32x4.mul
-      local.get 36
-      local.get 41
-      f32x4.sub
-      v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000
-      f32x4.add
-      f32x4.mul
-      v128.store offset=16 align=4
-      local.get 13
-      i32.const 32
-      i32.add
-      local.set 13
-      local.get 12
-      i32.const 4
-      i32.add
-      local.set 12
-      local.get 24
-      i32.const 32
-      i32.add
-      local.set 24
-      local.get 23
-      i32.const 1
-      i32.add
-      local.tee 23
-      i32.const 2
-      i32.lt_s
-      br_if 0
-    end
-    i32.const 0
-    local.set 42
     local.get 7
-    f32.load
-    local.set 18
-    local.get 8
-    f32.load
-    local.set 17
-    local.get 4
-    local.set 24
-    local.get 1
-    local.set 12
-    loop
-      f32.const 0
-      local.set 18
-      v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000
-      local.set 9
-      v128.const i32x4 0x00000000 0x00000000 0x00000000 0x00000000
-      local.set 10
-      local.get 9
-      local.get 24
-      v128.load align=4
-      local.tee 33
-      f32x4.add
-      local.set 9
-      local.get 10
-      local.get 24
-      v128.load offset=16 align=4
-      local.tee 15
-      f32x4.add
-      local.set 10
-      local.get 9
-      local.get 10
-      f32x4.add
-      local.set 9
-      local.get 18
-      local.get 9
-      f32x4.extract_lane 0
-      local.get 9
-      f32x4.extract_lane 1
-      f32.add
-      local.get 9
-      f32x4.extract_lane 2
-      local.get 9
-      f32x4.extract_lane 3
-      f32.add
-      f32.add
-      f32.add
-      local.set 18
-      f32.const 1
-      local.get 18
-      f32.div
-      local.set 17
-      local.get 12
-      local.get 24
-      v128.load align=4
-      local.tee 14
-      local.get 17
-      f32x4.splat
-      local.tee 43
-      f32x4.mul
-      v128.store align=4
-      local.get 12
-      local.get 24
-      v128.load offset=16 align=4
-      local.tee 44
-      local.get 43
-      f32x4.mul
-      v128.store offset=16 align=4
-      local.get 24
-      i32.const 32
-      i32.add
-      local.set 24
-      local.get 12
-      i32.const 32
-      i32.add
-      local.set 12
-      local.get 42
-      i32.const 1
-      i32.add
-      local.tee 42
-      i32.const 2
-      i32.lt_s
-      br_if 0
-    end
-    local.get 7
-    local.get 18
+    local.get 12
     f32.store
     local.get 8
-    local.get 17
+    local.get 13
     f32.store
   )
 )

@@ -17,10 +17,14 @@ type unary struct {
 	f     func(float32) float32
 	ref   func(float64) float64
 	bound uint64 // max ulp error allowed
-	// flush: where the reference is below the smallest normal float, 0
-	// is also right (exp flushes the results it cannot scale once).
+	// flush: where the reference is below flushBelow, 0 is also right
+	// (exp flushes the results it cannot scale once).
 	flush bool
 }
+
+// flushBelow is where exp may flush to 0: 2^-125.5 (and a little more,
+// for the rounding of x·log2e), so the smallest normal floats too.
+const flushBelow = 0x1.6a0ap-126
 
 var unaries = []unary{
 	{"exp", Exp, math.Exp, 2, true},
@@ -60,7 +64,7 @@ func ulpErr(got, want float32) uint64 {
 // flush.
 func (u unary) err(x float32) uint64 {
 	got, want := u.f(x), float32(u.ref(float64(x)))
-	if u.flush && got == 0 && want >= 0 && want < 0x1p-126 {
+	if u.flush && got == 0 && want >= 0 && want < flushBelow {
 		return 0
 	}
 	return ulpErr(got, want)

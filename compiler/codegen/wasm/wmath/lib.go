@@ -75,11 +75,17 @@ func (l *Lib) Func(fn expr.Intrinsic, vector bool) (idx uint32, ok bool) {
 // bits). Inside a loop, the engine then keeps the constants of the
 // polynomial in registers across iterations instead of making them again
 // in every call. ok is false when fn is not Supported.
-func Inline(f *wasmbin.Func, fn expr.Intrinsic, vector bool) (ok bool) {
+//
+// With relaxed, the f32x4 form computes each product added to or
+// subtracted from a value with one f32x4.relaxed_madd or relaxed_nmadd
+// (relaxed SIMD), fused or not as the engine decides: the bits then
+// differ from the Go functions' (by rounding only; TestRelaxedExp bounds
+// exp's error in node). The scalar form is the same either way.
+func Inline(f *wasmbin.Func, fn expr.Intrinsic, vector, relaxed bool) (ok bool) {
 	if !Supported(fn) {
 		return false
 	}
-	b := alg{&builder{f: f, vec: vector}}
+	b := alg{&builder{f: f, vec: vector, relaxed: relaxed && vector}}
 	n := 1
 	if fn == expr.Pow {
 		n = 2
@@ -88,7 +94,7 @@ func Inline(f *wasmbin.Func, fn expr.Intrinsic, vector bool) (ok bool) {
 	for i := n - 1; i >= 0; i-- {
 		l := f.AddLocal(b.valType(tF32))
 		f.LocalSet(l)
-		args[i] = val{tF32, func() { f.LocalGet(l) }}
+		args[i] = val{t: tF32, emit: func() { f.LocalGet(l) }}
 	}
 	body(b, fn, args).emit()
 	return true
@@ -116,6 +122,9 @@ func body(b alg, fn expr.Intrinsic, args []val) val {
 type builder struct {
 	f   *wasmbin.Func
 	vec bool
+	// relaxed: fuse an f32x4 product into the add or sub that takes it
+	// (Inline).
+	relaxed bool
 }
 
 type vtype uint8
@@ -130,6 +139,9 @@ const (
 type val struct {
 	t    vtype
 	emit func()
+	// prod holds the operands of an f32 product not yet evaluated, which
+	// a relaxed add or sub takes instead.
+	prod *[2]val
 }
 
 func (b *builder) valType(t vtype) wasmbin.ValType {
@@ -154,19 +166,19 @@ func (b *builder) op(scalar, vector wasmbin.Op) {
 }
 
 func (b *builder) param(i uint32) val {
-	return val{tF32, func() { b.f.LocalGet(i) }}
+	return val{t: tF32, emit: func() { b.f.LocalGet(i) }}
 }
 
 func (b *builder) let(x val) val {
 	l := b.f.AddLocal(b.valType(x.t))
 	x.emit()
 	b.f.LocalSet(l)
-	return val{x.t, func() { b.f.LocalGet(l) }}
+	return val{t: x.t, emit: func() { b.f.LocalGet(l) }}
 }
 
 // fc is an f32 constant.
 func (b *builder) fc(c float32) val {
-	return val{tF32, func() {
+	return val{t: tF32, emit: func() {
 		if b.vec {
 			b.f.V128ConstF32([4]float32{c, c, c, c})
 		} else {
@@ -177,7 +189,7 @@ func (b *builder) fc(c float32) val {
 
 // ic is an i32 constant.
 func (b *builder) ic(c int32) val {
-	return val{tI32, func() {
+	return val{t: tI32, emit: func() {
 		if b.vec {
 			b.f.V128ConstI32([4]int32{c, c, c, c})
 		} else {
@@ -188,7 +200,7 @@ func (b *builder) ic(c int32) val {
 
 // dc is an f64 constant.
 func (b *builder) dc(c float64) val {
-	return val{tF64, func() {
+	return val{t: tF64, emit: func() {
 		if b.vec {
 			u := math.Float64bits(c)
 			lo, hi := int32(uint32(u)), int32(uint32(u>>32))
@@ -223,24 +235,45 @@ func (b *builder) typed(o ops, t vtype) {
 
 func (b *builder) bin(o ops, rt vtype, x, y val) val {
 	mustType(x.t, y)
-	return val{rt, func() { x.emit(); y.emit(); b.typed(o, x.t) }}
+	return val{t: rt, emit: func() { x.emit(); y.emit(); b.typed(o, x.t) }}
 }
 
 func (b *builder) un(scalar, vector wasmbin.Op, rt vtype, x val) val {
-	return val{rt, func() { x.emit(); b.op(scalar, vector) }}
+	return val{t: rt, emit: func() { x.emit(); b.op(scalar, vector) }}
+}
+
+// madd is a*b + c (nmadd: -(a*b) + c) in one relaxed instruction.
+func (b *builder) madd(op wasmbin.Op, p *[2]val, c val) val {
+	mustType(tF32, p[0], p[1], c)
+	return val{t: tF32, emit: func() { p[0].emit(); p[1].emit(); c.emit(); b.f.Emit(op) }}
 }
 
 func (b *builder) add(x, y val) val {
+	if b.relaxed && x.t == tF32 {
+		switch {
+		case x.prod != nil:
+			return b.madd(wasmbin.F32x4RelaxedMadd, x.prod, y)
+		case y.prod != nil:
+			return b.madd(wasmbin.F32x4RelaxedMadd, y.prod, x)
+		}
+	}
 	return b.bin(ops{wasmbin.F32Add, wasmbin.F32x4Add, wasmbin.F64Add, wasmbin.F64x2Add, wasmbin.I32Add, wasmbin.I32x4Add}, x.t, x, y)
 }
 
 func (b *builder) sub(x, y val) val {
+	if b.relaxed && x.t == tF32 && y.prod != nil {
+		return b.madd(wasmbin.F32x4RelaxedNmadd, y.prod, x)
+	}
 	return b.bin(ops{wasmbin.F32Sub, wasmbin.F32x4Sub, wasmbin.F64Sub, wasmbin.F64x2Sub, wasmbin.I32Sub, wasmbin.I32x4Sub}, x.t, x, y)
 }
 
 func (b *builder) mul(x, y val) val {
 	mustFloat(x)
-	return b.bin(ops{f32: wasmbin.F32Mul, f32x4: wasmbin.F32x4Mul, f64: wasmbin.F64Mul, f64x2: wasmbin.F64x2Mul}, x.t, x, y)
+	v := b.bin(ops{f32: wasmbin.F32Mul, f32x4: wasmbin.F32x4Mul, f64: wasmbin.F64Mul, f64x2: wasmbin.F64x2Mul}, x.t, x, y)
+	if b.relaxed && x.t == tF32 {
+		v.prod = &[2]val{x, y}
+	}
+	return v
 }
 
 func (b *builder) div(x, y val) val {
@@ -277,7 +310,7 @@ func (b *builder) constOf(t vtype, c float64) val {
 
 func (b *builder) cmp(scalar, vector wasmbin.Op, x, y val) val {
 	mustType(tF32, x, y)
-	return val{tMask, func() { x.emit(); y.emit(); b.op(scalar, vector) }}
+	return val{t: tMask, emit: func() { x.emit(); y.emit(); b.op(scalar, vector) }}
 }
 
 func (b *builder) lt(x, y val) val { return b.cmp(wasmbin.F32Lt, wasmbin.F32x4Lt, x, y) }
@@ -303,7 +336,7 @@ func (b *builder) not(m val) val {
 func (b *builder) sel(m, x, y val) val {
 	mustType(tMask, m)
 	mustType(x.t, y)
-	return val{x.t, func() {
+	return val{t: x.t, emit: func() {
 		x.emit()
 		y.emit()
 		m.emit()
@@ -313,7 +346,7 @@ func (b *builder) sel(m, x, y val) val {
 
 func (b *builder) shift(scalar, vector wasmbin.Op, x val, n int32) val {
 	mustType(tI32, x)
-	return val{tI32, func() { x.emit(); b.f.I32Const(n); b.op(scalar, vector) }}
+	return val{t: tI32, emit: func() { x.emit(); b.f.I32Const(n); b.op(scalar, vector) }}
 }
 
 func (b *builder) shl(x val, n int32) val  { return b.shift(wasmbin.I32Shl, wasmbin.I32x4Shl, x, n) }
@@ -333,20 +366,20 @@ func (b *builder) trunc(x val) val { return b.f32un(wasmbin.F32Trunc, wasmbin.F3
 func (b *builder) copysign(x, y val) val {
 	mustType(tF32, x, y)
 	if b.vec {
-		return val{tF32, func() {
+		return val{t: tF32, emit: func() {
 			y.emit()
 			x.emit()
 			b.f.V128ConstI32([4]int32{signBit, signBit, signBit, signBit})
 			b.f.Emit(wasmbin.V128Bitselect)
 		}}
 	}
-	return val{tF32, func() { x.emit(); y.emit(); b.f.Emit(wasmbin.F32Copysign) }}
+	return val{t: tF32, emit: func() { x.emit(); y.emit(); b.f.Emit(wasmbin.F32Copysign) }}
 }
 
 // bitsOf reinterprets an f32 as i32; fromBits the reverse.
 func (b *builder) bitsOf(x val) val {
 	mustType(tF32, x)
-	return val{tI32, func() {
+	return val{t: tI32, emit: func() {
 		x.emit()
 		if !b.vec {
 			b.f.Emit(wasmbin.I32ReinterpretF32)
@@ -356,7 +389,7 @@ func (b *builder) bitsOf(x val) val {
 
 func (b *builder) fromBits(x val) val {
 	mustType(tI32, x)
-	return val{tF32, func() {
+	return val{t: tF32, emit: func() {
 		x.emit()
 		if !b.vec {
 			b.f.Emit(wasmbin.F32ReinterpretI32)
@@ -380,7 +413,7 @@ func (b *builder) promoteLo(x val) val {
 // twice: a local).
 func (b *builder) promoteHi(x val) val {
 	mustType(tF32, x)
-	return val{tF64, func() {
+	return val{t: tF64, emit: func() {
 		x.emit()
 		x.emit()
 		b.f.I8x16Shuffle([16]byte{8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15})
@@ -397,7 +430,7 @@ func (b *builder) demote(x val) val {
 // demote2 narrows two f64x2 halves into one f32x4.
 func (b *builder) demote2(lo, hi val) val {
 	mustType(tF64, lo, hi)
-	return val{tF32, func() {
+	return val{t: tF32, emit: func() {
 		lo.emit()
 		b.f.Emit(wasmbin.F32x4DemoteF64x2Zero)
 		hi.emit()
@@ -409,7 +442,7 @@ func (b *builder) demote2(lo, hi val) val {
 // pow2k is the f64 whose bits are those of x shifted left by 52.
 func (b *builder) pow2k(x val) val {
 	mustType(tF64, x)
-	return val{tF64, func() {
+	return val{t: tF64, emit: func() {
 		x.emit()
 		if b.vec {
 			b.f.I32Const(52)

@@ -30,21 +30,19 @@ var (
 // Exp returns e**x. It equals the wasm functions of Lib bit for bit.
 func Exp(x float32) float32 {
 	x = min(max(x, expMin), expMax)
-	kk := float32(x*log2e) + expMagic // bits(kk) = 0x4b400000 + k + 127, k = round(x·log2e)
+	kk := float32(x*log2e) + expMagic // bits(kk) = 0x4b400000 + k + 126, k = round(x·log2e)
 	k := kk - expMagic
-	r := x - float32(k*expC1)
-	r = r - float32(k*expC2)
-	z := float32(r * r)
+	t := x - float32(k*expC1)
+	t = t - float32(k*expC2)
 	p := expP[0]
 	for _, c := range expP[1:] {
-		p = float32(p*r) + c
+		p = float32(p*t) + c
 	}
-	y := float32(p*z) + r + 1
-	// 2^k from exponent bits, once: k = -127 gives +0 (the result is
-	// flushed to 0); k = 128 is built as 2^127 · 2.
-	kc := min(kk, expMagic+127)
-	s := fromBits(bits(kc) << 23)
-	return float32(float32(y*s) * (kk - kc + 1))
+	// 2^(k-1) from exponent bits, once: k = -126 gives +0 (the result is
+	// flushed to 0); doubling the result makes 2^k, k = 128 included.
+	s := fromBits(bits(kk) << 23)
+	f := float32(float32(t*s)*p) + s
+	return f + f
 }
 
 // Log returns the natural logarithm of x. It equals the wasm functions of

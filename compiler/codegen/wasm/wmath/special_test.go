@@ -31,11 +31,11 @@ func TestUnarySpecials(t *testing.T) {
 		{"exp", Exp, 88.7228394, inf},
 		{"exp", Exp, 89, inf},
 		{"exp", Exp, 1000, inf},
-		{"exp", Exp, -87.6831131, 8.312044e-39}, // smallest x with a nonzero (subnormal) result
-		{"exp", Exp, -87.6831207, 0},            // the next one down: flushed
-		{"exp", Exp, -87.33655, 1.17549071e-38}, // a subnormal result
-		{"exp", Exp, -87.336544, 1.1754997e-38}, // a normal result near the smallest
-		{"exp", Exp, -103.972076, 0},            // flushed (was the smallest subnormal)
+		{"exp", Exp, -86.9899673, 0x1.6a0a4p-126}, // smallest x with a nonzero result, 2^-125.5
+		{"exp", Exp, -86.989975, 0},               // the next one down: flushed
+		{"exp", Exp, -87.33655, 0},                // a subnormal result: flushed
+		{"exp", Exp, -87.336544, 0},               // a normal result under 2^-125.5: flushed
+		{"exp", Exp, -103.972076, 0},              // flushed (was the smallest subnormal)
 		{"exp", Exp, -1000, 0},
 		{"log", Log, 0, ninf},
 		{"log", Log, nz, ninf},
@@ -61,8 +61,9 @@ func TestUnarySpecials(t *testing.T) {
 		{"sigmoid", Sigmoid, inf, 1},
 		{"sigmoid", Sigmoid, ninf, 0},
 		{"sigmoid", Sigmoid, 100, 1},
-		{"sigmoid", Sigmoid, -87.5, 9.9823514e-39},
-		{"sigmoid", Sigmoid, -100, 0}, // exp(-100) is flushed
+		{"sigmoid", Sigmoid, -86.5, 2.71348416e-38},
+		{"sigmoid", Sigmoid, -87.5, 0}, // exp(-87.5) is flushed
+		{"sigmoid", Sigmoid, -100, 0},  // exp(-100) is flushed
 		{"sigmoid", Sigmoid, -104, 0},
 		{"sigmoid", Sigmoid, nan, nan},
 	} {
