@@ -16,7 +16,11 @@
 // ours is faster), our share of the engine's limit, the tuning wall time
 // and the spread over seeds; -json writes it for later comparison.
 //
-//	go run ./bench/zoo [-trials 256] [-seeds 1] [-ops gmm,c2d] [-shapes 0,1,2] [-windows 2] [-json FILE]
+//	go run ./bench/zoo [-trials 256] [-seeds 1] [-ops gmm,c2d] [-shapes 0,1,2] [-windows 2] [-relaxed] [-json FILE]
+//
+// -relaxed tunes for wasm-simd -relaxed: the vector math may fuse
+// multiply-adds (f32x4.relaxed_madd), and node runs with relaxed SIMD.
+// The peers are the same builds either way.
 //
 // FLOPs are the program's (te.DAG.FLOPs), the same work the peers do,
 // except for t2d and conv2d_bwd_data: their programs multiply zeros (the
@@ -55,6 +59,7 @@ type Report struct {
 	Date    string      `json:"date"`
 	Command string      `json:"command"`
 	Trials  int         `json:"trials"`
+	Target  string      `json:"target"`
 	Seeds   []uint64    `json:"seeds"`
 	Limits  peer.Limits `json:"limits"`
 	Rows    []Row       `json:"rows"`
@@ -120,6 +125,7 @@ func main() {
 	windows := flag.Int("windows", 2, "time ours and the peers in turns this many times, keeping each one's best")
 	withPeers := flag.Bool("peers", true, "run XNNPACK and ORT-web (bench/peer installs them with npm on first use)")
 	jsonOut := flag.String("json", "", "also write the table as JSON to `FILE`")
+	relaxed := flag.Bool("relaxed", false, "tune for wasm-simd -relaxed (fused multiply-add in the vector math) and run node with relaxed SIMD")
 	flag.Parse()
 
 	check(checkShapes())
@@ -145,7 +151,8 @@ func main() {
 		}
 	}
 
-	rep := Report{Date: time.Now().UTC().Format(time.RFC3339), Command: strings.Join(os.Args, " "), Trials: *trials, Seeds: seeds}
+	t := targets.Target{Kind: targets.WasmSIMD, Relaxed: *relaxed}
+	rep := Report{Date: time.Now().UTC().Format(time.RFC3339), Command: strings.Join(os.Args, " "), Trials: *trials, Target: t.String(), Seeds: seeds}
 	limits, err := peer.MeasureLimits(time.Second)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "zoo: engine limits not measured:", err)
@@ -154,10 +161,9 @@ func main() {
 	fmt.Fprintf(os.Stderr, "engine limits: %s\n", describe(limits))
 
 	ctx := context.Background()
-	t := targets.Target{Kind: targets.WasmSIMD}
-	tuner := node.New(node.Config{Options: targets.Options{MinTime: *minTime}})
+	tuner := node.New(node.Config{Options: targets.Options{MinTime: *minTime}, Relaxed: *relaxed})
 	defer tuner.Close()
-	timer := node.New(node.Config{Options: targets.Options{MinTime: *peerTime / 3}})
+	timer := node.New(node.Config{Options: targets.Options{MinTime: *peerTime / 3}, Relaxed: *relaxed})
 	defer timer.Close()
 	ref := wazero.New(wazero.Config{})
 	defer ref.Close()
@@ -407,7 +413,7 @@ func writeJob(dir string, r *Row, params map[string]int64, w *targets.Workload) 
 // which operator each peer ran, useful-work counts.
 func printTable(rep Report) {
 	l := rep.Limits
-	fmt.Printf("\nbench/zoo: %d trials per tune, seeds %v, node; engine limits at the start: %s\n", rep.Trials, rep.Seeds, describe(l))
+	fmt.Printf("\nbench/zoo: %d trials per tune, seeds %v, target %s, node; engine limits at the start: %s\n", rep.Trials, rep.Seeds, rep.Target, describe(l))
 	fmt.Printf("(\"of limit\": the row's speed over the peak, or over the bandwidth of the copy at least as large as its inputs; the larger of the run's first measurement and one right after the row)\n\n")
 	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight|tabwriter.Debug)
 	fmt.Fprintln(tw, "op\tshape\tunit\tours\txnnpack\tort\tours/best peer\tof limit\ttune s\tseed spread\t")
