@@ -5,9 +5,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tabtune/tabtune/compiler/codegen"
 	"github.com/tabtune/tabtune/compiler/interp"
+	"github.com/tabtune/tabtune/compiler/ir"
 	"github.com/tabtune/tabtune/compiler/lower"
 	"github.com/tabtune/tabtune/compiler/ops"
+	"github.com/tabtune/tabtune/compiler/schedule"
 	"github.com/tabtune/tabtune/compiler/te"
 	"github.com/tabtune/tabtune/search/sketch"
 	"github.com/tabtune/tabtune/targets"
@@ -102,3 +105,90 @@ Z[i] = sum(E[i, j], j)
 P[i, j] = E[i, j] / Z[i]
 O[i, d] = sum(P[i, j] * V[j, d], j)
 `
+
+// TestRowChainVectorized: every draw of a row_fusion sketch vectorizes
+// the chain's stages along the row, whatever its vectorize knobs say (a
+// mutation that flips them builds the same state), and keeps its per-row
+// stages (1/sum, 1/sqrt(variance)) scalar, at rows of 1000 and 128
+// columns and one with a tail (13); the fuse pass then stores and sums
+// softmax's exps in one vector loop.
+func TestRowChainVectorized(t *testing.T) {
+	cases := []struct {
+		spec         string
+		vector, rows []string // stages vectorized along the row, per-row stages
+		fused        bool     // whether the fuse pass joins vector loops
+	}{
+		{"softmax:M=64,N=1000", []string{"maxelem", "exps", "expsum", "out"}, []string{"rsum"}, true},
+		{"softmax", []string{"maxelem", "exps", "expsum", "out"}, []string{"rsum"}, true},
+		{"softmax:M=7,N=13", []string{"maxelem", "exps", "expsum", "out"}, []string{"rsum"}, true},
+		{"layernorm", []string{"total", "sqdev", "out"}, []string{"mean", "rstd"}, false},
+		{"layernorm:M=9,N=10", []string{"total", "sqdev", "out"}, []string{"mean", "rstd"}, false},
+	}
+	for _, target := range []string{"wasm-simd", "cpu -cores=4"} {
+		tg := targets.MustParseTarget(target)
+		for w, c := range cases {
+			var sp *Space
+			for _, sk := range sketchesOf(t, c.spec, tg) {
+				if s := NewSpace(sk, tg); rowKnob(s) >= 0 {
+					sp = s
+				}
+			}
+			if sp == nil {
+				t.Fatalf("%s on %s: no row_fusion sketch", c.spec, target)
+			}
+			rng := rand.New(rand.NewPCG(uint64(w), 5))
+			for range 40 {
+				cfg := sp.Random(rng)
+				st, err := sp.Build(cfg)
+				if err != nil {
+					t.Fatalf("%s on %s: %v", c.spec, target, err)
+				}
+				flipped := cfg.Clone()
+				for i := range flipped.Vectorize {
+					flipped.Vectorize[i] = !flipped.Vectorize[i]
+				}
+				if st2, err := sp.Build(flipped); err != nil || st2.StepsString() != st.StepsString() {
+					t.Fatalf("%s on %s: flipping the vectorize knobs of a row chain changes its state (%v):\n%s\n%s", c.spec, target, err, st.StepsString(), st2.StepsString())
+				}
+				for _, names := range [][]string{c.vector, c.rows} {
+					for _, name := range names {
+						s := st.Stages[st.StageByName(name)]
+						vec := s.Iter(len(s.Iters)-1).Ann == schedule.AnnVectorize
+						if want := &names[0] == &c.vector[0]; vec != want {
+							t.Fatalf("%s on %s: stage %s vectorized %v, want %v\n%s", c.spec, target, name, vec, want, st.StepsString())
+						}
+					}
+				}
+				f, err := lower.Lower(st)
+				if err != nil {
+					t.Fatal(err)
+				}
+				cfgs := codegen.Config{Lanes: 4}
+				p, err := codegen.Partition(f, cfgs)
+				if err != nil {
+					t.Fatal(err)
+				}
+				fused, err := codegen.FuseLoops(p, cfgs)
+				if err != nil {
+					t.Fatal(err)
+				}
+				before, after := vectorLoops(p), vectorLoops(fused)
+				if before != len(c.vector) || c.fused != (after < before) {
+					t.Fatalf("%s on %s: %d vector loops, %d after fuse\n%s\n%s", c.spec, target, before, after, st.StepsString(), fused)
+				}
+			}
+		}
+	}
+}
+
+// vectorLoops counts the vectorized loops of a function.
+func vectorLoops(f *ir.Func) int {
+	n := 0
+	ir.WalkStmt(f.Body, func(s ir.Stmt) bool {
+		if l, ok := s.(*ir.For); ok && l.Kind == ir.Vectorized {
+			n++
+		}
+		return true
+	})
+	return n
+}

@@ -46,6 +46,10 @@ type Space struct {
 	// indices use (panelAxes).
 	panelStage int
 	panel      map[int]bool
+	// fixed holds, per position in Stages, the vectorization the sketch
+	// decided (Sketch.Vector: a row chain's stages), which overrides the
+	// config's knob there.
+	fixed map[int]bool
 }
 
 // Location is a compute-location knob: Stage at the root (choice 0) or at
@@ -79,6 +83,12 @@ func NewSpace(sk *sketch.Sketch, t targets.Target) *Space {
 	for i, s := range st.Stages {
 		if s.IsInput() || s.Attach.Kind == schedule.AttachInline {
 			continue
+		}
+		if v, ok := sk.Vector[s.Name()]; ok {
+			if sp.fixed == nil {
+				sp.fixed = map[int]bool{}
+			}
+			sp.fixed[len(sp.Stages)] = v
 		}
 		sp.Stages = append(sp.Stages, i)
 		if s.Attach.Kind != schedule.AttachRoot || s.Transformed() || st.IsOutput(i) || t.IsGPU() {
@@ -114,7 +124,10 @@ func packedChoices(c *schedule.Stage) int {
 // micro-kernels (microTiles), on CPU and wasm three in four of them also
 // vectorized and unrolled at the largest step; a location knob keeps its producer at the
 // root half of the time, the one choice that never computes a producer's
-// element twice, and otherwise picks among all places uniformly.
+// element twice, and otherwise picks among all places uniformly. Where the
+// sketch decides a stage's vectorization (a row chain), the draw says what
+// the sketch says, and a stage of the chain computed per block of rows
+// takes no unroll step of its own (unrollsWithin).
 func (sp *Space) Random(rng *rand.Rand) Config {
 	var c Config
 	micro := rng.IntN(2) == 0
@@ -137,11 +150,14 @@ func (sp *Space) Random(rng *rand.Rand) Config {
 	// is held in vector registers (the generators keep a local buffer in
 	// registers only when every loop over it is unrolled or vectorized).
 	kernel := micro && !sp.Target.IsGPU() && rng.IntN(4) != 0
-	for range sp.Stages {
-		c.Vectorize = append(c.Vectorize, kernel || rng.IntN(4) != 0)
+	for i := range sp.Stages {
+		c.Vectorize = append(c.Vectorize, sp.vectorize(i, kernel || rng.IntN(4) != 0))
 		u := rng.IntN(len(sp.UnrollChoices()))
 		if kernel {
 			u = len(sp.UnrollChoices()) - 1
+		}
+		if sp.unrollsWithin(i) {
+			u = 0
 		}
 		c.Unroll = append(c.Unroll, u)
 	}
@@ -426,7 +442,7 @@ func (sp *Space) Build(c Config) (*schedule.State, error) {
 	for i, s := range sp.Stages {
 		stg := st.Stages[s]
 		n := len(stg.Iters)
-		if n == 0 || !c.Vectorize[i] && !isCopy(stg) {
+		if n == 0 || !sp.vectorize(i, c.Vectorize[i]) && !isCopy(stg) {
 			continue
 		}
 		// A reduction vectorizes too: the code generators give it vector
@@ -446,7 +462,7 @@ func (sp *Space) Build(c Config) (*schedule.State, error) {
 	// The unroll pragmas go last, on the outer loop as it is after
 	// parallelize fused it.
 	for i, s := range sp.Stages {
-		if len(st.Stages[s].Iters) == 0 {
+		if len(st.Stages[s].Iters) == 0 || sp.unrollsWithin(i) {
 			continue
 		}
 		if u := UnrollSteps[c.Unroll[i]]; u > 0 {
@@ -456,6 +472,31 @@ func (sp *Space) Build(c Config) (*schedule.State, error) {
 		}
 	}
 	return st, nil
+}
+
+// vectorize says whether the stage at position i of Stages vectorizes its
+// innermost loop, knob being the config's choice: the sketch's where it
+// decides (a row chain's stages), the knob's otherwise. A mutation of a
+// knob the sketch decides builds the same state, which the tuner measures
+// once.
+func (sp *Space) vectorize(i int, knob bool) bool {
+	if v, ok := sp.fixed[i]; ok {
+		return v
+	}
+	return knob
+}
+
+// unrollsWithin reports whether the stage at position i of Stages takes
+// no unroll pragma of its own: a stage of a row chain computed per block
+// of rows (one whose vectorization the sketch decides, computed inside
+// another stage). The pragma on the block's loop, around it, sets the
+// unroll of its loops; and the chain's loops keep one structure, which
+// the fuse pass needs to join them: a loop over one row that carries a
+// pragma stays a loop, one without goes, and the exps of a one-row block
+// were stored in a loop that did not fuse with their sum's, which did.
+func (sp *Space) unrollsWithin(i int) bool {
+	_, fixed := sp.fixed[i]
+	return fixed && sp.Sketch.State.Stages[sp.Stages[i]].Attach.Kind == schedule.AttachAt
 }
 
 // isCopy reports whether a stage copies a tensor element by element (a
