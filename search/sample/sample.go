@@ -126,8 +126,8 @@ func packedChoices(c *schedule.Stage) int {
 // root half of the time, the one choice that never computes a producer's
 // element twice, and otherwise picks among all places uniformly. Where the
 // sketch decides a stage's vectorization (a row chain), the draw says what
-// the sketch says, and a stage of the chain computed per block of rows
-// takes no unroll step of its own (unrollsWithin).
+// the sketch says, and the chain's stages computed per block of rows
+// share one unroll step (unrollOf).
 func (sp *Space) Random(rng *rand.Rand) Config {
 	var c Config
 	micro := rng.IntN(2) == 0
@@ -156,8 +156,8 @@ func (sp *Space) Random(rng *rand.Rand) Config {
 		if kernel {
 			u = len(sp.UnrollChoices()) - 1
 		}
-		if sp.unrollsWithin(i) {
-			u = 0
+		if j := sp.unrollOf(i); j != i {
+			u = c.Unroll[j]
 		}
 		c.Unroll = append(c.Unroll, u)
 	}
@@ -462,10 +462,10 @@ func (sp *Space) Build(c Config) (*schedule.State, error) {
 	// The unroll pragmas go last, on the outer loop as it is after
 	// parallelize fused it.
 	for i, s := range sp.Stages {
-		if len(st.Stages[s].Iters) == 0 || sp.unrollsWithin(i) {
+		if len(st.Stages[s].Iters) == 0 {
 			continue
 		}
-		if u := UnrollSteps[c.Unroll[i]]; u > 0 {
+		if u := UnrollSteps[c.Unroll[sp.unrollOf(i)]]; u > 0 {
 			if err := apply(schedule.PragmaStep{Stage: s, Iter: 0, Pragma: ir.AutoUnrollMaxStep, Value: u}); err != nil {
 				return nil, err
 			}
@@ -486,15 +486,29 @@ func (sp *Space) vectorize(i int, knob bool) bool {
 	return knob
 }
 
-// unrollsWithin reports whether the stage at position i of Stages takes
-// no unroll pragma of its own: a stage of a row chain computed per block
-// of rows (one whose vectorization the sketch decides, computed inside
-// another stage). The pragma on the block's loop, around it, sets the
-// unroll of its loops; and the chain's loops keep one structure, which
-// the fuse pass needs to join them: a loop over one row that carries a
-// pragma stays a loop, one without goes, and the exps of a one-row block
-// were stored in a loop that did not fuse with their sum's, which did.
-func (sp *Space) unrollsWithin(i int) bool {
+// unrollOf returns the position in Stages whose unroll knob the stage at
+// position i takes: i, but for the stages of a row chain computed per
+// block of rows along the row (those whose vectorization the sketch
+// decides, computed inside another stage), which all take the first one's.
+// Their loops then keep one structure, which the fuse pass needs to join
+// them: a loop over one row that carries a pragma stays a loop, one
+// without goes, and the exps of a one-row block were stored in a loop
+// that did not fuse with their sum's, which did.
+func (sp *Space) unrollOf(i int) int {
+	if !sp.rowWithin(i) {
+		return i
+	}
+	for j := range i {
+		if sp.rowWithin(j) {
+			return j
+		}
+	}
+	return i
+}
+
+// rowWithin reports whether the stage at position i of Stages is one of
+// a row chain computed per block of rows, along the row.
+func (sp *Space) rowWithin(i int) bool {
 	_, fixed := sp.fixed[i]
 	return fixed && sp.Sketch.State.Stages[sp.Stages[i]].Attach.Kind == schedule.AttachAt
 }
