@@ -492,8 +492,8 @@ func (sp *Space) vectorize(i int, knob bool) bool {
 // decides, computed inside another stage), which all take the first one's.
 // Their loops then keep one structure, which the fuse pass needs to join
 // them: a loop over one row that carries a pragma stays a loop, one
-// without goes, and the exps of a one-row block were stored in a loop
-// that did not fuse with their sum's, which did.
+// without goes (with their own knobs, the exps of a one-row block, with
+// no pragma, did not fuse with their sum, inside its kept unit loop).
 func (sp *Space) unrollOf(i int) int {
 	if !sp.rowWithin(i) {
 		return i
