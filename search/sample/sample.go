@@ -46,6 +46,10 @@ type Space struct {
 	// indices use (panelAxes).
 	panelStage int
 	panel      map[int]bool
+	// fixed holds, per position in Stages, the vectorization the sketch
+	// decided (Sketch.Vector: a row chain's stages), which overrides the
+	// config's knob there.
+	fixed map[int]bool
 }
 
 // Location is a compute-location knob: Stage at the root (choice 0) or at
@@ -79,6 +83,12 @@ func NewSpace(sk *sketch.Sketch, t targets.Target) *Space {
 	for i, s := range st.Stages {
 		if s.IsInput() || s.Attach.Kind == schedule.AttachInline {
 			continue
+		}
+		if v, ok := sk.Vector[s.Name()]; ok {
+			if sp.fixed == nil {
+				sp.fixed = map[int]bool{}
+			}
+			sp.fixed[len(sp.Stages)] = v
 		}
 		sp.Stages = append(sp.Stages, i)
 		if s.Attach.Kind != schedule.AttachRoot || s.Transformed() || st.IsOutput(i) || t.IsGPU() {
@@ -114,7 +124,10 @@ func packedChoices(c *schedule.Stage) int {
 // micro-kernels (microTiles), on CPU and wasm three in four of them also
 // vectorized and unrolled at the largest step; a location knob keeps its producer at the
 // root half of the time, the one choice that never computes a producer's
-// element twice, and otherwise picks among all places uniformly.
+// element twice, and otherwise picks among all places uniformly. Where the
+// sketch decides a stage's vectorization (a row chain), the draw says what
+// the sketch says, and the chain's stages computed per block of rows
+// share one unroll step (unrollOf).
 func (sp *Space) Random(rng *rand.Rand) Config {
 	var c Config
 	micro := rng.IntN(2) == 0
@@ -137,11 +150,14 @@ func (sp *Space) Random(rng *rand.Rand) Config {
 	// is held in vector registers (the generators keep a local buffer in
 	// registers only when every loop over it is unrolled or vectorized).
 	kernel := micro && !sp.Target.IsGPU() && rng.IntN(4) != 0
-	for range sp.Stages {
-		c.Vectorize = append(c.Vectorize, kernel || rng.IntN(4) != 0)
+	for i := range sp.Stages {
+		c.Vectorize = append(c.Vectorize, sp.vectorize(i, kernel || rng.IntN(4) != 0))
 		u := rng.IntN(len(sp.UnrollChoices()))
 		if kernel {
 			u = len(sp.UnrollChoices()) - 1
+		}
+		if j := sp.unrollOf(i); j != i {
+			u = c.Unroll[j]
 		}
 		c.Unroll = append(c.Unroll, u)
 	}
@@ -426,7 +442,7 @@ func (sp *Space) Build(c Config) (*schedule.State, error) {
 	for i, s := range sp.Stages {
 		stg := st.Stages[s]
 		n := len(stg.Iters)
-		if n == 0 || !c.Vectorize[i] && !isCopy(stg) {
+		if n == 0 || !sp.vectorize(i, c.Vectorize[i]) && !isCopy(stg) {
 			continue
 		}
 		// A reduction vectorizes too: the code generators give it vector
@@ -449,13 +465,52 @@ func (sp *Space) Build(c Config) (*schedule.State, error) {
 		if len(st.Stages[s].Iters) == 0 {
 			continue
 		}
-		if u := UnrollSteps[c.Unroll[i]]; u > 0 {
+		if u := UnrollSteps[c.Unroll[sp.unrollOf(i)]]; u > 0 {
 			if err := apply(schedule.PragmaStep{Stage: s, Iter: 0, Pragma: ir.AutoUnrollMaxStep, Value: u}); err != nil {
 				return nil, err
 			}
 		}
 	}
 	return st, nil
+}
+
+// vectorize says whether the stage at position i of Stages vectorizes its
+// innermost loop, knob being the config's choice: the sketch's where it
+// decides (a row chain's stages), the knob's otherwise. A mutation of a
+// knob the sketch decides builds the same state, which the tuner measures
+// once.
+func (sp *Space) vectorize(i int, knob bool) bool {
+	if v, ok := sp.fixed[i]; ok {
+		return v
+	}
+	return knob
+}
+
+// unrollOf returns the position in Stages whose unroll knob the stage at
+// position i takes: i, but for the stages of a row chain computed per
+// block of rows along the row (those whose vectorization the sketch
+// decides, computed inside another stage), which all take the first one's.
+// Their loops then keep one structure, which the fuse pass needs to join
+// them: a loop over one row that carries a pragma stays a loop, one
+// without goes (with their own knobs, the exps of a one-row block, with
+// no pragma, did not fuse with their sum, inside its kept unit loop).
+func (sp *Space) unrollOf(i int) int {
+	if !sp.rowWithin(i) {
+		return i
+	}
+	for j := range i {
+		if sp.rowWithin(j) {
+			return j
+		}
+	}
+	return i
+}
+
+// rowWithin reports whether the stage at position i of Stages is one of
+// a row chain computed per block of rows, along the row.
+func (sp *Space) rowWithin(i int) bool {
+	_, fixed := sp.fixed[i]
+	return fixed && sp.Sketch.State.Stages[sp.Stages[i]].Attach.Kind == schedule.AttachAt
 }
 
 // isCopy reports whether a stage copies a tensor element by element (a

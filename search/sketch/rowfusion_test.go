@@ -1,6 +1,7 @@
 package sketch
 
 import (
+	"maps"
 	"strings"
 	"testing"
 
@@ -118,5 +119,47 @@ func TestRowFusionRegion(t *testing.T) {
 	}
 	if n := strings.Count(text, " / "); n != 1 {
 		t.Errorf("%d divisions, want 1 (per row, in rsum):\n%s", n, text)
+	}
+}
+
+// TestRowFusionVector: a row sketch decides the vectorization of its
+// chain (Sketch.Vector): the stages along the row (the last stage, the
+// exps, the row reductions) are vectorized; the per-row ones (1/sum, the
+// mean, 1/sqrt(variance)) and the other sketches' stages are left to
+// sampling.
+func TestRowFusionVector(t *testing.T) {
+	d, err := te.Parse(attention)
+	if err != nil {
+		t.Fatal(err)
+	}
+	attn, err := NewPolicy(targets.MustParseTarget("wasm-simd")).Generate(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		sks  []*Sketch
+		want map[string]bool
+	}{
+		{"softmax", generate(t, "softmax:M=64,N=1000"), map[string]bool{"maxelem": true, "exps": true, "expsum": true, "out": true}},
+		{"layernorm", generate(t, "layernorm"), map[string]bool{"total": true, "sqdev": true, "out": true}},
+		{"attention", attn, map[string]bool{"M": true, "E": true, "Z": true, "P": true}},
+	} {
+		rows := 0
+		for _, sk := range c.sks {
+			if withRule([]*Sketch{sk}, "row_fusion(") == 0 {
+				if sk.Vector != nil {
+					t.Errorf("%s: a sketch without row_fusion decides vectorization: %v", c.name, sk.Vector)
+				}
+				continue
+			}
+			rows++
+			if !maps.Equal(sk.Vector, c.want) {
+				t.Errorf("%s: row sketch vectorizes %v, want %v", c.name, sk.Vector, c.want)
+			}
+		}
+		if rows == 0 {
+			t.Errorf("%s: no row sketch", c.name)
+		}
 	}
 }

@@ -47,6 +47,12 @@ type Sketch struct {
 	Tiles []TileKnob
 	// Rules names the rules that made it, for printing.
 	Rules []string
+	// Vector holds, by stage name, the stages whose vectorization the
+	// sketch decides rather than sampling: true, the innermost loop is
+	// vectorized; false, it stays scalar (row_fusion: the stages of a
+	// row-wise chain vectorize along the row together, so that the fuse
+	// pass joins their loops). Stages that are not keys are a knob.
+	Vector map[string]bool
 }
 
 // Policy holds what derivation needs to know of the target.

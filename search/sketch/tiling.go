@@ -2,6 +2,7 @@ package sketch
 
 import (
 	"fmt"
+	"maps"
 	"sort"
 	"strconv"
 
@@ -20,6 +21,7 @@ type edit struct {
 func newEdit(s *Sketch) *edit {
 	c := *s
 	c.Tiles = append([]TileKnob(nil), s.Tiles...)
+	c.Vector = maps.Clone(s.Vector)
 	return &edit{s: &c}
 }
 
