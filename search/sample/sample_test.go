@@ -316,3 +316,52 @@ func TestMicroTilesNotPowersOfTwo(t *testing.T) {
 		t.Errorf("%d draws tile a 14-pixel axis by 7 or 14, %d draw 14 pixels by 8 channels", odd, wide)
 	}
 }
+
+// TestMicroTilesNotPowersOfTwoCompute: micro-kernel schedules of a small
+// depthwise conv (8 channels, 14x14 pixels) whose tile has 7 or 14 pixels
+// along an axis lower and compute the reference.
+func TestMicroTilesNotPowersOfTwoCompute(t *testing.T) {
+	tg := targets.MustParseTarget("wasm-simd")
+	const spec = "dep:N=1,C=8,H=14,W=14,KH=3,KW=3,stride=1,pad=1"
+	d, err := ops.BuildSpec(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	checked := 0
+	for _, sk := range sketchesOf(t, spec, tg) {
+		sp := NewSpace(sk, tg)
+		n := 0
+		for range 200 {
+			tiles := sp.microTiles(rng)
+			odd := false
+			for i, k := range sk.Tiles {
+				inner := tiles[i][len(tiles[i])-1]
+				odd = odd || (!k.Reduce && (inner == 7 || inner == 14))
+			}
+			if !odd {
+				continue
+			}
+			cfg := sp.Random(rng)
+			cfg.Tiles = tiles
+			st, err := sp.Build(cfg)
+			if err != nil {
+				continue
+			}
+			f, err := lower.Lower(st)
+			if err != nil {
+				t.Fatalf("%v\n%s", err, st.StepsString())
+			}
+			if diff, err := interp.Check(f, d, 1); err != nil || !diff.OK {
+				t.Fatalf("%v %v\n%s", err, diff, st.StepsString())
+			}
+			checked++
+			if n++; n == 4 {
+				break
+			}
+		}
+	}
+	if checked == 0 {
+		t.Fatal("no micro-kernel draw with a 7- or 14-pixel tile built")
+	}
+}
