@@ -194,9 +194,8 @@ func randomTile(rng *rand.Rand, k sketch.TileKnob) []int64 {
 // between left at 1, and (two draws in three) every reduction kept in its
 // outer loop. The vector axis (the knob marked Vector: the innermost
 // spatial axis, or the output channels of a packed sketch) gets one to
-// four vectors of lanes; each other spatial axis 1, 2, 4 or 8, while the
-// tile stays within microRegisters vectors (all dividing their extents
-// where they can). The rest of a spatial extent goes to the outermost
+// four vectors of lanes; each other spatial axis one of microLengths,
+// while the tile stays within microBudget vectors. The rest of a spatial extent goes to the outermost
 // level or, half of the time, to the next one: an outer loop of 1 over an
 // axis lets a packed panel that does not depend on it be made once rather
 // than once per tile (GMM 1024's B panel per column tile: 3.5x faster).
@@ -228,7 +227,7 @@ func (sp *Space) microTiles(rng *rand.Rand) [][]int64 {
 				vec = i
 			}
 		}
-		budget := microRegisters(sp.Target)
+		budget, wide := microBudget(rng, sp.Target)
 		order := append([]int(nil), ids...)
 		rng.Shuffle(len(order), func(a, b int) { order[a], order[b] = order[b], order[a] })
 		if vec >= 0 {
@@ -261,14 +260,7 @@ func (sp *Space) microTiles(rng *rand.Rand) [][]int64 {
 				}
 			}
 			if len(choices) == 0 {
-				for _, l := range []int64{1, 2, 4, 8} {
-					if l <= k.Extent && k.Extent%l == 0 && l <= budget {
-						choices = append(choices, l)
-					}
-				}
-			}
-			if len(choices) == 0 {
-				choices = []int64{1}
+				choices = microLengths(k.Extent, budget, wide)
 			}
 			inner := choices[rng.IntN(len(choices))]
 			if i == vec {
@@ -307,6 +299,44 @@ func microRegisters(t targets.Target) int64 {
 		return 28
 	}
 	return 12
+}
+
+// microBudget draws the number of vector accumulators of one stage's
+// micro-kernel tile: microRegisters, but on wasm one stage in four is
+// wide: a budget of 16 or 28, beyond the registers, and its spatial
+// lengths any divisor of the extent (microLengths). V8 spills what does
+// not fit to the stack, and a tile that shares its loads can gain more
+// than the spills cost: depthwise dw7 (C=512, 14x14) ran 1.4x faster with
+// 14 pixels by 8 channels (28 accumulators) than with one pixel, and the
+// packed group conv 1.24-1.5x faster with 16 accumulators than with 4.
+// Only one in four: drawn for every stage, the wide tiles crowded out the
+// narrow ones and 64-trial tunes of c2d and depthwise stride 2 were slower.
+func microBudget(rng *rand.Rand, t targets.Target) (budget int64, wide bool) {
+	regs := microRegisters(t)
+	if t.Kind != targets.WasmSIMD || rng.IntN(4) != 0 {
+		return regs, false
+	}
+	return []int64{16, 28}[rng.IntN(2)], true
+}
+
+// microLengths are the innermost lengths a micro-kernel draw chooses from
+// for a spatial axis of extent n that is not the vector axis, within a
+// budget of b accumulators: 1, 2, 4 or 8 where they divide n, or in a
+// wide draw every divisor of n up to 16 (1, 2, 7 or 14 of 14).
+func microLengths(n, b int64, wide bool) []int64 {
+	if wide {
+		return divisors(n, min(b, 16))
+	}
+	var out []int64
+	for _, l := range []int64{1, 2, 4, 8} {
+		if l <= n && n%l == 0 && l <= b {
+			out = append(out, l)
+		}
+	}
+	if len(out) == 0 {
+		out = []int64{1}
+	}
+	return out
 }
 
 // knobAxis is the spatial axis (an index into the stage's Op.Axes) that
