@@ -64,7 +64,10 @@ func FuseLoops(f *ir.Func, _ Config) (*ir.Func, error) {
 func fuseSeq(seq *ir.Seq, env expr.Env) ir.Stmt {
 	// Sequences nested in the sequence (a unit loop removed around one)
 	// are its statements too.
-	stmts := flatten(seq.Stmts)
+	stmts := seq.Stmts
+	if flat, ok := ir.MakeSeq(seq.Stmts...).(*ir.Seq); ok {
+		stmts = flat.Stmts
+	}
 	changed := false
 	for again := true; again; {
 		again = false
@@ -159,23 +162,6 @@ func loadsMoving(s ir.Stmt, buf *ir.Buffer, v *expr.Var, dims uint64) bool {
 		}
 	})
 	return some && all
-}
-
-// flatten returns stmts with the statements of nested sequences in their
-// place.
-func flatten(stmts []ir.Stmt) []ir.Stmt {
-	if !slices.ContainsFunc(stmts, func(s ir.Stmt) bool { _, ok := s.(*ir.Seq); return ok }) {
-		return stmts
-	}
-	var out []ir.Stmt
-	for _, s := range stmts {
-		if n, ok := s.(*ir.Seq); ok {
-			out = append(out, flatten(n.Stmts)...)
-		} else {
-			out = append(out, s)
-		}
-	}
-	return out
 }
 
 // fusibleKind reports whether a loop's kind may fuse.
@@ -335,13 +321,12 @@ func usesOf(s ir.Stmt) uses {
 // hasSelect reports whether an expression of s selects.
 func hasSelect(s ir.Stmt) bool {
 	found := false
-	ir.RewriteExprs(s, func(e expr.Expr) expr.Expr {
+	ir.WalkExprs(s, func(e expr.Expr) {
 		expr.Walk(e, func(x expr.Expr) bool {
 			_, sel := x.(*expr.Select)
 			found = found || sel
 			return !found
 		})
-		return e
 	})
 	return found
 }

@@ -123,7 +123,7 @@ func guardCuts(f *ir.For, env expr.Env) []int64 {
 		return true
 	})
 	var cuts []int64
-	ir.RewriteExprs(f.Body, func(e expr.Expr) expr.Expr {
+	ir.WalkExprs(f.Body, func(e expr.Expr) {
 		expr.Walk(e, func(x expr.Expr) bool {
 			if sel, ok := x.(*expr.Select); ok && (hasLoad(sel.T) || hasLoad(sel.F)) {
 				for _, c := range conjuncts(sel.Cond) {
@@ -132,7 +132,6 @@ func guardCuts(f *ir.For, env expr.Env) []int64 {
 			}
 			return true
 		})
-		return e
 	})
 	// Conditions nested in loops are visited with the loops' own
 	// statements, so sort and drop repeats.

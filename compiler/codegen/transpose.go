@@ -147,13 +147,15 @@ func transposable(l *ir.For, loops []*ir.For, lanes int64, env expr.Env) bool {
 		written[st.Buf] = true
 	}
 	for _, st := range stores {
-		forAccess(st, func(ld *expr.Load) {
-			b, isBuf := ld.Src.(*ir.Buffer)
-			if !isBuf || written[b] {
+		ForAccesses(st, func(b *ir.Buffer, idx []expr.Expr, node any) {
+			if _, isLoad := node.(*expr.Load); !isLoad {
+				return
+			}
+			if written[b] {
 				ok = false
 				return
 			}
-			found = found || wide(b, ld.Index)
+			found = found || wide(b, idx)
 		})
 	}
 	return ok && found
@@ -176,22 +178,6 @@ func storesOnly(s ir.Stmt) ([]*ir.Store, bool) {
 		return out, true
 	}
 	return nil, false
-}
-
-// forAccess calls f for every load of a store, in its value and indices.
-func forAccess(st *ir.Store, f func(*expr.Load)) {
-	visit := func(e expr.Expr) {
-		expr.Walk(e, func(x expr.Expr) bool {
-			if ld, ok := x.(*expr.Load); ok {
-				f(ld)
-			}
-			return true
-		})
-	}
-	visit(st.Value)
-	for _, ix := range st.Index {
-		visit(ix)
-	}
 }
 
 // injective reports whether the element offset flat differs for every

@@ -256,6 +256,26 @@ func RewriteStmt(s Stmt, f func(Stmt) Stmt) Stmt {
 	return f(s)
 }
 
+// WalkExprs calls f on every expression directly held by the statements
+// of s, the ones RewriteExprs rewrites (store values and indices,
+// conditions, let values), without rebuilding anything.
+func WalkExprs(s Stmt, f func(expr.Expr)) {
+	WalkStmt(s, func(s Stmt) bool {
+		switch n := s.(type) {
+		case *Store:
+			f(n.Value)
+			for _, ix := range n.Index {
+				f(ix)
+			}
+		case *If:
+			f(n.Cond)
+		case *Let:
+			f(n.Value)
+		}
+		return true
+	})
+}
+
 // RewriteExprs applies f to every expression directly held by the
 // statements of s (store indices and values, conditions, let values).
 func RewriteExprs(s Stmt, f func(expr.Expr) expr.Expr) Stmt {

@@ -3,6 +3,7 @@ package features
 import (
 	"slices"
 
+	"github.com/tabtune/tabtune/compiler/codegen"
 	"github.com/tabtune/tabtune/compiler/expr"
 	"github.com/tabtune/tabtune/compiler/ir"
 )
@@ -199,11 +200,7 @@ func flatLinV(b *ir.Buffer, index []expr.Expr, v *expr.Var) (int64, bool) {
 // dimension: a fused loop's (f // c, f % c), which the simplifier folds
 // back to f in the flat index, as the generators see it.
 func flatFolded(b *ir.Buffer, index []expr.Expr, v *expr.Var) (int64, bool) {
-	var flat expr.Expr = expr.Const(0)
-	for d, ix := range index {
-		flat = expr.AddE(flat, expr.MulE(ix, expr.Const(strideOf(b, d))))
-	}
-	return linV(expr.Simplify(flat, expr.Env{}), v)
+	return linV(codegen.FlatIndex(b, index, expr.Env{}), v)
 }
 
 // dependsOn reports whether e mentions v.
