@@ -83,6 +83,25 @@ func Exp[V any](b Builder[V], x V) V {
 	return b.Add(f, f)
 }
 
+// ExpNonPos is e**x for x that cannot be positive (expr.ExpNonPos): Exp
+// without the clamp of large x and without the doubling, scaled by 2^k
+// at once (k <= 127 for x <= 88.37, where it is right; k = -127 builds
+// +0, flushing the results under 2^-126.5, and k = -126 the smallest
+// normal). Two operations fewer than Exp.
+func ExpNonPos[V any](b Builder[V], x V) V {
+	x = b.Let(b.MaxC(x, float64(ExpMinNonPos)))
+	kk := b.Let(b.Add(b.Mul(x, b.F32(Log2e)), b.F32(ExpMagicNonPos)))
+	k := b.Let(b.Sub(kk, b.F32(ExpMagicNonPos)))
+	t := b.Let(b.Sub(x, b.Mul(k, b.F32(ExpC1))))
+	t = b.Let(b.Sub(t, b.Mul(k, b.F32(ExpC2))))
+	p := b.F32(ExpP[0])
+	for _, c := range ExpP[1:] {
+		p = b.Add(b.Mul(p, t), b.F32(c))
+	}
+	s := b.Let(b.FromBits(b.Shl(b.BitsOf(kk), 23)))
+	return b.Add(b.Mul(b.Mul(t, s), p), s)
+}
+
 // Log is the natural logarithm (musl / FreeBSD logf).
 func Log[V any](b Builder[V], x V) V {
 	tiny := b.Let(b.Lt(x, b.F32(TinyNormal)))

@@ -5,7 +5,7 @@
   (export "kernel" (func 0))
   (export "scratch_bytes" (global 0))
   (func $f0 (type 0) (param i32 i32 i32)
-    (local i32 i32 v128 v128 i32 i32 v128 v128 i32 f32 f32 i32 i32 i32 i32 v128 v128 f32 f32 f32 f32 f32 f32 f32 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128)
+    (local i32 i32 v128 v128 i32 i32 v128 v128 i32 f32 f32 i32 i32 i32 i32 v128 v128 f32 f32 f32 f32 f32 f32 f32 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128)
     local.get 2
     local.set 3
     local.get 2
@@ -115,19 +115,17 @@
       f32x4.sub
       local.set 29
       local.get 29
-      v128.const i32x4 0xc2af5c29 0xc2af5c29 0xc2af5c29 0xc2af5c29
+      v128.const i32x4 0xc2b00000 0xc2b00000 0xc2b00000 0xc2b00000
       f32x4.pmax
-      v128.const i32x4 0x42b20000 0x42b20000 0x42b20000 0x42b20000
-      f32x4.pmin
       local.set 30
       local.get 30
       v128.const i32x4 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b
       f32x4.mul
-      v128.const i32x4 0x4b40007e 0x4b40007e 0x4b40007e 0x4b40007e
+      v128.const i32x4 0x4b40007f 0x4b40007f 0x4b40007f 0x4b40007f
       f32x4.add
       local.set 31
       local.get 31
-      v128.const i32x4 0x4b40007e 0x4b40007e 0x4b40007e 0x4b40007e
+      v128.const i32x4 0x4b40007f 0x4b40007f 0x4b40007f 0x4b40007f
       f32x4.sub
       local.set 32
       local.get 30
@@ -169,79 +167,69 @@
       f32x4.mul
       local.get 35
       f32x4.add
-      local.set 36
-      local.get 36
-      local.get 36
-      f32x4.add
-      local.tee 37
+      local.tee 36
       v128.store align=4
       local.get 16
       local.get 15
       v128.load offset=16 align=4
-      local.tee 38
+      local.tee 37
       local.get 28
       f32x4.sub
+      local.set 38
+      local.get 38
+      v128.const i32x4 0xc2b00000 0xc2b00000 0xc2b00000 0xc2b00000
+      f32x4.pmax
       local.set 39
       local.get 39
-      v128.const i32x4 0xc2af5c29 0xc2af5c29 0xc2af5c29 0xc2af5c29
-      f32x4.pmax
-      v128.const i32x4 0x42b20000 0x42b20000 0x42b20000 0x42b20000
-      f32x4.pmin
-      local.set 40
-      local.get 40
       v128.const i32x4 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b
       f32x4.mul
-      v128.const i32x4 0x4b40007e 0x4b40007e 0x4b40007e 0x4b40007e
+      v128.const i32x4 0x4b40007f 0x4b40007f 0x4b40007f 0x4b40007f
       f32x4.add
-      local.set 41
-      local.get 41
-      v128.const i32x4 0x4b40007e 0x4b40007e 0x4b40007e 0x4b40007e
-      f32x4.sub
-      local.set 42
+      local.set 40
       local.get 40
-      local.get 42
+      v128.const i32x4 0x4b40007f 0x4b40007f 0x4b40007f 0x4b40007f
+      f32x4.sub
+      local.set 41
+      local.get 39
+      local.get 41
       v128.const i32x4 0x3f318000 0x3f318000 0x3f318000 0x3f318000
       f32x4.mul
       f32x4.sub
-      local.set 43
-      local.get 43
+      local.set 42
       local.get 42
+      local.get 41
       v128.const i32x4 0xb95e8083 0xb95e8083 0xb95e8083 0xb95e8083
       f32x4.mul
       f32x4.sub
-      local.set 44
-      local.get 41
+      local.set 43
+      local.get 40
       i32.const 23
       i32x4.shl
-      local.set 45
+      local.set 44
+      local.get 43
       local.get 44
-      local.get 45
       f32x4.mul
       v128.const i32x4 0x3c07cfce 0x3c07cfce 0x3c07cfce 0x3c07cfce
-      local.get 44
+      local.get 43
       f32x4.mul
       v128.const i32x4 0x3d2b9d0d 0x3d2b9d0d 0x3d2b9d0d 0x3d2b9d0d
       f32x4.add
-      local.get 44
+      local.get 43
       f32x4.mul
       v128.const i32x4 0x3e2aad40 0x3e2aad40 0x3e2aad40 0x3e2aad40
       f32x4.add
-      local.get 44
+      local.get 43
       f32x4.mul
       v128.const i32x4 0x3efffee3 0x3efffee3 0x3efffee3 0x3efffee3
       f32x4.add
-      local.get 44
+      local.get 43
       f32x4.mul
       v128.const i32x4 0x3f7ffffb 0x3f7ffffb 0x3f7ffffb 0x3f7ffffb
       f32x4.add
       f32x4.mul
-      local.get 45
+      local.get 44
       f32x4.add
-      local.set 46
-      local.get 46
-      local.get 46
-      f32x4.add
-      local.tee 37
+      local.tee 36
       v128.store offset=16 align=4
       f32.const 0
       local.set 12
@@ -252,13 +240,13 @@
       local.get 9
       local.get 16
       v128.load align=4
-      local.tee 47
+      local.tee 45
       f32x4.add
       local.set 9
       local.get 10
       local.get 16
       v128.load offset=16 align=4
-      local.tee 48
+      local.tee 46
       f32x4.add
       local.set 10
       local.get 9
@@ -286,20 +274,20 @@
       local.get 17
       local.get 16
       v128.load align=4
-      local.tee 49
+      local.tee 47
       local.get 13
       f32x4.splat
-      local.tee 50
+      local.tee 48
       f32x4.mul
-      local.tee 51
+      local.tee 49
       v128.store align=4
       local.get 17
       local.get 16
       v128.load offset=16 align=4
-      local.tee 52
-      local.get 50
+      local.tee 50
+      local.get 48
       f32x4.mul
-      local.tee 51
+      local.tee 49
       v128.store offset=16 align=4
       local.get 14
       i32.const 4

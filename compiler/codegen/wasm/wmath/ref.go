@@ -15,6 +15,7 @@ import (
 // renderer of the algorithms.
 const (
 	expMin, expMax, log2e, expC1, expC2, expMagic = polymath.ExpMin, polymath.ExpMax, polymath.Log2e, polymath.ExpC1, polymath.ExpC2, polymath.ExpMagic
+	expMagicNonPos, expMinNonPos                  = polymath.ExpMagicNonPos, polymath.ExpMinNonPos
 	ln2Hi, ln2Lo, lg1, lg2, lg3, lg4              = polymath.Ln2Hi, polymath.Ln2Lo, polymath.Lg1, polymath.Lg2, polymath.Lg3, polymath.Lg4
 	sqrtHalfBits, tinyNormal, scaleUp             = polymath.SqrtHalfBits, polymath.TinyNormal, polymath.ScaleUp
 	tanhSmall                                     = polymath.TanhSmall
@@ -43,6 +44,22 @@ func Exp(x float32) float32 {
 	s := fromBits(bits(kk) << 23)
 	f := float32(float32(t*s)*p) + s
 	return f + f
+}
+
+// ExpNonPos returns e**x for x <= 88.37 (polymath.ExpNonPos; meant for
+// x <= 0). It equals the wasm functions of Lib bit for bit.
+func ExpNonPos(x float32) float32 {
+	x = max(x, expMinNonPos)
+	kk := float32(x*log2e) + expMagicNonPos // bits(kk) = 0x4b400000 + k + 127
+	k := kk - expMagicNonPos
+	t := x - float32(k*expC1)
+	t = t - float32(k*expC2)
+	p := expP[0]
+	for _, c := range expP[1:] {
+		p = float32(p*t) + c
+	}
+	s := fromBits(bits(kk) << 23) // 2^k
+	return float32(float32(t*s)*p) + s
 }
 
 // Log returns the natural logarithm of x. It equals the wasm functions of
