@@ -8,10 +8,12 @@ import (
 // nonPosPass marks the exps whose argument cannot be positive: exp(x - m)
 // where m is an element of a max reduction whose values include x (x is
 // the reduction's body at some reduction index in range), or exp(m - x)
-// with m a min reduction of the same kind. Then x <= m, so the rounded
-// difference is <= 0 (or NaN), and the call becomes expr.ExpNonPos,
-// which the generators compute without exp's overflow handling: the
-// exp(x - max(x)) of softmax, log-softmax and logsumexp, over any axes.
+// with m a min reduction of the same kind, possibly scaled by a positive
+// constant. Then x <= m, so the rounded difference is <= 0 (or NaN),
+// and so is its rounded product with a positive constant; the call
+// becomes expr.ExpNonPos, which the generators compute without exp's
+// overflow handling: the exp(x - max(x)) of softmax, log-softmax,
+// logsumexp and attention (scaled scores), over any axes.
 // The interpreter computes both as exp, so nothing changes but the code.
 func nonPosPass(l *lowering) error {
 	for _, info := range l.stages {
@@ -28,18 +30,7 @@ func nonPosPass(l *lowering) error {
 				return nil
 			}
 			return expr.Rewrite(e, func(x expr.Expr) expr.Expr {
-				c, ok := x.(*expr.Call)
-				if !ok || c.Fn != expr.Exp || len(c.Args) != 1 {
-					return x
-				}
-				d, ok := c.Args[0].(*expr.Binary)
-				if !ok || d.Op != expr.Sub {
-					return x
-				}
-				if m, ok := d.B.(*expr.Load); ok && l.reducesOver(m, te.MaxReduce, d.A, env) {
-					return &expr.Call{Fn: expr.ExpNonPos, Args: c.Args}
-				}
-				if m, ok := d.A.(*expr.Load); ok && l.reducesOver(m, te.MinReduce, d.B, env) {
+				if c, ok := x.(*expr.Call); ok && c.Fn == expr.Exp && len(c.Args) == 1 && l.nonPositive(c.Args[0], env) {
 					return &expr.Call{Fn: expr.ExpNonPos, Args: c.Args}
 				}
 				return x
@@ -48,6 +39,36 @@ func nonPosPass(l *lowering) error {
 		info.value, info.init = mark(info.value), mark(info.init)
 	}
 	return nil
+}
+
+// nonPositive reports whether e cannot be positive: x - m with m a max
+// reduction over x, m - x with m a min reduction over x, or such a
+// difference times or divided by a positive constant (the scale of
+// attention's scores).
+func (l *lowering) nonPositive(e expr.Expr, env expr.Env) bool {
+	d, ok := e.(*expr.Binary)
+	if !ok {
+		return false
+	}
+	switch d.Op {
+	case expr.Sub:
+		if m, ok := d.B.(*expr.Load); ok && l.reducesOver(m, te.MaxReduce, d.A, env) {
+			return true
+		}
+		m, ok := d.A.(*expr.Load)
+		return ok && l.reducesOver(m, te.MinReduce, d.B, env)
+	case expr.Mul:
+		return positive(d.B) && l.nonPositive(d.A, env) || positive(d.A) && l.nonPositive(d.B, env)
+	case expr.Div:
+		return positive(d.B) && l.nonPositive(d.A, env)
+	}
+	return false
+}
+
+// positive reports whether e is a float constant above 0.
+func positive(e expr.Expr) bool {
+	c, ok := e.(*expr.FloatImm)
+	return ok && c.V > 0
 }
 
 // reducesOver reports whether m reads an element of a computed stage that

@@ -23,6 +23,8 @@ func TestNonPos(t *testing.T) {
 		{"min", "M[i] = min_over(X[i, j], j)\nE[i, j] = exp(M[i] - X[i, j])\n", nil, 1},
 		{"lifted", "E[i, j] = exp(X[i, j] - max_over(X[i, k], k))\n", nil, 1},
 		{"an inlined producer", "B = input(f32, [10])\nS[i, j] = X[i, j] + B[j]\nM[i] = max_over(S[i, j], j)\nE[i, j] = exp(S[i, j] - M[i])\n", []int{2}, 1},
+		{"scaled", "M[i] = max_over(X[i, j], j)\nE[i, j] = exp(0.125 * ((X[i, j] - M[i]) / 2.0))\n", nil, 1},
+		{"scaled by a negative", "M[i] = max_over(X[i, j], j)\nE[i, j] = exp((X[i, j] - M[i]) * -0.5)\n", nil, 0},
 		{"a sum", "M[i] = sum(X[i, j], j)\nE[i, j] = exp(X[i, j] - M[i])\n", nil, 0},
 		{"max minus x", "M[i] = max_over(X[i, j], j)\nE[i, j] = exp(M[i] - X[i, j])\n", nil, 0},
 		{"min of x", "M[i] = min_over(X[i, j], j)\nE[i, j] = exp(X[i, j] - M[i])\n", nil, 0},
