@@ -31,34 +31,30 @@ var (
 // Exp returns e**x. It equals the wasm functions of Lib bit for bit.
 func Exp(x float32) float32 {
 	x = min(max(x, expMin), expMax)
-	kk := float32(x*log2e) + expMagic // bits(kk) = 0x4b400000 + k + 126, k = round(x·log2e)
-	k := kk - expMagic
-	t := x - float32(k*expC1)
-	t = t - float32(k*expC2)
-	p := expP[0]
-	for _, c := range expP[1:] {
-		p = float32(p*t) + c
-	}
 	// 2^(k-1) from exponent bits, once: k = -126 gives +0 (the result is
 	// flushed to 0); doubling the result makes 2^k, k = 128 included.
-	s := fromBits(bits(kk) << 23)
-	f := float32(float32(t*s)*p) + s
+	f := expScaled(x, expMagic) // bits(kk) = 0x4b400000 + k + 126
 	return f + f
 }
 
 // ExpNonPos returns e**x for x <= 88.37 (polymath.ExpNonPos; meant for
 // x <= 0). It equals the wasm functions of Lib bit for bit.
 func ExpNonPos(x float32) float32 {
-	x = max(x, expMinNonPos)
-	kk := float32(x*log2e) + expMagicNonPos // bits(kk) = 0x4b400000 + k + 127
-	k := kk - expMagicNonPos
+	return expScaled(max(x, expMinNonPos), expMagicNonPos) // 2^k: bits(kk) = 0x4b400000 + k + 127
+}
+
+// expScaled is polymath's: e^t·2^(k + bias - 127), k = round(x·log2e),
+// magic = 1.5·2^23 + bias.
+func expScaled(x, magic float32) float32 {
+	kk := float32(x*log2e) + magic
+	k := kk - magic
 	t := x - float32(k*expC1)
 	t = t - float32(k*expC2)
 	p := expP[0]
 	for _, c := range expP[1:] {
 		p = float32(p*t) + c
 	}
-	s := fromBits(bits(kk) << 23) // 2^k
+	s := fromBits(bits(kk) << 23)
 	return float32(float32(t*s)*p) + s
 }
 
