@@ -166,9 +166,16 @@ const (
 	Sigmoid
 	Abs
 	Pow
+	// ExpNonPos is exp of an argument that cannot be positive, x - max
+	// of the x it was taken over (lowering derives it, package lower):
+	// exp without the overflow handling of large arguments. Its value is
+	// exp's, and generators compute it right for x <= 88.37 (e^x below
+	// 2^127.5), not above. It is not in the text format.
+	ExpNonPos
 )
 
-var intrinsicNames = [...]string{Exp: "exp", Log: "log", Sqrt: "sqrt", Tanh: "tanh", Sigmoid: "sigmoid", Abs: "abs", Pow: "pow"}
+var intrinsicNames = [...]string{Exp: "exp", Log: "log", Sqrt: "sqrt", Tanh: "tanh", Sigmoid: "sigmoid", Abs: "abs", Pow: "pow",
+	ExpNonPos: "exp_nonpos"}
 
 // String returns the intrinsic's name in the text format.
 func (f Intrinsic) String() string {
@@ -186,10 +193,11 @@ func (f Intrinsic) Arity() int {
 	return 1
 }
 
-// IntrinsicByName looks an intrinsic up by its text-format name.
+// IntrinsicByName looks an intrinsic up by its text-format name
+// (ExpNonPos, which only lowering derives, has none).
 func IntrinsicByName(name string) (Intrinsic, bool) {
 	for i, n := range intrinsicNames {
-		if n == name {
+		if n == name && Intrinsic(i) != ExpNonPos {
 			return Intrinsic(i), true
 		}
 	}

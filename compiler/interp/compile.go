@@ -449,7 +449,7 @@ func (c *compiler) call(n *expr.Call) (floatFn, error) {
 	a := args[0]
 	var f func(float64) float64
 	switch n.Fn {
-	case expr.Exp:
+	case expr.Exp, expr.ExpNonPos:
 		f = math.Exp
 	case expr.Log:
 		f = math.Log

@@ -8,6 +8,8 @@
 // which is what the golden tests print.
 //
 //   - inline: substitute compute_inline'd stages into their readers.
+//   - nonpos: mark exp(x - max(x)) as an exp of a non-positive argument
+//     (expr.ExpNonPos), which needs no overflow handling.
 //   - bounds: from the outputs back to the inputs, the region of each stage
 //     to compute: all of it at the root, or, for a stage computed at a loop
 //     of its consumer, what one iteration of that loop reads (interval
@@ -43,6 +45,7 @@ type Pass struct {
 // them alone).
 var StagePasses = []Pass{
 	{"inline", inlinePass},
+	{"nonpos", nonPosPass},
 	{"bounds", boundsPass},
 }
 
@@ -63,6 +66,7 @@ var Passes = slices.Concat(StagePasses, LoopPasses)
 // its zeros for simplify to fold.
 var Order = [][2]string{
 	{"inline", "bounds"},
+	{"inline", "nonpos"},
 	{"bounds", "build"},
 	{"build", "unit-loops"},
 	{"unit-loops", "simplify"},

@@ -71,6 +71,8 @@ func MathFunc(fn expr.Intrinsic, vector bool) string {
 	switch fn {
 	case expr.Exp:
 		r = polymath.Exp[cval](b, x)
+	case expr.ExpNonPos:
+		r = polymath.ExpNonPos[cval](b, x)
 	case expr.Log:
 		r = polymath.Log[cval](b, x)
 	case expr.Tanh:

@@ -59,6 +59,7 @@ func TestMathMatchesWasm(t *testing.T) {
 		ref func(x, y float32) float32
 	}{
 		{expr.Exp, func(x, _ float32) float32 { return wmath.Exp(x) }},
+		{expr.ExpNonPos, func(x, _ float32) float32 { return wmath.ExpNonPos(x) }},
 		{expr.Log, func(x, _ float32) float32 { return wmath.Log(x) }},
 		{expr.Tanh, func(x, _ float32) float32 { return wmath.Tanh(x) }},
 		{expr.Sigmoid, func(x, _ float32) float32 { return wmath.Sigmoid(x) }},

@@ -20,6 +20,12 @@ const (
 	// (|x| < 2^22) and holds k + 126 in its low bits, the biased
 	// exponent of 2^(k-1).
 	ExpMagic float32 = 0x1.8p23 + 126
+	// ExpMagicNonPos is ExpMagic for ExpNonPos: k + 127 in the low
+	// bits, the biased exponent of 2^k.
+	ExpMagicNonPos float32 = 0x1.8p23 + 127
+	// ExpMinNonPos: x·log2e rounds to k = -127 (which builds +0, the
+	// result flushed to 0) or above.
+	ExpMinNonPos float32 = -88
 )
 
 // ExpP is the polynomial of XNNPACK's rr2-p5 exp (its f32 softmax

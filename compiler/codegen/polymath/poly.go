@@ -70,8 +70,25 @@ type Builder[V any] interface {
 // doubled: results that would need k = -126 or less are 0.
 func Exp[V any](b Builder[V], x V) V {
 	x = b.Let(b.MinC(b.MaxC(x, float64(ExpMin)), float64(ExpMax)))
-	kk := b.Let(b.Add(b.Mul(x, b.F32(Log2e)), b.F32(ExpMagic)))
-	k := b.Let(b.Sub(kk, b.F32(ExpMagic)))
+	f := b.Let(expScaled(b, x, ExpMagic))
+	return b.Add(f, f)
+}
+
+// ExpNonPos is e**x for x that cannot be positive (expr.ExpNonPos): Exp
+// without the clamp of large x and without the doubling, scaled by 2^k
+// at once (k <= 127 for x <= 88.37, where it is right; k = -127 builds
+// +0, flushing the results under 2^-126.5, and k = -126 the smallest
+// normal). Two operations fewer than Exp.
+func ExpNonPos[V any](b Builder[V], x V) V {
+	return expScaled(b, b.Let(b.MaxC(x, float64(ExpMinNonPos))), ExpMagicNonPos)
+}
+
+// expScaled is the core of Exp and ExpNonPos: x = k·ln2 + t (Cody-Waite),
+// e^t ≈ 1 + t·P(t), times 2^(k + bias - 127) built from the exponent bits
+// that x·log2e + magic holds, magic = 1.5·2^23 + bias.
+func expScaled[V any](b Builder[V], x V, magic float32) V {
+	kk := b.Let(b.Add(b.Mul(x, b.F32(Log2e)), b.F32(magic)))
+	k := b.Let(b.Sub(kk, b.F32(magic)))
 	t := b.Let(b.Sub(x, b.Mul(k, b.F32(ExpC1))))
 	t = b.Let(b.Sub(t, b.Mul(k, b.F32(ExpC2))))
 	p := b.F32(ExpP[0])
@@ -79,8 +96,7 @@ func Exp[V any](b Builder[V], x V) V {
 		p = b.Add(b.Mul(p, t), b.F32(c))
 	}
 	s := b.Let(b.FromBits(b.Shl(b.BitsOf(kk), 23)))
-	f := b.Let(b.Add(b.Mul(b.Mul(t, s), p), s))
-	return b.Add(f, f)
+	return b.Add(b.Mul(b.Mul(t, s), p), s)
 }
 
 // Log is the natural logarithm (musl / FreeBSD logf).

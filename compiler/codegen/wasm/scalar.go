@@ -121,6 +121,9 @@ func (g *gen) minMax(n *expr.Binary) {
 }
 
 func (g *gen) binary(n *expr.Binary) {
+	if g.horizontal(n) {
+		return
+	}
 	switch {
 	case n.Op == expr.And || n.Op == expr.Or:
 		g.sexpr(n.A)

@@ -30,9 +30,11 @@
 //     (transpose.go); a lane-invariant one is a
 //     v128.load32_splat. The accumulators of a vectorized reduction (package
 //     codegen) are local buffers like any other, so they live in v128
-//     locals.
+//     locals, and their four lanes are folded with two shuffles and two
+//     f32x4 ops (horizontal.go).
 //
-// exp, log, tanh, sigmoid and pow are polynomials (package wmath): the
+// exp, exp_nonpos (exp of x - max(x), package lower), log, tanh, sigmoid
+// and pow are polynomials (package wmath): the
 // scalar form a function emitted once per module and called, the f32x4
 // form inlined where it is used: no call per four lanes, and V8 makes the
 // polynomial's constants once per loop rather than once per call

@@ -76,12 +76,14 @@ func TestRandomSchedulesWasm(t *testing.T) {
 	names, dags := schedtest.SmallDAGs(t)
 	refs := references(t, dags)
 	vector, regs, reductions, shuffles, splats, partitions, transposes, fused := 0, 0, 0, 0, 0, 0, 0, 0
+	horizontals, nonpos := 0, 0
 	defer func() {
-		t.Logf("kernels with vector loops: %d, with register buffers: %d, vectorized reductions: %d, strided vector loads: %d, splat loads: %d, partitioned loops: %d, transposes: %d, fused loops: %d",
-			vector, regs, reductions, shuffles, splats, partitions, transposes, fused)
+		t.Logf("kernels with vector loops: %d, with register buffers: %d, vectorized reductions: %d (folded by shuffles: %d), strided vector loads: %d, splat loads: %d, partitioned loops: %d, transposes: %d, fused loops: %d, exp_nonpos: %d",
+			vector, regs, reductions, horizontals, shuffles, splats, partitions, transposes, fused, nonpos)
 		// The paths the random schedules must reach, at the default count.
-		if *propertyCases >= 240 && (reductions == 0 || shuffles == 0 || splats == 0 || partitions == 0 || fused == 0) {
-			t.Errorf("no random schedule vectorized a reduction (%d), a strided load (%d) or a splat load (%d), partitioned a loop (%d) or fused loops (%d)", reductions, shuffles, splats, partitions, fused)
+		if *propertyCases >= 240 && (reductions == 0 || horizontals == 0 || shuffles == 0 || splats == 0 || partitions == 0 || fused == 0 || nonpos == 0) {
+			t.Errorf("no random schedule vectorized a reduction (%d) folded by shuffles (%d), a strided load (%d) or a splat load (%d), partitioned a loop (%d), fused loops (%d) or computed exp_nonpos (%d)",
+				reductions, horizontals, shuffles, splats, partitions, fused, nonpos)
 		}
 	}()
 	for c := 0; c < *propertyCases; c++ {
@@ -110,7 +112,17 @@ func TestRandomSchedulesWasm(t *testing.T) {
 		if strings.Contains(k.Prepared.String(), "pragma(transpose=") {
 			transposes++
 		}
+		if strings.Contains(k.Prepared.String(), "exp_nonpos(") {
+			nonpos++
+		}
 		if text, err := wasmbin.Disassemble(k.Wasm); err == nil {
+			// horizontal.go's two shuffles, then the others (strided loads).
+			fold := strings.NewReplacer("i8x16.shuffle 4 5 6 7 0 1 2 3 12 13 14 15 8 9 10 11", "",
+				"i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7", "")
+			if rest := fold.Replace(text); rest != text {
+				horizontals++
+				text = rest
+			}
 			if strings.Contains(text, "i8x16.shuffle") {
 				shuffles++
 			}

@@ -92,16 +92,15 @@ static inline tt_vf tt_vtrunc(tt_vf x) {
 #define TT_NOCONTRACT
 #endif
 
-TT_MATH float tt_exp(float x) {
+TT_MATH float tt_exp_nonpos(float x) {
   TT_NOCONTRACT
-  float t1 = 89.0f < ((-87.68f) > x ? (-87.68f) : x) ? 89.0f : ((-87.68f) > x ? (-87.68f) : x);
-  float t2 = (t1 * 1.442695f) + 1.2583038e+07f;
-  float t3 = t2 - 1.2583038e+07f;
+  float t1 = (-88.0f) > x ? (-88.0f) : x;
+  float t2 = (t1 * 1.442695f) + 1.2583039e+07f;
+  float t3 = t2 - 1.2583039e+07f;
   float t4 = t1 - (t3 * 0.6933594f);
   float t5 = t4 - (t3 * (-0.00021219444f));
   float t6 = tt_frombits((int)((unsigned)tt_bits(t2) << 23));
-  float t7 = ((t5 * t6) * ((((((((0.008289291f * t5) + 0.041897822f) * t5) + 0.16667652f) * t5) + 0.4999915f) * t5) + 0.9999997f)) + t6;
-  return t7 + t7;
+  return ((t5 * t6) * ((((((((0.008289291f * t5) + 0.041897822f) * t5) + 0.16667652f) * t5) + 0.4999915f) * t5) + 0.9999997f)) + t6;
 }
 
 const long kernel_scratch_bytes = 256;
@@ -118,7 +117,7 @@ void kernel(float *restrict data, float *restrict out, char *restrict scratch) {
     }
     expsum[i] = 0.0f;
     for (long j_1 = 0; j_1 < 8; j_1++) {
-      exps[(i * 8) + j_1] = tt_exp(data[(i * 8) + j_1] - maxelem[i]);
+      exps[(i * 8) + j_1] = tt_exp_nonpos(data[(i * 8) + j_1] - maxelem[i]);
       expsum[i] = (expsum[i] + exps[(i * 8) + j_1]);
     }
     rsum[i] = (1.0f / expsum[i]);

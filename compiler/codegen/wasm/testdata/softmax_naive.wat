@@ -232,21 +232,19 @@
     end
   )
   (func $f1 (type 1) (param f32) (result f32)
-    (local f32 f32 f32 f32 f32 f32 f32)
+    (local f32 f32 f32 f32 f32 f32)
     local.get 0
-    f32.const -87.68
+    f32.const -88
     f32.max
-    f32.const 89
-    f32.min
     local.set 1
     local.get 1
     f32.const 1.442695
     f32.mul
-    f32.const 1.2583038e+07
+    f32.const 1.2583039e+07
     f32.add
     local.set 2
     local.get 2
-    f32.const 1.2583038e+07
+    f32.const 1.2583039e+07
     f32.sub
     local.set 3
     local.get 1
@@ -289,10 +287,6 @@
     f32.add
     f32.mul
     local.get 6
-    f32.add
-    local.set 7
-    local.get 7
-    local.get 7
     f32.add
   )
 )

@@ -5,7 +5,7 @@
   (export "kernel" (func 0))
   (export "scratch_bytes" (global 0))
   (func $f0 (type 0) (param i32 i32 i32)
-    (local i32 i32 v128 v128 i32 i32 v128 v128 i32 f32 f32 i32 i32 i32 i32 v128 v128 f32 f32 f32 f32 f32 f32 f32 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128)
+    (local i32 i32 v128 v128 i32 i32 v128 v128 i32 f32 f32 i32 i32 i32 i32 v128 v128 f32 f32 f32 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128 v128)
     local.get 2
     local.set 3
     local.get 2
@@ -66,37 +66,16 @@
       local.tee 22
       local.set 20
       local.get 5
+      local.get 5
+      local.get 5
+      i8x16.shuffle 4 5 6 7 0 1 2 3 12 13 14 15 8 9 10 11
+      f32x4.pmax
+      local.tee 23
+      local.get 23
+      local.get 23
+      i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7
+      f32x4.pmax
       f32x4.extract_lane 0
-      local.set 25
-      local.get 5
-      f32x4.extract_lane 1
-      local.set 26
-      local.get 26
-      local.get 25
-      local.get 25
-      local.get 26
-      f32.lt
-      select
-      local.set 23
-      local.get 5
-      f32x4.extract_lane 2
-      local.set 26
-      local.get 5
-      f32x4.extract_lane 3
-      local.set 25
-      local.get 25
-      local.get 26
-      local.get 26
-      local.get 25
-      f32.lt
-      select
-      local.set 24
-      local.get 24
-      local.get 23
-      local.get 23
-      local.get 24
-      f32.lt
-      select
       local.set 21
       local.get 21
       local.get 20
@@ -108,140 +87,128 @@
       local.get 16
       local.get 15
       v128.load align=4
-      local.tee 27
+      local.tee 23
       local.get 14
       v128.load32_splat
-      local.tee 28
+      local.tee 24
       f32x4.sub
-      local.set 29
-      local.get 29
-      v128.const i32x4 0xc2af5c29 0xc2af5c29 0xc2af5c29 0xc2af5c29
+      local.set 25
+      local.get 25
+      v128.const i32x4 0xc2b00000 0xc2b00000 0xc2b00000 0xc2b00000
       f32x4.pmax
-      v128.const i32x4 0x42b20000 0x42b20000 0x42b20000 0x42b20000
-      f32x4.pmin
-      local.set 30
-      local.get 30
+      local.set 26
+      local.get 26
       v128.const i32x4 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b
       f32x4.mul
-      v128.const i32x4 0x4b40007e 0x4b40007e 0x4b40007e 0x4b40007e
+      v128.const i32x4 0x4b40007f 0x4b40007f 0x4b40007f 0x4b40007f
       f32x4.add
-      local.set 31
-      local.get 31
-      v128.const i32x4 0x4b40007e 0x4b40007e 0x4b40007e 0x4b40007e
+      local.set 27
+      local.get 27
+      v128.const i32x4 0x4b40007f 0x4b40007f 0x4b40007f 0x4b40007f
       f32x4.sub
-      local.set 32
-      local.get 30
-      local.get 32
+      local.set 28
+      local.get 26
+      local.get 28
       v128.const i32x4 0x3f318000 0x3f318000 0x3f318000 0x3f318000
       f32x4.mul
       f32x4.sub
-      local.set 33
-      local.get 33
-      local.get 32
+      local.set 29
+      local.get 29
+      local.get 28
       v128.const i32x4 0xb95e8083 0xb95e8083 0xb95e8083 0xb95e8083
       f32x4.mul
       f32x4.sub
-      local.set 34
-      local.get 31
+      local.set 30
+      local.get 27
       i32.const 23
       i32x4.shl
-      local.set 35
-      local.get 34
-      local.get 35
+      local.set 31
+      local.get 30
+      local.get 31
       f32x4.mul
       v128.const i32x4 0x3c07cfce 0x3c07cfce 0x3c07cfce 0x3c07cfce
-      local.get 34
+      local.get 30
       f32x4.mul
       v128.const i32x4 0x3d2b9d0d 0x3d2b9d0d 0x3d2b9d0d 0x3d2b9d0d
       f32x4.add
-      local.get 34
+      local.get 30
       f32x4.mul
       v128.const i32x4 0x3e2aad40 0x3e2aad40 0x3e2aad40 0x3e2aad40
       f32x4.add
-      local.get 34
+      local.get 30
       f32x4.mul
       v128.const i32x4 0x3efffee3 0x3efffee3 0x3efffee3 0x3efffee3
       f32x4.add
-      local.get 34
+      local.get 30
       f32x4.mul
       v128.const i32x4 0x3f7ffffb 0x3f7ffffb 0x3f7ffffb 0x3f7ffffb
       f32x4.add
       f32x4.mul
-      local.get 35
+      local.get 31
       f32x4.add
-      local.set 36
-      local.get 36
-      local.get 36
-      f32x4.add
-      local.tee 37
+      local.tee 32
       v128.store align=4
       local.get 16
       local.get 15
       v128.load offset=16 align=4
-      local.tee 38
-      local.get 28
+      local.tee 33
+      local.get 24
       f32x4.sub
-      local.set 39
-      local.get 39
-      v128.const i32x4 0xc2af5c29 0xc2af5c29 0xc2af5c29 0xc2af5c29
+      local.set 34
+      local.get 34
+      v128.const i32x4 0xc2b00000 0xc2b00000 0xc2b00000 0xc2b00000
       f32x4.pmax
-      v128.const i32x4 0x42b20000 0x42b20000 0x42b20000 0x42b20000
-      f32x4.pmin
-      local.set 40
-      local.get 40
+      local.set 35
+      local.get 35
       v128.const i32x4 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b 0x3fb8aa3b
       f32x4.mul
-      v128.const i32x4 0x4b40007e 0x4b40007e 0x4b40007e 0x4b40007e
+      v128.const i32x4 0x4b40007f 0x4b40007f 0x4b40007f 0x4b40007f
       f32x4.add
-      local.set 41
-      local.get 41
-      v128.const i32x4 0x4b40007e 0x4b40007e 0x4b40007e 0x4b40007e
+      local.set 36
+      local.get 36
+      v128.const i32x4 0x4b40007f 0x4b40007f 0x4b40007f 0x4b40007f
       f32x4.sub
-      local.set 42
-      local.get 40
-      local.get 42
+      local.set 37
+      local.get 35
+      local.get 37
       v128.const i32x4 0x3f318000 0x3f318000 0x3f318000 0x3f318000
       f32x4.mul
       f32x4.sub
-      local.set 43
-      local.get 43
-      local.get 42
+      local.set 38
+      local.get 38
+      local.get 37
       v128.const i32x4 0xb95e8083 0xb95e8083 0xb95e8083 0xb95e8083
       f32x4.mul
       f32x4.sub
-      local.set 44
-      local.get 41
+      local.set 39
+      local.get 36
       i32.const 23
       i32x4.shl
-      local.set 45
-      local.get 44
-      local.get 45
+      local.set 40
+      local.get 39
+      local.get 40
       f32x4.mul
       v128.const i32x4 0x3c07cfce 0x3c07cfce 0x3c07cfce 0x3c07cfce
-      local.get 44
+      local.get 39
       f32x4.mul
       v128.const i32x4 0x3d2b9d0d 0x3d2b9d0d 0x3d2b9d0d 0x3d2b9d0d
       f32x4.add
-      local.get 44
+      local.get 39
       f32x4.mul
       v128.const i32x4 0x3e2aad40 0x3e2aad40 0x3e2aad40 0x3e2aad40
       f32x4.add
-      local.get 44
+      local.get 39
       f32x4.mul
       v128.const i32x4 0x3efffee3 0x3efffee3 0x3efffee3 0x3efffee3
       f32x4.add
-      local.get 44
+      local.get 39
       f32x4.mul
       v128.const i32x4 0x3f7ffffb 0x3f7ffffb 0x3f7ffffb 0x3f7ffffb
       f32x4.add
       f32x4.mul
-      local.get 45
+      local.get 40
       f32x4.add
-      local.set 46
-      local.get 46
-      local.get 46
-      f32x4.add
-      local.tee 37
+      local.tee 32
       v128.store offset=16 align=4
       f32.const 0
       local.set 12
@@ -252,13 +219,13 @@
       local.get 9
       local.get 16
       v128.load align=4
-      local.tee 47
+      local.tee 41
       f32x4.add
       local.set 9
       local.get 10
       local.get 16
       v128.load offset=16 align=4
-      local.tee 48
+      local.tee 42
       f32x4.add
       local.set 10
       local.get 9
@@ -267,16 +234,16 @@
       local.set 9
       local.get 12
       local.get 9
+      local.get 9
+      local.get 9
+      i8x16.shuffle 4 5 6 7 0 1 2 3 12 13 14 15 8 9 10 11
+      f32x4.add
+      local.tee 43
+      local.get 43
+      local.get 43
+      i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7
+      f32x4.add
       f32x4.extract_lane 0
-      local.get 9
-      f32x4.extract_lane 1
-      f32.add
-      local.get 9
-      f32x4.extract_lane 2
-      local.get 9
-      f32x4.extract_lane 3
-      f32.add
-      f32.add
       f32.add
       local.set 12
       f32.const 1
@@ -286,20 +253,20 @@
       local.get 17
       local.get 16
       v128.load align=4
-      local.tee 49
+      local.tee 43
       local.get 13
       f32x4.splat
-      local.tee 50
+      local.tee 44
       f32x4.mul
-      local.tee 51
+      local.tee 45
       v128.store align=4
       local.get 17
       local.get 16
       v128.load offset=16 align=4
-      local.tee 52
-      local.get 50
+      local.tee 46
+      local.get 44
       f32x4.mul
-      local.tee 51
+      local.tee 45
       v128.store offset=16 align=4
       local.get 14
       i32.const 4

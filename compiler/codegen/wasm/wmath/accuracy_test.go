@@ -129,6 +129,43 @@ func TestAccuracy(t *testing.T) {
 	}
 }
 
+// TestExpNonPos bounds ExpNonPos's error where it is meant to be right,
+// x <= 88.37 (lowering uses it for x <= 0): 2 ulp as exp, results under
+// 2^-125.5 flushed or not; bit for bit exp's above e^-80.
+func TestExpNonPos(t *testing.T) {
+	u := unary{"exp_nonpos", ExpNonPos, math.Exp, 2, true}
+	var worst uint64
+	var at float32
+	n := 0
+	for _, x := range unaryInputs() {
+		if !(x <= 88.37) {
+			continue
+		}
+		n++
+		if e := u.err(x); e > worst {
+			worst, at = e, x
+		}
+		if x <= 0 && x > -80 && !sameBits(ExpNonPos(x), Exp(x)) {
+			t.Errorf("exp_nonpos(%g) = %g, exp %g: they differ where no product is subnormal", x, ExpNonPos(x), Exp(x))
+		}
+	}
+	t.Logf("%s: max %d ulp (at %g) over %d inputs", u.name, worst, at, n)
+	if worst > u.bound {
+		t.Errorf("%s(%g) = %g, want %g: %d ulp > %d", u.name, at, u.f(at), float32(u.ref(float64(at))), worst, u.bound)
+	}
+	for _, c := range []struct{ x, want float32 }{
+		{0, 1}, {float32(math.Copysign(0, -1)), 1}, {88.37, float32(math.Exp(float64(float32(88.37))))},
+		{float32(math.Inf(-1)), 0}, {-1000, 0}, {-88, 0},
+	} {
+		if got := ExpNonPos(c.x); ulpErr(got, c.want) > 2 {
+			t.Errorf("exp_nonpos(%g) = %g, want %g", c.x, got, c.want)
+		}
+	}
+	if got := ExpNonPos(float32(math.NaN())); got == got {
+		t.Errorf("exp_nonpos(NaN) = %g, want NaN", got)
+	}
+}
+
 // TestExhaustive checks every float32 input; it takes a minute or so and
 // runs only with WMATH_EXHAUSTIVE=1.
 func TestExhaustive(t *testing.T) {

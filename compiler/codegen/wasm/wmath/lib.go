@@ -26,11 +26,11 @@ func NewLib(m *wasmbin.Module) *Lib {
 }
 
 // Supported reports whether fn is implemented here (as a function) rather
-// than by a single wasm instruction: true for exp, log, tanh, sigmoid and
+// than by a single wasm instruction: true for exp (and exp_nonpos), log, tanh, sigmoid and
 // pow; false for sqrt and abs (f32.sqrt, f32.abs, f32x4.sqrt, f32x4.abs).
 func Supported(fn expr.Intrinsic) bool {
 	switch fn {
-	case expr.Exp, expr.Log, expr.Tanh, expr.Sigmoid, expr.Pow:
+	case expr.Exp, expr.ExpNonPos, expr.Log, expr.Tanh, expr.Sigmoid, expr.Pow:
 		return true
 	}
 	return false
@@ -106,6 +106,8 @@ func body(b alg, fn expr.Intrinsic, args []val) val {
 	switch fn {
 	case expr.Exp:
 		return polymath.Exp(b, x)
+	case expr.ExpNonPos:
+		return polymath.ExpNonPos(b, x)
 	case expr.Log:
 		return polymath.Log(b, x)
 	case expr.Tanh:

@@ -15,6 +15,7 @@ import (
 // renderer of the algorithms.
 const (
 	expMin, expMax, log2e, expC1, expC2, expMagic = polymath.ExpMin, polymath.ExpMax, polymath.Log2e, polymath.ExpC1, polymath.ExpC2, polymath.ExpMagic
+	expMagicNonPos, expMinNonPos                  = polymath.ExpMagicNonPos, polymath.ExpMinNonPos
 	ln2Hi, ln2Lo, lg1, lg2, lg3, lg4              = polymath.Ln2Hi, polymath.Ln2Lo, polymath.Lg1, polymath.Lg2, polymath.Lg3, polymath.Lg4
 	sqrtHalfBits, tinyNormal, scaleUp             = polymath.SqrtHalfBits, polymath.TinyNormal, polymath.ScaleUp
 	tanhSmall                                     = polymath.TanhSmall
@@ -30,19 +31,31 @@ var (
 // Exp returns e**x. It equals the wasm functions of Lib bit for bit.
 func Exp(x float32) float32 {
 	x = min(max(x, expMin), expMax)
-	kk := float32(x*log2e) + expMagic // bits(kk) = 0x4b400000 + k + 126, k = round(x·log2e)
-	k := kk - expMagic
+	// 2^(k-1) from exponent bits, once: k = -126 gives +0 (the result is
+	// flushed to 0); doubling the result makes 2^k, k = 128 included.
+	f := expScaled(x, expMagic) // bits(kk) = 0x4b400000 + k + 126
+	return f + f
+}
+
+// ExpNonPos returns e**x for x <= 88.37 (polymath.ExpNonPos; meant for
+// x <= 0). It equals the wasm functions of Lib bit for bit.
+func ExpNonPos(x float32) float32 {
+	return expScaled(max(x, expMinNonPos), expMagicNonPos) // 2^k: bits(kk) = 0x4b400000 + k + 127
+}
+
+// expScaled is polymath's: e^t·2^(k + bias - 127), k = round(x·log2e),
+// magic = 1.5·2^23 + bias.
+func expScaled(x, magic float32) float32 {
+	kk := float32(x*log2e) + magic
+	k := kk - magic
 	t := x - float32(k*expC1)
 	t = t - float32(k*expC2)
 	p := expP[0]
 	for _, c := range expP[1:] {
 		p = float32(p*t) + c
 	}
-	// 2^(k-1) from exponent bits, once: k = -126 gives +0 (the result is
-	// flushed to 0); doubling the result makes 2^k, k = 128 included.
 	s := fromBits(bits(kk) << 23)
-	f := float32(float32(t*s)*p) + s
-	return f + f
+	return float32(float32(t*s)*p) + s
 }
 
 // Log returns the natural logarithm of x. It equals the wasm functions of

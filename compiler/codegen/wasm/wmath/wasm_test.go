@@ -82,7 +82,7 @@ type wasmRunner struct {
 	mem api.Memory
 }
 
-var allFns = []expr.Intrinsic{expr.Exp, expr.Log, expr.Tanh, expr.Sigmoid, expr.Pow}
+var allFns = []expr.Intrinsic{expr.Exp, expr.ExpNonPos, expr.Log, expr.Tanh, expr.Sigmoid, expr.Pow}
 
 func newRunner(t *testing.T) *wasmRunner {
 	t.Helper()
@@ -177,7 +177,7 @@ func TestWasmBitIdentical(t *testing.T) {
 	for _, u := range []struct {
 		fn expr.Intrinsic
 		f  func(float32) float32
-	}{{expr.Exp, Exp}, {expr.Log, Log}, {expr.Tanh, Tanh}, {expr.Sigmoid, Sigmoid}} {
+	}{{expr.Exp, Exp}, {expr.ExpNonPos, ExpNonPos}, {expr.Log, Log}, {expr.Tanh, Tanh}, {expr.Sigmoid, Sigmoid}} {
 		for _, form := range forms {
 			got := w.run(t, u.fn, form.vec, form.inline, xs)
 			bad := 0
