@@ -1,0 +1,73 @@
+package wasm
+
+import (
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	"github.com/tabtune/tabtune/compiler/ops"
+	"github.com/tabtune/tabtune/compiler/schedule"
+	"github.com/tabtune/tabtune/compiler/schedule/schedtest"
+	"github.com/tabtune/tabtune/compiler/te"
+)
+
+// TestPaddingInlinedWasm: convolutions and a pool with their padding
+// inlined into the window (a select that loads under a condition on the
+// vectorized loop's variable), strides 1 and 2, random steps and
+// vectorized inner loops, compile, run in wazero and match the reference.
+// Many of them vectorize a loop only because vectorize unswitches its
+// select into a conditional (an if with an else in a lane loop).
+func TestPaddingInlinedWasm(t *testing.T) {
+	specs := []string{
+		"dep:N=1,C=3,H=9,W=11,KH=3,KW=3,stride=2,pad=1",
+		"dep:N=1,C=2,H=7,W=13,KH=3,KW=3,stride=1,pad=1",
+		"dep:N=1,C=2,H=10,W=9,KH=3,KW=5,stride=2,pad=2",
+		"c2d:N=1,CI=2,H=7,W=9,CO=3,KH=3,KW=3,stride=2,pad=1",
+		"grp:N=1,CI=4,H=9,W=8,CO=4,KH=3,KW=3,stride=2,pad=1,groups=2",
+		"maxpool2d:N=1,C=2,H=9,W=11,K=3,stride=2,pad=1",
+	}
+	var dags []*te.DAG
+	for _, s := range specs {
+		d, err := ops.BuildSpec(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dags = append(dags, d)
+	}
+	refs := references(t, dags)
+	unswitched := 0
+	for c := range 120 {
+		rng := rand.New(rand.NewPCG(uint64(c), 29))
+		w := c % len(dags)
+		st := schedule.New(dags[w])
+		pad := st.StageByName("pad")
+		if pad < 0 {
+			t.Fatalf("%s has no stage pad", specs[w])
+		}
+		var err error
+		if st, err = st.Apply(schedule.ComputeInline{Stage: pad}); err != nil {
+			t.Fatal(err)
+		}
+		for range 8 {
+			if step := schedtest.RandomStep(rng, st); step != nil {
+				if next, err := st.Apply(step); err == nil {
+					st = next
+				}
+			}
+		}
+		st = schedtest.VectorizeInner(st, rng)
+		k, err := compileState(st, Options{})
+		if err != nil {
+			t.Fatalf("case %d, %s: %v\n%s", c, specs[w], err, st.StepsString())
+		}
+		if strings.Contains(k.Prepared.String(), "} else {") {
+			unswitched++
+		}
+		if err := checkKernel(t, k, refs[w].inputs, refs[w].want); err != nil {
+			t.Fatalf("case %d, %s: %v\n%s\n%s", c, specs[w], err, st.StepsString(), k.Prepared)
+		}
+	}
+	if unswitched < 5 {
+		t.Errorf("only %d of 120 schedules unswitched a padding select", unswitched)
+	}
+}
