@@ -57,15 +57,7 @@ func mutateTile(rng *rand.Rand, sp *sample.Space, c *sample.Config) bool {
 	}
 	k := rng.IntN(len(c.Tiles))
 	lengths := c.Tiles[k]
-	extent := sp.Sketch.Tiles[k].Extent
-	// Levels: 0 is the outer one, implied; 1.. are lengths[0..].
-	levels := make([]int64, len(lengths)+1)
-	inner := int64(1)
-	for i, l := range lengths {
-		levels[i+1] = l
-		inner *= l
-	}
-	levels[0] = (extent + inner - 1) / inner
+	levels, _ := tileLevels(lengths, sp.Sketch.Tiles[k].Extent)
 	from := rng.IntN(len(levels))
 	if levels[from] <= 1 {
 		return false
@@ -110,13 +102,7 @@ func growTile(rng *rand.Rand, sp *sample.Space, c *sample.Config) bool {
 	k := ids[rng.IntN(len(ids))]
 	lengths := c.Tiles[k]
 	extent := sp.Sketch.Tiles[k].Extent
-	levels := make([]int64, len(lengths)+1)
-	inner := int64(1)
-	for i, l := range lengths {
-		levels[i+1] = l
-		inner *= l
-	}
-	levels[0] = (extent + inner - 1) / inner
+	levels, inner := tileLevels(lengths, extent)
 	var from []int
 	for i := range len(levels) - 1 {
 		if levels[i] > 1 {
@@ -139,6 +125,20 @@ func growTile(rng *rand.Rand, sp *sample.Space, c *sample.Config) bool {
 		lengths[i] = levels[i+1]
 	}
 	return true
+}
+
+// tileLevels returns the levels of a tile knob of extent extent with
+// inner lengths lengths: 0 is the outer one, implied (what the inner ones
+// leave, rounded up), 1.. are lengths[0..]; and the product of lengths.
+func tileLevels(lengths []int64, extent int64) (levels []int64, inner int64) {
+	levels = make([]int64, len(lengths)+1)
+	inner = 1
+	for i, l := range lengths {
+		levels[i+1] = l
+		inner *= l
+	}
+	levels[0] = (extent + inner - 1) / inner
+	return levels, inner
 }
 
 func randomPrimeFactor(rng *rand.Rand, n int64) int64 {

@@ -2,6 +2,7 @@ package evolve
 
 import (
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/tabtune/tabtune/compiler/interp"
@@ -41,7 +42,7 @@ func TestGrowTile(t *testing.T) {
 				grown++
 				changed := -1
 				for i := range c.Tiles {
-					if !equal(c.Tiles[i], g.Tiles[i]) {
+					if !slices.Equal(c.Tiles[i], g.Tiles[i]) {
 						if changed >= 0 {
 							t.Fatalf("%s: knobs %d and %d changed", spec, changed, i)
 						}
@@ -82,18 +83,6 @@ func TestGrowTile(t *testing.T) {
 			t.Errorf("%s: %d tiles grown, %d checked", spec, grown, checked)
 		}
 	}
-}
-
-func equal(a, b []int64) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func prod(ls []int64) int64 {

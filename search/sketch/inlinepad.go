@@ -37,13 +37,8 @@ func (inlinePadding) Meets(p *Policy, s *Sketch, i int) Condition {
 	return Apply
 }
 
-func (inlinePadding) Apply(_ *Policy, s *Sketch, i int) ([]Derived, error) {
-	e := newEdit(s)
-	e.apply(schedule.ComputeInline{Stage: i})
-	if e.err != nil {
-		return nil, e.err
-	}
-	return []Derived{{Sketch: e.s, Next: i - 1}}, nil
+func (inlinePadding) Apply(p *Policy, s *Sketch, i int) ([]Derived, error) {
+	return alwaysInline{}.Apply(p, s, i)
 }
 
 // shortStridedWindow reports whether stage c reduces at most

@@ -5,10 +5,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/tabtune/tabtune/compiler/ops"
 	"github.com/tabtune/tabtune/compiler/schedule"
 	"github.com/tabtune/tabtune/compiler/schedule/schedtest"
-	"github.com/tabtune/tabtune/compiler/te"
 )
 
 // TestPaddingInlinedWasm: convolutions and a pool with their padding
@@ -26,14 +24,7 @@ func TestPaddingInlinedWasm(t *testing.T) {
 		"grp:N=1,CI=4,H=9,W=8,CO=4,KH=3,KW=3,stride=2,pad=1,groups=2",
 		"maxpool2d:N=1,C=2,H=9,W=11,K=3,stride=2,pad=1",
 	}
-	var dags []*te.DAG
-	for _, s := range specs {
-		d, err := ops.BuildSpec(s)
-		if err != nil {
-			t.Fatal(err)
-		}
-		dags = append(dags, d)
-	}
+	dags := specDAGs(t, specs)
 	refs := references(t, dags)
 	unswitched := 0
 	for c := range 120 {
