@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tabtune/tabtune/compiler/codegen/wasm/wasmbin"
 	"github.com/tabtune/tabtune/compiler/schedule"
 	"github.com/tabtune/tabtune/compiler/schedule/schedtest"
 )
@@ -60,5 +61,41 @@ func TestPaddingInlinedWasm(t *testing.T) {
 	}
 	if unswitched < 5 {
 		t.Errorf("only %d of 120 schedules unswitched a padding select", unswitched)
+	}
+}
+
+// TestStrideTwoTapsShareLoads: the three taps of a stride-2 window
+// unrolled into one four-lane loop each (x*2, x*2 + 1, x*2 + 2) load their
+// input with four v128 loads, not six: the first two share two wide loads
+// (vloadPair finds its partner in the loop that runs next), the third
+// takes two of its own; and the kernel matches the reference.
+func TestStrideTwoTapsShareLoads(t *testing.T) {
+	dags := specDAGs(t, []string{"dep:N=1,C=1,H=4,W=17,KH=1,KW=3,stride=2,pad=0"})
+	steps := []schedule.Step{
+		schedule.Split{Stage: 2, Iter: 3, Lengths: []int64{4}, InnerToOuter: true},
+		schedule.Reorder{Stage: 2, Order: []int{0, 1, 2, 3, 5, 6, 4}},
+		schedule.Annotate{Stage: 2, Iter: 6, Ann: schedule.AnnVectorize},
+		schedule.Annotate{Stage: 2, Iter: 5, Ann: schedule.AnnUnroll},
+	}
+	st, err := schedule.Replay(dags[0], steps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := compileState(st, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	text, err := wasmbin.Disassemble(k.Wasm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The output is kept in a local from one tap to the next: every
+	// v128 load reads the input.
+	if loads := strings.Count(text, "v128.load ") + strings.Count(text, "v128.load\n"); loads != 4 {
+		t.Errorf("%d v128 loads, want 4\n%s\n%s", loads, k.Prepared, text)
+	}
+	refs := references(t, dags)
+	if err := checkKernel(t, k, refs[0].inputs, refs[0].want); err != nil {
+		t.Fatal(err)
 	}
 }
