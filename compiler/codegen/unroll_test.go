@@ -24,6 +24,29 @@ func TestUnroll(t *testing.T) {
 		  B[1] = A[1] * 2.0;
 		  B[2] = A[2] * 2.0;
 		}`},
+		// A condition that each copy decides keeps only its live branch.
+		{name: "decided conditions", cfg: wasmLike, f: kernel(loop(i, 3, ir.Unrolled, ir.MakeSeq(
+			&ir.If{Cond: expr.Bin(expr.GE, i, expr.Const(1)), Then: copyStore(i), Else: copyStore(expr.AddE(i, expr.Const(8)))},
+			&ir.If{Cond: expr.Bin(expr.LT, i, expr.Const(2)), Then: copyStore(expr.AddE(i, expr.Const(4)))}))), before: `
+		kernel(A: f32[16], out B: f32[16]) {
+		  unrolled for (i = 0; i < 3; i++) {
+		    if (i >= 1) {
+		      B[i] = A[i] * 2.0;
+		    } else {
+		      B[i + 8] = A[i + 8] * 2.0;
+		    }
+		    if (i < 2) {
+		      B[i + 4] = A[i + 4] * 2.0;
+		    }
+		  }
+		}`, after: `
+		kernel(A: f32[16], out B: f32[16]) {
+		  B[8] = A[8] * 2.0;
+		  B[4] = A[4] * 2.0;
+		  B[1] = A[1] * 2.0;
+		  B[5] = A[5] * 2.0;
+		  B[2] = A[2] * 2.0;
+		}`},
 		// Inside out: j first, then i over the three copies; the indices
 		// fold to constants.
 		{name: "nested", cfg: wasmLike, f: nested, before: `

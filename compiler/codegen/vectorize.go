@@ -25,11 +25,14 @@ import (
 // A body can run lane by lane at once when it is a sequence of f32 stores
 // at indices linear in v with a nonzero coefficient (lanes write distinct
 // elements) and of conditionals whose lane-dependent conditions are
-// conjunctions of comparisons linear in v (true on an interval of lanes)
-// with no else branch. Values may use f32 loads, integer expressions
-// linear in v, their conversion to f32, selects whose both branches load
-// in bounds for every lane, and intrinsics the target computes on lanes
-// (Config.VectorCall).
+// conjunctions of comparisons linear in v (true on an interval of lanes:
+// the generators run a chunk where it holds at both ends all at once, and
+// the others lane by lane, else branch included). Values may use f32
+// loads, integer expressions linear in v, their conversion to f32, selects
+// whose both branches load in bounds for every lane, and intrinsics the
+// target computes on lanes (Config.VectorCall). A body that cannot only
+// because a select loads out of bounds when its condition is false (a
+// padding inlined into a window) is unswitched first (unswitch).
 func Vectorize(f *ir.Func, cfg Config) (*ir.Func, error) {
 	v := &vectorizer{cfg: cfg, env: Ranges(f.Body)}
 	return withBody(f, ir.RewriteStmt(f.Body, v.loop)), nil
@@ -59,6 +62,11 @@ func (z *vectorizer) loop(s ir.Stmt) ir.Stmt {
 		return serial()
 	}
 	if !z.canVectorize(f.Body, f.Var) {
+		if b := z.unswitch(f.Body, f.Var); b != f.Body && z.canVectorize(b, f.Var) {
+			g := *f
+			g.Body = b
+			return z.loop(&g)
+		}
 		// A reduction into one element (reduce.go), or a serial loop.
 		if r, ok := findReduction(f.Body, f.Var); ok {
 			if s := z.vectorReduction(f, r); s != nil {
@@ -121,12 +129,63 @@ func (z *vectorizer) canVectorize(body ir.Stmt, v *expr.Var) bool {
 		k, lin := Linear(FlatIndex(n.Buf, n.Index, z.env), v, z.env)
 		return lin && k != 0
 	case *ir.If:
-		if Depends(n.Cond, v) && (n.Else != nil || !z.linearConds(n.Cond, v)) {
+		if Depends(n.Cond, v) && !z.linearConds(n.Cond, v) {
 			return false
 		}
 		return z.canVectorize(n.Then, v) && (n.Else == nil || z.canVectorize(n.Else, v))
 	}
 	return false
+}
+
+// unswitch rewrites the stores of body whose value selects a load that
+// may leave its buffer (a padding inlined into a window: select(x*2 + rx
+// >= 1, data[x*2 + rx - 1], 0)) under a condition true on an interval of
+// lanes of v (linearConds) into a conditional: if the condition holds,
+// the store of the loading branch, else that of the other. Each branch
+// then computes all lanes at once where the condition holds at both ends
+// of a chunk, and lane by lane elsewhere (the generators' lane guards), and
+// the loading branch runs only where its loads are in bounds. It returns
+// body itself when no store changed; at most four selects per store are
+// taken out, and only the outermost of nested ones.
+func (z *vectorizer) unswitch(body ir.Stmt, v *expr.Var) ir.Stmt {
+	return ir.RewriteStmt(body, func(s ir.Stmt) ir.Stmt {
+		st, ok := s.(*ir.Store)
+		if !ok {
+			return s
+		}
+		return z.unswitchStore(st, v, 4)
+	})
+}
+
+// unswitchStore takes the first unsafe select out of st's value (see
+// unswitch), then those of the two stores it makes, up to depth selects.
+func (z *vectorizer) unswitchStore(st *ir.Store, v *expr.Var, depth int) ir.Stmt {
+	if depth == 0 {
+		return st
+	}
+	var sel *expr.Select
+	expr.Walk(st.Value, func(x expr.Expr) bool {
+		if c, ok := x.(*expr.Select); ok && sel == nil && z.linearConds(c.Cond, v) &&
+			(!z.loadsInBounds(c.T) || !z.loadsInBounds(c.F)) {
+			sel = c
+		}
+		return sel == nil
+	})
+	if sel == nil {
+		return st
+	}
+	branch := func(e expr.Expr) ir.Stmt {
+		val := expr.Rewrite(st.Value, func(x expr.Expr) expr.Expr {
+			if x == expr.Expr(sel) {
+				return e
+			}
+			return x
+		})
+		c := *st
+		c.Value = val
+		return z.unswitchStore(&c, v, depth-1)
+	}
+	return &ir.If{Cond: sel.Cond, Then: branch(sel.T), Else: branch(sel.F)}
 }
 
 // linearConds reports whether c is a conjunction of integer comparisons

@@ -241,11 +241,13 @@ func TestVectorize(t *testing.T) {
 		  }
 		}`, after: `
 		kernel(A: f32[16], out B: f32[16]) {
-		  for (i = 0; i < 8; i++) {
-		    if (i < 5) {
-		      B[i] = A[i] * 2.0;
-		    } else {
-		      B[i] = A[i] * 2.0;
+		  unrolled for (i.c = 0; i.c < 2; i.c++) {
+		    vectorized for (i.v = 0; i.v < 4; i.v++) {
+		      if (i.c * 4 + i.v < 5) {
+		        B[i.c * 4 + i.v] = A[i.c * 4 + i.v] * 2.0;
+		      } else {
+		        B[i.c * 4 + i.v] = A[i.c * 4 + i.v] * 2.0;
+		      }
 		    }
 		  }
 		}`},
@@ -257,8 +259,26 @@ func TestVectorize(t *testing.T) {
 		  }
 		}`, after: `
 		kernel(A: f32[16], out B: f32[16]) {
+		  unrolled for (i.c = 0; i.c < 2; i.c++) {
+		    vectorized for (i.v = 0; i.v < 4; i.v++) {
+		      if (i.c * 4 + i.v < 4) {
+		        B[i.c * 4 + i.v] = A[i.c * 4 + i.v + 12];
+		      } else {
+		        B[i.c * 4 + i.v] = 0.0;
+		      }
+		    }
+		  }
+		}`},
+		{name: "select reads out of bounds under a condition not linear", cfg: wasmLike, f: vec(8, store(bufB, &expr.Select{
+			Cond: expr.Bin(expr.LT, expr.MulE(i, i), expr.Const(16)), T: load(bufA, expr.AddE(i, expr.Const(12))), F: expr.F32(0)}, i)), before: `
+		kernel(A: f32[16], out B: f32[16]) {
+		  vectorized for (i = 0; i < 8; i++) {
+		    B[i] = select(i * i < 16, A[i + 12], 0.0);
+		  }
+		}`, after: `
+		kernel(A: f32[16], out B: f32[16]) {
 		  for (i = 0; i < 8; i++) {
-		    B[i] = select(i < 4, A[i + 12], 0.0);
+		    B[i] = select(i * i < 16, A[i + 12], 0.0);
 		  }
 		}`},
 		{name: "shorter than the lanes", cfg: wasmLike, f: vec(3, copyStore(i)), before: `

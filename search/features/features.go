@@ -125,6 +125,10 @@ type extractor struct {
 
 	nstores, storeIdx int
 
+	// unswitch is set while canVectorize checks a store as the
+	// vectorizer's unswitch would leave it.
+	unswitch bool
+
 	// per store
 	ops     [nCompute]float64
 	accs    []access

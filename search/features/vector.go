@@ -16,7 +16,8 @@ import (
 
 // canVectorize reports whether the generator can run body for all lanes
 // of v at once: straight-line float stores whose index moves with v,
-// conditions linear in v, values it can compute per lane.
+// conditions linear in v (with or without an else), values it can compute
+// per lane.
 func (x *extractor) canVectorize(body ir.Stmt, v *expr.Var) bool {
 	switch n := body.(type) {
 	case *ir.Seq:
@@ -27,13 +28,23 @@ func (x *extractor) canVectorize(body ir.Stmt, v *expr.Var) bool {
 		}
 		return true
 	case *ir.Store:
-		if n.Buf == nil || n.Buf.DType != expr.Float || !x.vexprOK(n.Value, v) {
+		if n.Buf == nil || n.Buf.DType != expr.Float {
 			return false
+		}
+		if !x.vexprOK(n.Value, v) {
+			// Unswitched, a select may load out of bounds where its
+			// condition is false (unswitch in compiler/codegen).
+			x.unswitch = true
+			ok := x.vexprOK(n.Value, v)
+			x.unswitch = false
+			if !ok {
+				return false
+			}
 		}
 		k, lin := flatLinV(n.Buf, n.Index, v)
 		return lin && k != 0 // lanes must write distinct places
 	case *ir.If:
-		if dependsOn(n.Cond, v) && (n.Else != nil || !linearConds(n.Cond, v)) {
+		if dependsOn(n.Cond, v) && !linearConds(n.Cond, v) {
 			return false
 		}
 		return x.canVectorize(n.Then, v) && (n.Else == nil || x.canVectorize(n.Else, v))
@@ -66,7 +77,7 @@ func (x *extractor) vexprOK(e expr.Expr, v *expr.Var) bool {
 		return x.vexprOK(n.A, v)
 	case *expr.Select:
 		return x.vexprOK(n.Cond, v) && x.vexprOK(n.T, v) && x.vexprOK(n.F, v) &&
-			x.loadsInBounds(n.T) && x.loadsInBounds(n.F)
+			(x.loadsInBounds(n.T) && x.loadsInBounds(n.F) || x.unswitch && linearConds(n.Cond, v))
 	case *expr.Cast:
 		if n.A.Type() == expr.Int && n.To == expr.Float {
 			_, ok := linV(n.A, v)

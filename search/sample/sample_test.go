@@ -278,7 +278,7 @@ func sketchesOf(t *testing.T, spec string, tg targets.Target) []*sketch.Sketch {
 // channels) micro-kernel draws reach tiles of 7 and 14 pixels along an
 // axis, which no power of two divides, and on wasm the 14 pixels by 8
 // channels tile (28 accumulators) that a hand edit found 1.4x faster than
-// a one-pixel tile.
+// a one-pixel tile, in about one draw in 50.
 func TestMicroTilesNotPowersOfTwo(t *testing.T) {
 	tg := targets.MustParseTarget("wasm-simd")
 	lanes := int64(tg.VectorLanes())
@@ -312,7 +312,9 @@ func TestMicroTilesNotPowersOfTwo(t *testing.T) {
 			}
 		}
 	}
-	if odd == 0 || wide == 0 {
+	// A wide draw's last spatial axis fills the budget (fillLast): 45 of
+	// these 2000 draws, 20 when it was drawn uniformly.
+	if odd == 0 || wide < 30 {
 		t.Errorf("%d draws tile a 14-pixel axis by 7 or 14, %d draw 14 pixels by 8 channels", odd, wide)
 	}
 }

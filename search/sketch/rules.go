@@ -24,6 +24,7 @@ type Rule interface {
 var CPURules = []Rule{
 	rowFusion{},
 	keepExpensive{},
+	inlinePadding{},
 	alwaysInline{},
 	separateWindow{},
 	addRfactor{},

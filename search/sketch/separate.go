@@ -3,6 +3,7 @@ package sketch
 import (
 	"github.com/tabtune/tabtune/compiler/ir"
 	"github.com/tabtune/tabtune/compiler/schedule"
+	"github.com/tabtune/tabtune/compiler/te"
 )
 
 // separateWindow derives, for a reduction over a short sliding window
@@ -51,9 +52,16 @@ func (separateWindow) Apply(p *Policy, s *Sketch, i int) ([]Derived, error) {
 // accumulator of cache_write) is left alone: written out, it would be an
 // element-wise copy of its own.
 func separable(st *schedule.State, i int) []string {
-	stage := st.Stages[i]
-	op := stage.Op
-	if op.Reduce == nil || len(op.Reduce.Axes) < 2 || stage.Scope != ir.Global {
+	if st.Stages[i].Scope != ir.Global {
+		return nil
+	}
+	return separableAxes(st.Stages[i].Op)
+}
+
+// separableAxes names the reduction iterators of op whose window can be
+// separated with a gain (separable, whatever the stage's scope).
+func separableAxes(op *te.Tensor) []string {
+	if op.Reduce == nil || len(op.Reduce.Axes) < 2 {
 		return nil
 	}
 	var out []string

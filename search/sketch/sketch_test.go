@@ -45,6 +45,12 @@ func TestRulesPerOperator(t *testing.T) {
 		// innermost loops and the output width vectorizes.
 		{"", "maxpool2d:N=1,C=3,H=7,W=6,K=3,stride=2,pad=1", 5, []string{"separate_window(out) skip(pad)", "multi_level_tiling(out) skip(pad)", "add_cache_write(out) multi_level_tiling_with_fusion(out.local)"}},
 		{"", "avgpool2d:N=1,C=3,H=7,W=6,K=3,stride=2,pad=1", 4, []string{"skip(out) separate_window(window_sum) skip(pad)", "skip(out) multi_level_tiling_with_fusion(window_sum) skip(pad)"}},
+		// A short window at stride 2 (depthwise) also gets its padding
+		// inlined, unless packed; at stride 1, or with a long reduction
+		// (c2d), it does not.
+		{"", "dep:N=1,C=4,H=9,W=11,KH=3,KW=3,stride=2,pad=1", 8, []string{"multi_level_tiling(out) inline_padding(pad)", "multi_level_tiling_with_fusion(out.local) inline_padding(pad)", "multi_level_tiling_with_fusion(out.local) skip(pad) skip(kernel.global)"}},
+		{"", "dep:N=1,C=4,H=9,W=11,KH=3,KW=3,stride=1,pad=1", 5, nil},
+		{"", "c2d:N=1,CI=8,H=8,W=8,CO=8,stride=2", 10, nil},
 		// GPU: shared-memory inputs, a register accumulator, no CPU panels.
 		{"cuda", "gmm:M=64,N=64,K=64", 1, []string{"add_cache_write(C) multi_level_tiling_with_fusion(C.local) add_cache_read(B) skip(B) add_cache_read(A) skip(A)"}},
 		{"cuda", "c2d:N=1,CI=8,H=8,W=8,CO=8", 2, []string{"multi_level_tiling_with_fusion(out.local) add_cache_read(pad) always_inline(pad) add_cache_read(kernel)"}},
@@ -67,6 +73,9 @@ func TestRulesPerOperator(t *testing.T) {
 		all := ""
 		for _, s := range sk {
 			all += strings.Join(s.Rules, " ") + "\n"
+		}
+		if c.has == nil && strings.Contains(all, "inline_padding") {
+			t.Errorf("%s %s: a sketch inlines the padding:\n%s", target, c.spec, all)
 		}
 		for _, h := range c.has {
 			if !strings.Contains(all, h) {

@@ -184,9 +184,12 @@ func (g *gen) varLocal(v *expr.Var) uint32 {
 func (g *gen) stmt(s ir.Stmt) {
 	switch n := s.(type) {
 	case *ir.Seq:
-		for _, c := range n.Stmts {
+		saved := g.next
+		for i, c := range n.Stmts {
+			g.next = n.Stmts[i+1:]
 			g.stmt(c)
 		}
+		g.next = saved
 	case *ir.Alloc:
 		g.stmt(n.Body)
 	case *ir.For:
@@ -194,12 +197,20 @@ func (g *gen) stmt(s ir.Stmt) {
 			g.vstmt(n.Body, n.Var)
 			return
 		}
+		// What follows a loop or a branch does not run with the values
+		// its body sees (vloadPair's partners).
+		saved := g.next
+		defer func() { g.next = saved }()
+		g.next = nil
 		if codegen.IsTransposeGroup(n) {
 			g.transposeGroup(n)
 			return
 		}
 		g.loop(n)
 	case *ir.If:
+		saved := g.next
+		defer func() { g.next = saved }()
+		g.next = nil
 		g.sexpr(n.Cond)
 		g.forget(nil)
 		g.f.If(wasmbin.Void)

@@ -26,14 +26,7 @@ func TestSeparatedWindowsWasm(t *testing.T) {
 		"avgpool2d:N=2,C=2,H=7,W=6,K=3,stride=1,pad=0",
 		"avgpool2d:N=1,C=1,H=9,W=10,K=5,stride=2,pad=2",
 	}
-	var dags []*te.DAG
-	for _, s := range specs {
-		d, err := ops.BuildSpec(s)
-		if err != nil {
-			t.Fatal(err)
-		}
-		dags = append(dags, d)
-	}
+	dags := specDAGs(t, specs)
 	refs := references(t, dags)
 	partitions, shuffles := 0, 0
 	for c := range 120 {
@@ -81,4 +74,17 @@ func TestSeparatedWindowsWasm(t *testing.T) {
 	if partitions == 0 || shuffles == 0 {
 		t.Errorf("no separated schedule partitioned a loop (%d) or loaded a strided vector (%d)", partitions, shuffles)
 	}
+}
+
+// specDAGs builds the DAG of each operator spec.
+func specDAGs(t *testing.T, specs []string) []*te.DAG {
+	var dags []*te.DAG
+	for _, s := range specs {
+		d, err := ops.BuildSpec(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dags = append(dags, d)
+	}
+	return dags
 }

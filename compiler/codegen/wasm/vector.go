@@ -330,8 +330,10 @@ func (g *gen) vloadShuffle(b *ir.Buffer, n *expr.Load, l *expr.Var, k int64) {
 }
 
 // vloadPair pushes the four lanes of a stride-2 load that pairs with its
-// neighbour: when the statement also reads the element one further on at
-// the same stride (the taps x*2 and x*2 + 1 of a pool's window), the first
+// neighbour: when the statement, or a four-lane loop that runs next in the
+// same straight-line block, also reads the element one further on at the
+// same stride (the taps x*2 and x*2 + 1 of a pool's window, or of a
+// depthwise conv's unrolled taps), the first
 // of the two loads the eight elements both read with two v128 loads, kept
 // for the second, and each takes its lanes with one shuffle (the even
 // ones, then the odd ones): two loads for both instead of two each. The
@@ -359,9 +361,10 @@ func (g *gen) vloadPair(b *ir.Buffer, n *expr.Load, l *expr.Var) bool {
 	return true
 }
 
-// hasPartner reports whether the value of the store being emitted reads
-// buffer b at flat index next, moving by 2 per lane of l, outside the
-// branches of a select.
+// hasPartner reports whether the value of the store being emitted, or of
+// a store of the four-lane loops that follow it (g.next, up to
+// maxPartnerLookahead, not inside a conditional), reads buffer b at flat
+// index next, moving by 2 per lane of l, outside the branches of a select.
 func (g *gen) hasPartner(b *ir.Buffer, next expr.Expr, l *expr.Var) bool {
 	want := expr.String(next)
 	found := false
@@ -386,8 +389,29 @@ func (g *gen) hasPartner(b *ir.Buffer, next expr.Expr, l *expr.Var) bool {
 	if g.value != nil {
 		walk(g.value)
 	}
+	// The four-lane loops that follow in the same straight-line block
+	// run next, each with its own lane variable (the taps of a window
+	// unrolled into one statement each).
+	for i, s := range g.next {
+		f, ok := s.(*ir.For)
+		if found || i == maxPartnerLookahead || !ok || f.Kind != ir.Vectorized || !g.lanes[f.Var] {
+			break
+		}
+		body := codegen.Subst(f.Body, map[*expr.Var]expr.Expr{f.Var: l}, g.env)
+		ir.WalkStmt(body, func(s ir.Stmt) bool {
+			if st, ok := s.(*ir.Store); ok && !found {
+				walk(st.Value)
+			}
+			_, isIf := s.(*ir.If)
+			return !found && !isIf
+		})
+	}
 	return found
 }
+
+// maxPartnerLookahead bounds the four-lane loops after a stride-2 load
+// that hasPartner searches.
+const maxPartnerLookahead = 16
 
 // pairLanes is the shuffle of lanes first, first+2, first+4 and first+6
 // of two vectors.

@@ -134,7 +134,11 @@ type gen struct {
 	cache map[string]cached
 	// value is the value of the vector store being emitted: a stride-2
 	// load finds the load one element further on in it (vloadPair).
-	value        expr.Expr
+	value expr.Expr
+	// next holds the statements that follow the one being emitted in its
+	// straight-line block: four-lane loops among them that run next are
+	// searched for vloadPair's partners too.
+	next         []ir.Stmt
 	hoist        map[string]*hoisted
 	hoistBufs    map[*ir.Buffer]bool
 	scratch      map[*ir.Buffer]int64
