@@ -62,12 +62,42 @@ func packedVariants(p *Policy, s *Sketch, i int) []Derived {
 				continue
 			}
 			out = append(out, d)
+			if !reusedAcrossTiles(st, i, packs) {
+				continue
+			}
 			if t, ok := packPerTile(d, copies, c+len(copies), at); ok {
 				out = append(out, t)
 			}
 		}
 	}
 	return out
+}
+
+// reusedAcrossTiles reports whether some input that packs copies is read
+// by stage i through fewer than all of its spatial axes of more than one
+// iteration: a convolution's weights, which no pixel axis indexes. A copy
+// made per tile of the axes it uses is then reused by every tile of the
+// others. A copy indexed by every spatial axis (a pool's input, packed
+// channel-innermost) is read once whichever tile makes it, so per tile
+// it would only add sketches.
+func reusedAcrossTiles(st *schedule.State, i int, packs []packedInput) bool {
+	op := st.Stages[i].Op
+	for _, pk := range packs {
+		if !st.Stages[pk.stage].IsInput() {
+			continue
+		}
+		for _, ld := range op.Reads() {
+			if ld.Src != expr.Source(st.Stages[pk.stage].Tensor) {
+				continue
+			}
+			for _, a := range op.Axes {
+				if a.Extent > 1 && !slices.ContainsFunc(ld.Index, func(ix expr.Expr) bool { return uses(ix, a.Var) }) {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 // packPerTile derives from a packed sketch d, whose copies of inputs are

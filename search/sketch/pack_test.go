@@ -131,6 +131,21 @@ func TestPackedVariants(t *testing.T) {
 	}
 }
 
+// TestNoPerTileCopyWithoutReuse: a 2x2 max pool packs its input
+// channel-innermost, but every pixel axis indexes that copy, so no tile
+// reuses what another made: no per-tile variant.
+func TestNoPerTileCopyWithoutReuse(t *testing.T) {
+	sks := packed(generateFor(t, "maxpool2d:N=1,C=128,H=112,W=112,K=2,stride=2,pad=0", "wasm-simd"))
+	if len(sks) == 0 {
+		t.Fatal("no packed sketch")
+	}
+	for _, s := range sks {
+		if at, ok := copiesAt(s.State); ok {
+			t.Errorf("the input is copied per tile at %s\n%s", at, s)
+		}
+	}
+}
+
 // copiesAt says where the packed copies of inputs (stages with a storage
 // order that read an input alone) of a sketch are computed: the name of
 // the consumer's loop they share, ok false when they are at the root. It
