@@ -10,6 +10,7 @@ import (
 	"github.com/tabtune/tabtune/compiler/ops"
 	"github.com/tabtune/tabtune/compiler/schedule"
 	"github.com/tabtune/tabtune/compiler/schedule/schedtest"
+	"github.com/tabtune/tabtune/compiler/te"
 	"github.com/tabtune/tabtune/search/sketch"
 	"github.com/tabtune/tabtune/targets"
 )
@@ -346,16 +347,8 @@ func TestMicroTilesNotPowersOfTwoCompute(t *testing.T) {
 			}
 			cfg := sp.Random(rng)
 			cfg.Tiles = tiles
-			st, err := sp.Build(cfg)
-			if err != nil {
+			if !computesReference(t, sp, cfg, d) {
 				continue
-			}
-			f, err := lower.Lower(st)
-			if err != nil {
-				t.Fatalf("%v\n%s", err, st.StepsString())
-			}
-			if diff, err := interp.Check(f, d, 1); err != nil || !diff.OK {
-				t.Fatalf("%v %v\n%s", err, diff, st.StepsString())
 			}
 			checked++
 			if n++; n == 4 {
@@ -366,4 +359,23 @@ func TestMicroTilesNotPowersOfTwoCompute(t *testing.T) {
 	if checked == 0 {
 		t.Fatal("no micro-kernel draw with a 7- or 14-pixel tile built")
 	}
+}
+
+// computesReference builds cfg, lowers it and fails the test when it does
+// not compute the reference of d; it reports false when cfg does not
+// build.
+func computesReference(t *testing.T, sp *Space, cfg Config, d *te.DAG) bool {
+	t.Helper()
+	st, err := sp.Build(cfg)
+	if err != nil {
+		return false
+	}
+	f, err := lower.Lower(st)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, st.StepsString())
+	}
+	if diff, err := interp.Check(f, d, 1); err != nil || !diff.OK {
+		t.Fatalf("%v %v\n%s", err, diff, st.StepsString())
+	}
+	return true
 }

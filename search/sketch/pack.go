@@ -45,6 +45,11 @@ func packedVariants(p *Policy, s *Sketch, i int) []Derived {
 	if vec < 0 || st.IsOutput(i) {
 		return nil
 	}
+	// The consumer's outer tile loop over the vector axis, where the
+	// per-tile variant computes the copies (fuseAt orders that axis last
+	// in each level of the consumer's loops).
+	c := fusibleConsumer(st, i)
+	at := st.Stages[c].Nodes[vec].Name + ".0"
 	var out []Derived
 	for _, inner := range reduceOrders(s, i) {
 		for _, level := range []int{1, 2} {
@@ -52,22 +57,85 @@ func packedVariants(p *Policy, s *Sketch, i int) []Derived {
 			if err != nil || len(ds) == 0 {
 				continue
 			}
-			if d, ok := pack(ds[0].Sketch, i, vec, packs); ok {
-				out = append(out, d)
+			d, copies, ok := pack(ds[0].Sketch, i, vec, packs)
+			if !ok {
+				continue
+			}
+			out = append(out, d)
+			if !reusedAcrossTiles(st, i, packs) {
+				continue
+			}
+			if t, ok := packPerTile(d, copies, c+len(copies), at); ok {
+				out = append(out, t)
 			}
 		}
 	}
 	return out
 }
 
+// reusedAcrossTiles reports whether some input that packs copies is read
+// by stage i through fewer than all of its spatial axes of more than one
+// iteration: a convolution's weights, which no pixel axis indexes. A copy
+// made per tile of the axes it uses is then reused by every tile of the
+// others. A copy indexed by every spatial axis (a pool's input, packed
+// channel-innermost) is read once whichever tile makes it, so per tile
+// it would only add sketches.
+func reusedAcrossTiles(st *schedule.State, i int, packs []packedInput) bool {
+	op := st.Stages[i].Op
+	for _, pk := range packs {
+		if !st.Stages[pk.stage].IsInput() {
+			continue
+		}
+		for _, ld := range op.Reads() {
+			if ld.Src != expr.Source(st.Stages[pk.stage].Tensor) {
+				continue
+			}
+			for _, a := range op.Axes {
+				if a.Extent > 1 && !slices.ContainsFunc(ld.Index, func(ix expr.Expr) bool { return uses(ix, a.Var) }) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// packPerTile derives from a packed sketch d, whose copies of inputs are
+// at the root, the variant that computes them in the consumer's outer
+// tile loop at along the vector axis: the blocked layout
+// [CO/v][CI][KH][KW][v], one block of the output channels' weights per
+// tile, read contiguously by the register tile, as XNNPACK packs them,
+// and as packPanel does for GMM's B. Sampling then makes the outer tiles
+// of the other axes one loop (microTiles' panel draws), so that each block
+// is made once and reused by every pixel tile while it is in cache: with
+// few pixels and many weights (DeepLab's 14x14 ASPP, 512 to 256
+// channels), streaming all the weights again per pixel tile from a copy
+// at the root, 9 KB apart per input channel, was 1.4x slower. The root
+// copy's location knob could reach the same place, but rarely together
+// with those tiles. ok is false when d copies no input.
+func packPerTile(d Derived, copies []int, consumer int, at string) (Derived, bool) {
+	if len(copies) == 0 {
+		return Derived{}, false
+	}
+	e := newEdit(d.Sketch)
+	for _, cp := range copies {
+		e.apply(schedule.ComputeAt{Stage: cp, Target: consumer, TargetIter: e.iter(consumer, at)})
+	}
+	if e.err != nil {
+		return Derived{}, false
+	}
+	return Derived{Sketch: e.s, Next: d.Next}, true
+}
+
 // pack adds to a tiled sketch of stage i the packed copies of the inputs
 // packs names (stage index and dimension that the vector axis indexes),
 // each stored with that dimension innermost (a computed one is stored so
 // in place), and stores stage i's own buffer with spatial axis vec
-// innermost.
-func pack(s *Sketch, i, vec int, packs []packedInput) (Derived, bool) {
+// innermost. It also returns the stages of the copies.
+func pack(s *Sketch, i, vec int, packs []packedInput) (Derived, []int, bool) {
 	e := newEdit(s)
 	shift := 0
+	var copies []int
 	for _, pk := range packs {
 		src := pk.stage + shift
 		order := innermost(len(s.State.Stages[pk.stage].Tensor.Shape), pk.dim)
@@ -91,15 +159,16 @@ func pack(s *Sketch, i, vec int, packs []packedInput) (Derived, bool) {
 		// of XNNPACK the other way round, 1.07-1.11x so).
 		e.apply(schedule.StorageOrder{Stage: src + 1, Order: order})
 		e.apply(schedule.Reorder{Stage: src + 1, Order: order})
+		copies = append(copies, src+1)
 		shift++
 	}
 	e.apply(schedule.StorageOrder{Stage: i + shift, Order: innermost(len(s.State.Stages[i].Tensor.Shape), vec)})
 	if e.err != nil {
-		return Derived{}, false
+		return Derived{}, nil, false
 	}
 	// The stages between the copies and stage i moved up as well: visit
 	// the one just before stage i next.
-	return Derived{Sketch: e.s, Next: i - 1 + shift}, true
+	return Derived{Sketch: e.s, Next: i - 1 + shift}, copies, true
 }
 
 // untiled reports whether stage s still runs one spatial loop per

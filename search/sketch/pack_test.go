@@ -31,22 +31,26 @@ func packed(sks []*Sketch) []*Sketch {
 // columns, stride 1) gets none. Grouped convolutions vectorize the output
 // channels, their input read as a broadcast, when the lanes divide the
 // channels per group (32 and 16 on 4 and 16 lanes; 4 on 4 but not 16).
+// Each packed sketch comes twice: with its copies of inputs at the root,
+// and computed in the consumer's outer tile loop over the vector axis
+// (packPerTile: the blocked layout, one block of channels per tile).
 func TestPackedVariants(t *testing.T) {
 	for _, c := range []struct {
 		spec, target string
 		want         int
 	}{
-		{"c2d:stride=2", "wasm-simd", 4},
-		{"c2d", "cpu -mcpu=skylake-avx512", 4},
+		{"c2d:stride=2", "wasm-simd", 8},
+		{"c2d", "cpu -mcpu=skylake-avx512", 8},
 		{"c2d", "wasm-simd", 0},
 		{"gmm:M=256,N=256,K=256", "wasm-simd", 0},
-		{"dense_bias_relu", "wasm-simd", 2},
-		{"dep:N=1,C=64,H=112,W=112,KH=3,KW=3,stride=2,pad=1", "wasm-simd", 2},
-		{"dep:N=1,C=512,H=14,W=14,KH=3,KW=3,stride=1,pad=1", "wasm-simd", 2},
+		{"dense_bias_relu", "wasm-simd", 4},
+		{"dep:N=1,C=64,H=112,W=112,KH=3,KW=3,stride=2,pad=1", "wasm-simd", 4},
+		{"dep:N=1,C=512,H=14,W=14,KH=3,KW=3,stride=1,pad=1", "wasm-simd", 4},
 		{"dep", "wasm-simd", 0},
-		{"grp", "wasm-simd", 4},
-		{"grp:N=1,CI=512,H=14,W=14,CO=512,KH=3,KW=3,stride=1,pad=1,groups=32", "cpu -mcpu=skylake-avx512", 4},
-		{"grp:N=1,CI=512,H=14,W=14,CO=512,KH=3,KW=3,stride=1,pad=1,groups=128", "wasm-simd", 4},
+		{"grp", "wasm-simd", 8},
+		{"grp:N=1,CI=512,H=14,W=14,CO=512,KH=3,KW=3,stride=1,pad=1,groups=32", "cpu -mcpu=skylake-avx512", 8},
+		{"grp:N=1,CI=512,H=14,W=14,CO=512,KH=3,KW=3,stride=1,pad=1,groups=128", "wasm-simd", 8},
+		{"dil:N=1,CI=512,H=14,W=14,CO=256,KH=3,KW=3,stride=1,pad=4,dilation=4", "wasm-simd", 8},
 		{"grp:N=1,CI=512,H=14,W=14,CO=512,KH=3,KW=3,stride=1,pad=1,groups=128", "cpu -mcpu=skylake-avx512", 0},
 	} {
 		all := generateFor(t, c.spec, c.target)
@@ -55,8 +59,15 @@ func TestPackedVariants(t *testing.T) {
 			t.Errorf("%s on %s: %d packed sketches of %d, want %d", c.spec, c.target, len(sks), len(all), c.want)
 			continue
 		}
+		perTile := 0
 		for _, s := range sks {
 			st := s.State
+			if at, ok := copiesAt(st); ok {
+				perTile++
+				if !strings.HasSuffix(at, ".0") {
+					t.Errorf("%s on %s: copies computed at %s, want an outer tile loop\n%s", c.spec, c.target, at, s)
+				}
+			}
 			if strings.HasPrefix(c.spec, "c2d") {
 				w := st.Stages[st.StageByName("kernel.global")]
 				acc := st.Stages[st.StageByName("out.local")]
@@ -114,7 +125,41 @@ func TestPackedVariants(t *testing.T) {
 				}
 			}
 		}
+		if perTile*2 != len(sks) {
+			t.Errorf("%s on %s: %d of %d packed sketches compute their copies per tile, want half", c.spec, c.target, perTile, len(sks))
+		}
 	}
+}
+
+// TestNoPerTileCopyWithoutReuse: a 2x2 max pool packs its input
+// channel-innermost, but every pixel axis indexes that copy, so no tile
+// reuses what another made: no per-tile variant.
+func TestNoPerTileCopyWithoutReuse(t *testing.T) {
+	sks := packed(generateFor(t, "maxpool2d:N=1,C=128,H=112,W=112,K=2,stride=2,pad=0", "wasm-simd"))
+	if len(sks) == 0 {
+		t.Fatal("no packed sketch")
+	}
+	for _, s := range sks {
+		if at, ok := copiesAt(s.State); ok {
+			t.Errorf("the input is copied per tile at %s\n%s", at, s)
+		}
+	}
+}
+
+// copiesAt says where the packed copies of inputs (stages with a storage
+// order that read an input alone) of a sketch are computed: the name of
+// the consumer's loop they share, ok false when they are at the root. It
+// fails the sketch when its copies are not all in one place.
+func copiesAt(st *schedule.State) (at string, ok bool) {
+	for _, s := range st.Stages {
+		if s.Order == nil || !strings.HasSuffix(s.Name(), ".global") {
+			continue
+		}
+		if s.Attach.Kind == schedule.AttachAt {
+			return st.Stages[s.Attach.Stage].Nodes[s.Attach.Node].Name, true
+		}
+	}
+	return "", false
 }
 
 // loopNames are the names of a stage's loops, outermost first.

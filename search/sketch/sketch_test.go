@@ -36,8 +36,9 @@ func TestRulesPerOperator(t *testing.T) {
 	}{
 		{"", "gmm:M=64,N=64,K=64", 5, []string{"multi_level_tiling(C)", "add_cache_write(C)", "multi_level_tiling_with_fusion(C.local)", "skip(B.global)"}},
 		{"", "c2d:N=1,CI=8,H=8,W=8,CO=8", 6, []string{"multi_level_tiling(out)", "multi_level_tiling_with_fusion(out.local)"}},
-		// W[j, k] is read along j: two more sketches pack it (pack.go).
-		{"", "dense_bias_relu:M=16,N=16,K=16", 5, []string{"always_inline(bias_add)", "add_cache_write(dense)", "skip(W.global)"}},
+		// W[j, k] is read along j: four more sketches pack it (pack.go), at
+		// the root or per tile.
+		{"", "dense_bias_relu:M=16,N=16,K=16", 7, []string{"always_inline(bias_add)", "add_cache_write(dense)", "skip(W.global)"}},
 		{"", "nrm:B=1,M=32,N=32", 2, []string{"add_rfactor(norm_red)", "fuse_contiguous_reduction(norm_red)"}},
 		{"", "softmax:M=4,N=128", 5, []string{"add_rfactor(expsum)", "keep_expensive(exps)", "keep_expensive(rsum)", "row_fusion(out) skip(rsum) skip(expsum) skip(exps) skip(maxelem)"}},
 		{"", "layernorm:M=4,N=64", 5, []string{"row_fusion(out) skip(rstd) skip(variance) skip(sqdev) skip(mean) skip(total)", "always_inline(variance)", "keep_expensive(rstd)", "keep_expensive(mean)"}},
