@@ -50,6 +50,17 @@
 // unless Config.Liftoff is set: every kernel runs TurboFan code from its
 // first call. The warm-up calls are still discarded.
 //
+// V8 also compiles a module's functions lazily, at their first call, and
+// so the verification run of a kernel included its compilation: 10-25 ms
+// of TurboFan for a small unrolled kernel, against runs of 0.2-3 ms. The
+// tuner times a candidate whose first run is slower than a few times the
+// best by that run alone (targets.Candidate.Cutoff), and so it timed most
+// candidates after the first fast one by their compile time: in a
+// 64-trial tune of c1d, 59 of 64 random candidates were timed by their
+// first run, 28 with eager compilation. With --no-wasm-lazy-compilation,
+// WebAssembly.compile compiles every function, under the compile phase's
+// deadline, and the first run is a run.
+//
 // Node 20 runs relaxed SIMD only with --experimental-wasm-relaxed-simd.
 // The Measurer passes it when Config.Relaxed is set, and restarts node
 // with it when a candidate marked Relaxed comes; a node that refuses the
@@ -89,6 +100,12 @@ const Name = "node"
 
 // RelaxedFlag is node 20's flag that enables relaxed SIMD.
 const RelaxedFlag = "--experimental-wasm-relaxed-simd"
+
+// EagerFlag makes V8 compile a module's functions when it compiles the
+// module rather than at their first call, so that a kernel's first run
+// (the verification run, which the cutoff reads) does not include its
+// compilation.
+const EagerFlag = "--no-wasm-lazy-compilation"
 
 // maxWorkloads is how many workloads stay loaded in the harness.
 const maxWorkloads = 4
@@ -374,6 +391,7 @@ func (m *Measurer) proc() (*proc, error) {
 		if !m.cfg.Liftoff {
 			a = append(a, "--no-liftoff")
 		}
+		a = append(a, EagerFlag)
 		a = append(a, m.cfg.Flags...)
 		return append(a, filepath.Join(m.dir, "harness.js"))
 	}

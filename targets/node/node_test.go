@@ -57,6 +57,18 @@ func TestRelaxed(t *testing.T) {
 	kerneltest.CheckResult(t, "vecadd after", rs[2], targets.None, "")
 }
 
+// TestCompileNotTimed: a kernel quick to run but slow to compile is timed
+// by its runs, not cut off by its first run: V8 compiles it before that
+// run (EagerFlag), not during it.
+func TestCompileNotTimed(t *testing.T) {
+	m := newMeasurer(t, Config{})
+	r := m.Measure(context.Background(), kerneltest.Workload(), []targets.Candidate{{Wasm: kerneltest.Bulky(), Cutoff: 5 * time.Millisecond}})[0]
+	kerneltest.CheckResult(t, "bulky", r, targets.None, "")
+	if len(r.Times) < 2 {
+		t.Errorf("timed by one run of %v: its compile time", time.Duration(r.Median*float64(time.Second)))
+	}
+}
+
 func TestNodeMissing(t *testing.T) {
 	m := New(Config{Node: filepath.Join(t.TempDir(), "no-such-node")})
 	defer m.Close()

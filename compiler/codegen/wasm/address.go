@@ -18,10 +18,11 @@ type increment struct {
 }
 
 // strengthReduce gives the memory accesses of an innermost loop pointer
-// locals: an access whose element offset is rest + k*v + c (rest does not
-// change in the loop) reads at pointer + 4c, the pointer starting at
-// base + 4*rest and advancing by 4k. Accesses that differ only in c share a
-// pointer. It emits the pointers' initialization and returns them.
+// locals: an access whose element offset is r + k*v + c (r does not
+// change in the loop) reads at pointer + 4(c - m), the pointer starting at
+// base + 4(r + m) (m: lift) and advancing by 4k. Accesses that differ
+// only in c share a pointer. It emits the pointers' initialization and
+// returns them.
 func (g *gen) strengthReduce(n *ir.For) []increment {
 	bound := map[*expr.Var]bool{}
 	ir.WalkStmt(n.Body, func(s ir.Stmt) bool {
@@ -45,19 +46,22 @@ func (g *gen) strengthReduce(n *ir.For) []increment {
 			return
 		}
 		rest := g.at(flat, n.Var, 0)
-		r, c := splitConst(rest)
-		if c < 0 || !g.nonNegative(r, k*(n.Extent-1)) {
-			r, c = rest, 0
+		// The pointer starts at element start, the access reads at
+		// element offset c from it.
+		start, c := rest, int64(0)
+		r, rc := splitConst(rest)
+		if m, ok := g.lift(r, k*(n.Extent-1)); ok && rc >= m {
+			start, c = expr.Simplify(expr.AddE(r, expr.Const(m)), g.env), rc-m
 		}
-		key := fmt.Sprintf("%s|%s|%d", b.Name, expr.String(r), k)
+		key := fmt.Sprintf("%s|%s|%d", b.Name, expr.String(start), k)
 		inc, seen := groups[key]
 		if !seen {
 			inc = &increment{ptr: g.temp(wasmbin.I32), step: 4 * k}
 			groups[key] = inc
 			order = append(order, key)
 			g.f.LocalGet(g.bufBase(b))
-			if !isZero(r) {
-				g.sexpr(r)
+			if !isZero(start) {
+				g.sexpr(start)
 				g.f.I32Const(2)
 				g.f.Emit(wasmbin.I32Shl)
 				g.f.Emit(wasmbin.I32Add)
@@ -95,6 +99,24 @@ func (g *gen) withoutLanes(flat expr.Expr) expr.Expr {
 		return flat
 	}
 	return expr.Simplify(expr.Substitute(flat, sub), g.env)
+}
+
+// lift is the least m >= 0 that keeps the element offset r + m, moved by
+// up to move elements (a pointer's whole travel in its loop), at or above
+// 0 for every value of the loops (nonNegative), or false when r has no
+// bounds. The accesses r + c with c >= m share a pointer that starts at
+// r + m and read at the constant offsets c - m. r may dip below 0 where it
+// holds a floor division that the constant made up for: the phases of a
+// transposed convolution read pad[.., y + (2 - py) // 2 + ry, ..], whose
+// flat index simplifies to .. + py * (-1) // 2 + c; without the lift,
+// every tap of an unrolled tile took a pointer of its own, more than the
+// registers (t2d: 1.5x slower with the padding computed at the root).
+func (g *gen) lift(r expr.Expr, move int64) (int64, bool) {
+	b, ok := expr.Bounds(r, g.env)
+	if !ok {
+		return 0, false
+	}
+	return max(0, -(b.Min + min(move, 0))), true
 }
 
 // nonNegative reports whether the element offset r, moved by up to move

@@ -167,6 +167,32 @@ func Short() []byte {
 	})
 }
 
+// Bulky is VecAdd beside a long branch that never runs (its scratch
+// parameter is never 1): quick to run, slow to compile, as a large
+// unrolled kernel is.
+func Bulky() []byte {
+	return kernel(4, 0, func(f *wasmbin.Func) {
+		i := f.AddLocal(wasmbin.I32)
+		v := f.AddLocal(wasmbin.V128)
+		vecAdd(f, i, 4*N, func() { addr(f, 2, i) })
+		f.LocalGet(3)
+		f.I32Const(1)
+		f.Emit(wasmbin.I32Eq)
+		f.If(wasmbin.Void)
+		for k := range 2000 {
+			f.LocalGet(v)
+			f.LocalGet(0)
+			f.V128Load(4, uint32(16*(k%64)))
+			f.Emit(wasmbin.F32x4Mul)
+			f.LocalSet(v)
+		}
+		f.LocalGet(2)
+		f.LocalGet(v)
+		f.V128Store(4, 0)
+		f.Emit(wasmbin.End)
+	})
+}
+
 // Subtract computes C = A - B: a wrong result everywhere but where B = 0.
 func Subtract() []byte {
 	return kernel(4, 0, func(f *wasmbin.Func) {
