@@ -8,7 +8,7 @@ import "github.com/tabtune/tabtune/targets"
 // which can gain when the tile's elements share their loads.
 func (sp *Space) TileBudget() int64 {
 	if sp.Target.Kind == targets.WasmSIMD {
-		return 28
+		return wideBudgets[len(wideBudgets)-1]
 	}
 	return microRegisters(sp.Target)
 }
@@ -21,15 +21,16 @@ func (sp *Space) TileVectors(c Config, k int) int64 {
 	knobs := sp.Sketch.Tiles
 	st := sp.knobStage(knobs[k])
 	lanes := int64(max(sp.Target.VectorLanes(), 1))
-	vec := -1
+	var ids []int
 	for i, kn := range knobs {
-		if sp.knobStage(kn) == st && !kn.Reduce && (vec < 0 || !knobs[vec].Vector) {
-			vec = i
+		if sp.knobStage(kn) == st {
+			ids = append(ids, i)
 		}
 	}
+	vec := vecKnobOf(knobs, ids)
 	n := int64(1)
-	for i, kn := range knobs {
-		if sp.knobStage(kn) != st || kn.Reduce {
+	for _, i := range ids {
+		if knobs[i].Reduce {
 			continue
 		}
 		l := c.Tiles[i][len(c.Tiles[i])-1]

@@ -222,12 +222,7 @@ func (sp *Space) microTiles(rng *rand.Rand) [][]int64 {
 	for _, st := range stages {
 		ids := byStage[st]
 		panel, hasPanel := sp.panel, sp.panelStage == st && sp.panelStage >= 0
-		vec := -1
-		for _, i := range ids {
-			if !knobs[i].Reduce && (vec < 0 || !knobs[vec].Vector) {
-				vec = i
-			}
-		}
+		vec := vecKnobOf(knobs, ids)
 		budget, wide := microBudget(rng, sp.Target)
 		order := append([]int(nil), ids...)
 		rng.Shuffle(len(order), func(a, b int) { order[a], order[b] = order[b], order[a] })
@@ -347,7 +342,24 @@ func microBudget(rng *rand.Rand, t targets.Target) (budget int64, wide bool) {
 	if t.Kind != targets.WasmSIMD || rng.IntN(4) != 0 {
 		return regs, false
 	}
-	return []int64{16, 28}[rng.IntN(2)], true
+	return wideBudgets[rng.IntN(len(wideBudgets))], true
+}
+
+// wideBudgets are the budgets of a wide micro-kernel draw on wasm, the
+// widest last (Space.TileBudget).
+var wideBudgets = []int64{16, 28}
+
+// vecKnobOf is the knob among ids (one stage's) that tiles its vector
+// axis: the one marked Vector, else the last spatial one; -1 when all
+// reduce.
+func vecKnobOf(knobs []sketch.TileKnob, ids []int) int {
+	vec := -1
+	for _, i := range ids {
+		if !knobs[i].Reduce && (vec < 0 || !knobs[vec].Vector) {
+			vec = i
+		}
+	}
+	return vec
 }
 
 // microLengths are the innermost lengths a micro-kernel draw chooses from

@@ -50,6 +50,7 @@ func packedVariants(p *Policy, s *Sketch, i int) []Derived {
 	// in each level of the consumer's loops).
 	c := fusibleConsumer(st, i)
 	at := st.Stages[c].Nodes[vec].Name + ".0"
+	perTile := reusedAcrossTiles(st, i, packs)
 	var out []Derived
 	for _, inner := range reduceOrders(s, i) {
 		for _, level := range []int{1, 2} {
@@ -62,7 +63,7 @@ func packedVariants(p *Policy, s *Sketch, i int) []Derived {
 				continue
 			}
 			out = append(out, d)
-			if !reusedAcrossTiles(st, i, packs) {
+			if !perTile {
 				continue
 			}
 			if t, ok := packPerTile(d, copies, c+len(copies), at); ok {

@@ -50,12 +50,12 @@ func (g *gen) horizontal(n *expr.Binary) bool {
 	g.f.LocalGet(reg)
 	g.f.LocalGet(reg)
 	g.f.LocalGet(reg)
-	g.f.I8x16Shuffle(laneBytes(1, 0, 3, 2))
+	g.f.I8x16Shuffle(lanes32(1, 0, 3, 2))
 	g.f.Emit(op)
 	g.f.LocalTee(w)
 	g.f.LocalGet(w)
 	g.f.LocalGet(w)
-	g.f.I8x16Shuffle(laneBytes(2, 3, 0, 1))
+	g.f.I8x16Shuffle(lanes32(2, 3, 0, 1))
 	g.f.Emit(op)
 	g.f.F32x4ExtractLane(0)
 	g.release(wasmbin.V128, w)
@@ -82,15 +82,4 @@ func (g *gen) regLane(e expr.Expr) (uint32, int64, bool) {
 		return 0, 0, false
 	}
 	return regs[flat.V/4], flat.V % 4, true
-}
-
-// laneBytes is the i8x16.shuffle selecting f32 lanes of its first operand.
-func laneBytes(lanes ...byte) [16]byte {
-	var b [16]byte
-	for i, l := range lanes {
-		for k := range byte(4) {
-			b[4*i+int(k)] = 4*l + k
-		}
-	}
-	return b
 }

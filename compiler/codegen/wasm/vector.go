@@ -315,18 +315,15 @@ func (g *gen) vloadShuffle(b *ir.Buffer, n *expr.Load, l *expr.Var, k int64) {
 	} else {
 		g.f.V128Load(2, g.addressPlus(b, n.Index, n, l, high, -3))
 	}
-	var bytes [16]byte
+	var src [4]byte
 	for lane := int64(0); lane < 4; lane++ {
 		r := (lane - low) * k // elements above the lowest
-		src := r
 		if r > 3 {
-			src = 4 + r - second
+			r = 4 + r - second
 		}
-		for i := int64(0); i < 4; i++ {
-			bytes[4*lane+i] = byte(4*src + i)
-		}
+		src[lane] = byte(r)
 	}
-	g.f.I8x16Shuffle(bytes)
+	g.f.I8x16Shuffle(lanes32(src[0], src[1], src[2], src[3]))
 }
 
 // vloadPair pushes the four lanes of a stride-2 load that pairs with its
@@ -415,14 +412,8 @@ const maxPartnerLookahead = 16
 
 // pairLanes is the shuffle of lanes first, first+2, first+4 and first+6
 // of two vectors.
-func pairLanes(first int) [16]byte {
-	var bytes [16]byte
-	for lane := range 4 {
-		for i := range 4 {
-			bytes[4*lane+i] = byte(4*(first+2*lane) + i)
-		}
-	}
-	return bytes
+func pairLanes(first byte) [16]byte {
+	return lanes32(first, first+2, first+4, first+6)
 }
 
 // vloadLanes pushes the four lanes of a load one at a time (a gather):
