@@ -31,15 +31,14 @@ func (x *extractor) canVectorize(body ir.Stmt, v *expr.Var) bool {
 		if n.Buf == nil || n.Buf.DType != expr.Float {
 			return false
 		}
-		if !x.vexprOK(n.Value, v) {
-			// Unswitched, a select may load out of bounds where its
-			// condition is false (unswitch in compiler/codegen).
-			x.unswitch = true
-			ok := x.vexprOK(n.Value, v)
-			x.unswitch = false
-			if !ok {
-				return false
-			}
+		// Unswitched, a select may load out of bounds where its condition
+		// is false (unswitch in compiler/codegen); the check with unswitch
+		// set accepts all the check without it does, so it runs alone.
+		x.unswitch = true
+		ok := x.vexprOK(n.Value, v)
+		x.unswitch = false
+		if !ok {
+			return false
 		}
 		k, lin := flatLinV(n.Buf, n.Index, v)
 		return lin && k != 0 // lanes must write distinct places

@@ -126,8 +126,8 @@ func (g *gen) lift(r expr.Expr, move int64) (int64, bool) {
 // address as an unsigned number, so a "negative" address traps whatever
 // the offset (a reversed access, A[n - 1 - i], of a tensor placed near 0).
 func (g *gen) nonNegative(r expr.Expr, move int64) bool {
-	b, ok := expr.Bounds(r, g.env)
-	return ok && b.Min+min(move, 0) >= 0
+	m, ok := g.lift(r, move)
+	return ok && m == 0
 }
 
 func isZero(e expr.Expr) bool {
